@@ -1,0 +1,46 @@
+# Berth: `make run` serves it, `make test` tests it. See README.md.
+VENV := .venv
+PY := $(VENV)/bin/python
+BIND ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := dashboard.settings
+
+.PHONY: run test install prerequisites test-images bench clean
+
+$(VENV)/.installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py ensure_admin
+	@echo "Berth on http://$(BIND):$(PORT)/"
+	$(VENV)/bin/daphne --websocket_timeout -1 -b $(BIND) -p $(PORT) dashboard.asgi:application
+
+# Fails at once, naming what is missing, before any test runs.
+prerequisites:
+	@command -v docker >/dev/null || { echo "make test needs the docker CLI (Debian: apt-get install docker.io)"; exit 1; }
+	@docker version >/dev/null 2>&1 || { echo "make test needs a running Docker engine at $${DOCKER_HOST:-unix:///var/run/docker.sock} (start dockerd)"; exit 1; }
+	@test -x /usr/bin/chromium || { echo "make test needs Chromium at /usr/bin/chromium (Debian: apt-get install chromium)"; exit 1; }
+	@test -x /bin/busybox || { echo "make test needs a static busybox for the test images (Debian: apt-get install busybox-static)"; exit 1; }
+
+# The local test images: busybox FROM scratch (no registry is reachable here).
+test-images: prerequisites
+	@$(PY) -m tests.images
+
+test: install prerequisites test-images
+	$(VENV)/bin/pytest
+
+bench: install
+	$(PY) bench/list_containers.py
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles

@@ -1,0 +1,442 @@
+"""Container operations against the engine: plain functions returning small dataclasses.
+
+This module and `containers/streams.py` are the only container code that touches the
+Docker SDK. Lists use the low-level `client.api.containers()` dicts: one engine call per
+page, where `containers.list()` would inspect every container.
+"""
+
+import os
+import re
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from dashboard.engine import EngineError, get_client, translate_errors
+
+STATES = ("running", "paused", "restarting", "created", "exited", "dead", "removing")
+HEALTHS = ("healthy", "unhealthy", "starting", "none")
+SORT_KEYS = ("name", "image", "command", "created", "status", "ports")
+LOG_DRIVERS_WITHOUT_READ = ("none", "syslog", "gelf", "fluentd", "awslogs", "splunk", "etwlogs")
+
+_HEALTH_IN_STATUS = re.compile(r"\((healthy|unhealthy|health: starting)\)")
+
+
+@dataclass(frozen=True)
+class ContainerSummary:
+    id: str
+    name: str
+    image: str
+    command: str
+    created: datetime
+    state: str
+    status: str
+    health: str
+    ports: list[str]
+    labels: dict[str, str]
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:12]
+
+    @property
+    def compose_project(self) -> str:
+        return self.labels.get("com.docker.compose.project", "")
+
+
+@dataclass(frozen=True)
+class ContainerPage:
+    rows: list[ContainerSummary]
+    total: int  # containers the engine listed
+    matching: int  # containers left after the filters
+    page: int
+    pages: int
+
+
+def parse_health(status: str) -> str:
+    match = _HEALTH_IN_STATUS.search(status)
+    if not match:
+        return "none"
+    return "starting" if match.group(1) == "health: starting" else match.group(1)
+
+
+def format_ports(ports: list[dict]) -> list[str]:
+    """`docker ps` style, each binding once: the engine lists 0.0.0.0 and :: separately."""
+    seen: set[tuple] = set()
+    formatted = []
+    for port in sorted(ports, key=lambda p: (p.get("PrivatePort", 0), p.get("Type", ""), p.get("IP", ""))):
+        private, proto = port.get("PrivatePort"), port.get("Type", "tcp")
+        public = port.get("PublicPort")
+        ip = port.get("IP", "")
+        if public:
+            # "::" is the IPv6 twin of "0.0.0.0"; keep one of the pair.
+            key = (private, proto, public, "0.0.0.0" if ip in ("::", "0.0.0.0") else ip)
+            text = f"{'0.0.0.0' if ip == '::' else ip}:{public}->{private}/{proto}"
+        else:
+            key = (private, proto)
+            text = f"{private}/{proto}"
+        if key not in seen:
+            seen.add(key)
+            formatted.append(text)
+    return formatted
+
+
+def summarize(raw: dict) -> ContainerSummary:
+    names = raw.get("Names") or ["/" + raw["Id"][:12]]
+    return ContainerSummary(
+        id=raw["Id"],
+        name=names[0].lstrip("/"),
+        image=raw.get("Image", ""),
+        command=raw.get("Command", ""),
+        created=datetime.fromtimestamp(raw.get("Created", 0), tz=timezone.utc),
+        state=raw.get("State", ""),
+        status=raw.get("Status", ""),
+        health=parse_health(raw.get("Status", "")),
+        ports=format_ports(raw.get("Ports") or []),
+        labels=raw.get("Labels") or {},
+    )
+
+
+@translate_errors
+def list_raw_containers(all: bool = True) -> list[dict]:
+    """The engine's own container list, one call. Other apps count their users from it."""
+    return get_client().api.containers(all=all)
+
+
+def list_containers(all: bool = True) -> list[ContainerSummary]:
+    return [summarize(raw) for raw in list_raw_containers(all=all)]
+
+
+def _sort_key(key: str):
+    return {
+        "name": lambda c: c.name.lower(),
+        "image": lambda c: c.image.lower(),
+        "command": lambda c: c.command,
+        "created": lambda c: c.created,
+        "status": lambda c: (c.state, c.status),
+        "ports": lambda c: c.ports,
+    }[key]
+
+
+def query_containers(
+    *,
+    all: bool = False,
+    search: str = "",
+    state: str = "",
+    health: str = "",
+    sort: str = "name",
+    descending: bool = False,
+    page: int = 1,
+    per_page: int = 100,
+) -> ContainerPage:
+    """Filter, sort and page the whole list on the server, from one engine call."""
+    containers = list_containers(all=all)
+    needle = search.strip().lower()
+    matching = [
+        c
+        for c in containers
+        if (not needle or needle in c.name.lower() or needle in c.image.lower())
+        and (not state or c.state == state)
+        and (not health or c.health == health)
+    ]
+    matching.sort(key=_sort_key(sort if sort in SORT_KEYS else "name"), reverse=descending)
+    pages = max(1, -(-len(matching) // per_page))
+    page = min(max(1, page), pages)
+    start = (page - 1) * per_page
+    return ContainerPage(matching[start : start + per_page], len(containers), len(matching), page, pages)
+
+
+# ---------------------------------------------------------------- one container
+
+
+@dataclass(frozen=True)
+class PortBinding:
+    container_port: str  # "80/tcp"
+    host_ip: str
+    host_port: str
+
+    @property
+    def protocol(self) -> str:
+        return self.container_port.split("/")[-1]
+
+
+@dataclass(frozen=True)
+class MountInfo:
+    type: str
+    source: str
+    destination: str
+    read_only: bool
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class NetworkAttachment:
+    name: str
+    ip_address: str
+    mac_address: str
+    gateway: str
+    aliases: list[str]
+    links: list[str]
+
+
+@dataclass(frozen=True)
+class ContainerDetail:
+    id: str
+    name: str
+    image: str
+    image_id: str
+    created: datetime | None
+    state: str
+    status_text: str
+    running: bool
+    paused: bool
+    exit_code: int
+    oom_killed: bool
+    restart_count: int
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str
+    health: str
+    command: list[str]
+    entrypoint: list[str]
+    env: list[tuple[str, str]]
+    ports: list[PortBinding]
+    exposed_ports: list[str]
+    mounts: list[MountInfo]
+    networks: list[NetworkAttachment]
+    network_mode: str
+    links: list[str]
+    labels: dict[str, str]
+    restart_policy: str
+    restart_max_retries: int
+    log_driver: str
+    log_options: dict[str, str]
+    tty: bool
+    open_stdin: bool
+    auto_remove: bool
+    hostname: str
+    working_dir: str
+    user: str
+    inspect: dict = field(repr=False)
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:12]
+
+    @property
+    def logs_readable(self) -> bool:
+        return self.log_driver not in LOG_DRIVERS_WITHOUT_READ
+
+
+def parse_engine_time(value: str | None) -> datetime | None:
+    """The engine's RFC 3339 times have nanoseconds; "0001-01-01..." means never."""
+    if not value or value.startswith("0001-01-01"):
+        return None
+    match = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?", value)
+    if not match:
+        return None
+    base, fraction, zone = match.groups()
+    micro = (fraction or ".0")[1:7].ljust(6, "0")
+    parsed = datetime.fromisoformat(f"{base}.{micro}{'+00:00' if zone in (None, 'Z') else zone}")
+    return parsed.astimezone(timezone.utc)
+
+
+def _split_env(lines: list[str] | None) -> list[tuple[str, str]]:
+    return [tuple(line.split("=", 1)) if "=" in line else (line, "") for line in lines or []]
+
+
+def _status_text(state: dict) -> str:
+    if state.get("Paused"):
+        return "Paused"
+    if state.get("Restarting"):
+        return "Restarting"
+    if state.get("Running"):
+        return "Running"
+    status = state.get("Status", "")
+    if status == "exited":
+        return f"Exited ({state.get('ExitCode', 0)})"
+    return status.capitalize()
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def detail_from_inspect(data: dict) -> ContainerDetail:
+    config, host, state = data.get("Config") or {}, data.get("HostConfig") or {}, data.get("State") or {}
+    net = data.get("NetworkSettings") or {}
+    ports = [
+        PortBinding(container_port, binding.get("HostIp", ""), binding.get("HostPort", ""))
+        for container_port, bindings in sorted((net.get("Ports") or {}).items())
+        for binding in (bindings or [])
+        if binding.get("HostIp") != "::"  # the IPv6 twin of 0.0.0.0
+    ]
+    networks = [
+        NetworkAttachment(
+            name=name,
+            ip_address=info.get("IPAddress", ""),
+            mac_address=info.get("MacAddress", ""),
+            gateway=info.get("Gateway", ""),
+            aliases=[a for a in (info.get("Aliases") or []) if not data["Id"].startswith(a)],
+            links=info.get("Links") or [],
+        )
+        for name, info in sorted((net.get("Networks") or {}).items())
+    ]
+    mounts = [
+        MountInfo(m.get("Type", ""), m.get("Source", ""), m.get("Destination", ""), not m.get("RW", True), m.get("Name", ""))
+        for m in data.get("Mounts") or []
+    ]
+    restart = host.get("RestartPolicy") or {}
+    log_config = host.get("LogConfig") or {}
+    return ContainerDetail(
+        id=data["Id"],
+        name=data.get("Name", "").lstrip("/"),
+        image=config.get("Image", ""),
+        image_id=data.get("Image", ""),
+        created=parse_engine_time(data.get("Created")),
+        state=state.get("Status", ""),
+        status_text=_status_text(state),
+        running=bool(state.get("Running")),
+        paused=bool(state.get("Paused")),
+        exit_code=state.get("ExitCode", 0),
+        oom_killed=bool(state.get("OOMKilled")),
+        restart_count=data.get("RestartCount", 0),
+        started_at=parse_engine_time(state.get("StartedAt")),
+        finished_at=parse_engine_time(state.get("FinishedAt")),
+        error=state.get("Error", ""),
+        health=(state.get("Health") or {}).get("Status", "none"),
+        command=_as_list(config.get("Cmd")),
+        entrypoint=_as_list(config.get("Entrypoint")),
+        env=_split_env(config.get("Env")),
+        ports=ports,
+        exposed_ports=sorted(config.get("ExposedPorts") or {}),
+        mounts=mounts,
+        networks=networks,
+        network_mode=host.get("NetworkMode", ""),
+        links=host.get("Links") or [],
+        labels=config.get("Labels") or {},
+        restart_policy=restart.get("Name") or "no",
+        restart_max_retries=restart.get("MaximumRetryCount", 0),
+        log_driver=log_config.get("Type", ""),
+        log_options=log_config.get("Config") or {},
+        tty=bool(config.get("Tty")),
+        open_stdin=bool(config.get("OpenStdin")),
+        auto_remove=bool(host.get("AutoRemove")),
+        hostname=config.get("Hostname", ""),
+        working_dir=config.get("WorkingDir", ""),
+        user=config.get("User", ""),
+        inspect=data,
+    )
+
+
+@translate_errors
+def inspect_container(container_id: str) -> dict:
+    return get_client().api.inspect_container(container_id)
+
+
+def get_container(container_id: str) -> ContainerDetail:
+    """Raises EngineNotFound (a 404) for an unknown id or name."""
+    return detail_from_inspect(inspect_container(container_id))
+
+
+@translate_errors
+def recent_output(container_id: str, lines: int = 50) -> str:
+    """The last lines of a container's output (stdout and stderr merged)."""
+    raw = get_client().api.logs(container_id, stdout=True, stderr=True, tail=lines, timestamps=False)
+    return raw.decode("utf-8", "replace")
+
+
+# ---------------------------------------------------------------- actions
+
+
+@translate_errors
+def start_container(container_id: str) -> None:
+    get_client().api.start(container_id)
+
+
+@translate_errors
+def stop_container(container_id: str, timeout: int = 10) -> None:
+    get_client().api.stop(container_id, timeout=timeout)
+
+
+@translate_errors
+def restart_container(container_id: str, timeout: int = 10) -> None:
+    get_client().api.restart(container_id, timeout=timeout)
+
+
+@translate_errors
+def kill_container(container_id: str, signal: str = "SIGKILL") -> None:
+    get_client().api.kill(container_id, signal=signal)
+
+
+@translate_errors
+def pause_container(container_id: str) -> None:
+    get_client().api.pause(container_id)
+
+
+@translate_errors
+def unpause_container(container_id: str) -> None:
+    get_client().api.unpause(container_id)
+
+
+@translate_errors
+def rename_container(container_id: str, new_name: str) -> None:
+    get_client().api.rename(container_id, new_name)
+
+
+@translate_errors
+def remove_container(container_id: str, force: bool = False, volumes: bool = False) -> None:
+    """Like `docker rm`: the engine refuses a running container unless forced."""
+    get_client().api.remove_container(container_id, force=force, v=volumes)
+
+
+ACTIONS = {
+    "start": start_container,
+    "stop": stop_container,
+    "restart": restart_container,
+    "kill": kill_container,
+    "pause": pause_container,
+    "unpause": unpause_container,
+    "remove": remove_container,
+}
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    container_id: str
+    name: str
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def bulk_action(action: str, targets: list[ContainerSummary], **options) -> list[BulkResult]:
+    """Apply one action to each container; a failure is reported for that one only."""
+    function = ACTIONS[action]
+    results = []
+    for container in targets:
+        try:
+            function(container.id, **options)
+            results.append(BulkResult(container.id, container.name))
+        except EngineError as e:
+            results.append(BulkResult(container.id, container.name, e.message))
+    return results
+
+
+def own_container_ids(containers: list[ContainerSummary]) -> set[str]:
+    """Berth's own container and its compose project, which bulk actions never touch.
+
+    Inside a container the hostname is the container's short id unless set otherwise;
+    BERTH_CONTAINER_ID names it explicitly.
+    """
+    own_id = os.environ.get("BERTH_CONTAINER_ID", "")
+    if not own_id and os.path.exists("/.dockerenv"):
+        own_id = socket.gethostname()
+    if not own_id:
+        return set()
+    own = [c for c in containers if c.id.startswith(own_id) or c.name == own_id]
+    projects = {c.compose_project for c in own if c.compose_project}
+    return {c.id for c in own} | {c.id for c in containers if c.compose_project in projects}

@@ -1,0 +1,201 @@
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from containers import services
+from containers.forms import BulkForm, ListFilterForm, RemoveForm, RenameForm, StopForm
+from dashboard.engine import EngineError, published_host
+
+# ---------------------------------------------------------------- the list
+
+
+def _list_url(query: dict, **changes) -> str:
+    """The list's address for the same filters with some changed (sort links, pager)."""
+    merged = {**query, **changes}
+    params = {
+        "all": "1" if merged["all"] else "",
+        "q": merged["search"],
+        "state": merged["state"],
+        "health": merged["health"],
+        "sort": merged["sort"],
+        "desc": "1" if merged["descending"] else "",
+        "page": merged["page"] if merged["page"] > 1 else "",
+    }
+    return "?" + urlencode({k: v for k, v in params.items() if v})
+
+
+def _list_context(request: HttpRequest) -> dict:
+    form = ListFilterForm(request.GET)
+    query = form.cleaned_data if form.is_valid() else ListFilterForm.defaults()
+    page = services.query_containers(**query)
+    sort_urls = {
+        key: _list_url(query, sort=key, descending=query["sort"] == key and not query["descending"], page=1)
+        for key in services.SORT_KEYS
+    }
+    return {
+        "page": page,
+        "filters": form,
+        "query": query,
+        "sort_urls": sort_urls,
+        "previous_url": _list_url(query, page=page.page - 1) if page.page > 1 else "",
+        "next_url": _list_url(query, page=page.page + 1) if page.page < page.pages else "",
+    }
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def container_list(request: HttpRequest) -> HttpResponse:
+    template = "containers/list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#container-table"
+    return render(request, template, _list_context(request))
+
+
+# ---------------------------------------------------------------- one container
+
+
+def _port_links(request: HttpRequest, container: services.ContainerDetail) -> list[tuple]:
+    """Each published port with a link on the engine's host; UDP ports get no link."""
+    return [
+        (port, f"http://{published_host(request.get_host(), port.host_ip)}:{port.host_port}/" if port.protocol == "tcp" else "")
+        for port in container.ports
+    ]
+
+
+@require_GET
+def detail(request: HttpRequest, container_id: str) -> HttpResponse:
+    container = services.get_container(container_id)
+    context = {"container": container, "port_links": _port_links(request, container), "output": None, "output_error": ""}
+    if container.state in ("exited", "dead") and container.logs_readable:
+        try:
+            context["output"] = services.recent_output(container.id)
+        except EngineError as e:
+            context["output_error"] = e.message
+    template = "containers/detail.html"
+    if request.htmx and request.htmx.target == "container-summary":
+        template += "#container-summary"
+    return render(request, template, context)
+
+
+def _after_action(request: HttpRequest, container_id: str, done: str) -> HttpResponse:
+    """A plain POST redirects back; an HTMX POST gets the fresh row or summary in place."""
+    messages.success(request, done)
+    if request.htmx and request.htmx.target and request.htmx.target.startswith("container-row-"):
+        row = next((c for c in services.list_containers() if c.id == container_id), None)
+        return render(request, "containers/list.html#container-row", {"container": row, "oob_messages": True})
+    if request.htmx:
+        container = services.get_container(container_id)
+        return render(request, "containers/detail.html#container-summary", {"container": container, "oob_messages": True})
+    return redirect(request.POST.get("next") or "containers:detail", container_id)
+
+
+def _run_action(request: HttpRequest, container_id: str, verb: str, call) -> HttpResponse:
+    container = services.get_container(container_id)
+    try:
+        call(container.id)
+    except EngineError as e:
+        messages.error(request, f"Could not {verb} {container.name}: {e.message}")
+        return _after_action_failed(request, container.id)
+    return _after_action(request, container.id, f"{container.name}: {verb} done.")
+
+
+def _after_action_failed(request: HttpRequest, container_id: str) -> HttpResponse:
+    if request.htmx:
+        return render(request, "base.html#messages", {"oob_messages": False})
+    return redirect(request.POST.get("next") or "containers:detail", container_id)
+
+
+@require_POST
+def start(request: HttpRequest, container_id: str) -> HttpResponse:
+    return _run_action(request, container_id, "start", services.start_container)
+
+
+@require_POST
+def stop(request: HttpRequest, container_id: str) -> HttpResponse:
+    form = StopForm(request.POST)
+    timeout = form.cleaned_data["timeout"] if form.is_valid() else 10
+    return _run_action(request, container_id, "stop", lambda cid: services.stop_container(cid, timeout))
+
+
+@require_POST
+def restart(request: HttpRequest, container_id: str) -> HttpResponse:
+    form = StopForm(request.POST)
+    timeout = form.cleaned_data["timeout"] if form.is_valid() else 10
+    return _run_action(request, container_id, "restart", lambda cid: services.restart_container(cid, timeout))
+
+
+@require_POST
+def kill(request: HttpRequest, container_id: str) -> HttpResponse:
+    return _run_action(request, container_id, "kill", services.kill_container)
+
+
+@require_POST
+def pause(request: HttpRequest, container_id: str) -> HttpResponse:
+    return _run_action(request, container_id, "pause", services.pause_container)
+
+
+@require_POST
+def unpause(request: HttpRequest, container_id: str) -> HttpResponse:
+    return _run_action(request, container_id, "unpause", services.unpause_container)
+
+
+@require_http_methods(["GET", "POST"])
+def rename(request: HttpRequest, container_id: str) -> HttpResponse:
+    container = services.get_container(container_id)
+    form = RenameForm(request.POST or None, initial={"name": container.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rename_container(container.id, form.cleaned_data["name"])
+        except EngineError as e:
+            form.add_error("name", e.message)
+        else:
+            messages.success(request, f"Renamed {container.name} to {form.cleaned_data['name']}.")
+            return redirect("containers:detail", container.id)
+    return render(request, "containers/rename.html", {"container": container, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def remove(request: HttpRequest, container_id: str) -> HttpResponse:
+    """GET asks for confirmation naming the container; POST with `confirm` removes it."""
+    container = services.get_container(container_id)
+    form = RemoveForm(request.POST or None, initial={"force": container.running})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.remove_container(container.id, force=form.cleaned_data["force"], volumes=form.cleaned_data["volumes"])
+        except EngineError as e:
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, f"Removed {container.name}.")
+            return redirect("containers:list")
+    return render(request, "containers/remove.html", {"container": container, "form": form})
+
+
+# ---------------------------------------------------------------- bulk
+
+
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """First POST shows exactly which containers the action will touch; `confirm` runs it."""
+    everything = services.list_containers(all=True)
+    form = BulkForm(request.POST, containers=everything, protected=services.own_container_ids(everything))
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return redirect(request.POST.get("next") or "containers:list")
+    targets, action = form.cleaned_data["targets"], form.cleaned_data["action"]
+    if not form.cleaned_data["confirm"]:
+        return render(request, "containers/bulk_confirm.html", {"form": form, "targets": targets, "action": action})
+    results = services.bulk_action(action, targets, **form.action_options())
+    return render(request, "containers/bulk_done.html", {"results": results, "action": action})
+
+
+# ---------------------------------------------------------------- create (placeholder until the form lands)
+
+
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("create")

@@ -1,0 +1,158 @@
+"""The one Docker client, and the one place where engine errors are translated.
+
+Services call `get_client()` and wrap themselves in `@translate_errors`, so the rest of
+Berth sees only three exceptions: `EngineNotFound` (a 404 page), `EngineUnavailable`
+(a 503 page naming the DOCKER_HOST tried) and `EngineError` (the daemon's own words,
+shown to the user). Nothing the engine says becomes a 500.
+"""
+
+import functools
+import inspect
+import os
+import threading
+
+import docker
+import docker.errors
+import requests.exceptions
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import render
+
+DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
+
+
+class EngineError(Exception):
+    """The engine refused a request; the message is the daemon's explanation."""
+
+    def __init__(self, message: str, status_code: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+
+
+class EngineNotFound(EngineError, Http404):
+    """The container, image, volume or network does not exist."""
+
+
+class EngineUnavailable(Exception):
+    """The engine did not answer at DOCKER_HOST."""
+
+    def __init__(self, detail: str = ""):
+        self.host = docker_host()
+        self.detail = detail
+        super().__init__(f"Docker engine at {self.host} is not answering. {detail}".strip())
+
+
+def docker_host() -> str:
+    return os.environ.get("DOCKER_HOST") or DEFAULT_DOCKER_HOST
+
+
+_client = None
+_client_lock = threading.Lock()
+
+
+def get_client() -> docker.DockerClient:
+    """The process-wide client, created on first use.
+
+    Creating it asks the engine for its API version, so it is cached only once that
+    succeeds: an engine that was down at start-up is picked up when it comes back.
+    """
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                _client = _translate(
+                    lambda: docker.from_env(timeout=settings.DOCKER_TIMEOUT, max_pool_size=64)
+                )
+    return _client
+
+
+def reset_client() -> None:
+    """Forget the cached client (tests that point DOCKER_HOST elsewhere use this)."""
+    global _client
+    with _client_lock:
+        if _client is not None:
+            _client.close()
+        _client = None
+
+
+def explanation(error: docker.errors.APIError) -> str:
+    text = error.explanation
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return str(text or error).strip()
+
+
+def _translate(call):
+    try:
+        return call()
+    except docker.errors.NotFound as e:
+        raise EngineNotFound(explanation(e), 404) from e
+    except docker.errors.APIError as e:
+        raise EngineError(explanation(e), e.status_code) from e
+    except (requests.exceptions.RequestException, ConnectionError, TimeoutError) as e:
+        raise EngineUnavailable(type(e).__name__) from e
+    except docker.errors.DockerException as e:
+        # Raised by the client itself, e.g. "Error while fetching server API version".
+        if "Error while fetching server API version" in str(e):
+            raise EngineUnavailable() from e
+        raise EngineError(str(e)) from e
+
+
+def translate_errors(function):
+    """Decorate a service function so that it raises only Berth's engine exceptions."""
+    if inspect.isgeneratorfunction(function):
+
+        @functools.wraps(function)
+        def generator_wrapper(*args, **kwargs):
+            iterator = _translate(lambda: function(*args, **kwargs))
+            while True:
+                try:
+                    item = _translate(lambda: next(iterator))
+                except StopIteration:
+                    return
+                yield item
+
+        return generator_wrapper
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        return _translate(lambda: function(*args, **kwargs))
+
+    return wrapper
+
+
+class EngineErrorMiddleware:
+    """Turns engine exceptions a view did not handle into clear pages instead of 500s."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, EngineUnavailable):
+            context = {"host": exception.host, "detail": exception.detail}
+            return render(request, "engine_unavailable.html", context, status=503)
+        if isinstance(exception, EngineNotFound):
+            return None  # Http404: Django renders the 404 page
+        if isinstance(exception, EngineError):
+            status = exception.status_code if exception.status_code in (400, 403, 409) else 502
+            return render(request, "engine_error.html", {"message": exception.message}, status=status)
+        return None
+
+
+def published_host(request_host: str, binding_ip: str) -> str:
+    """The host name a browser should use to reach a port the engine published.
+
+    A port bound to every address (0.0.0.0 or ::) is on the engine's own host: the
+    DOCKER_HOST name for a remote engine, otherwise the host the browser used for Berth.
+    """
+    if binding_ip not in ("", "0.0.0.0", "::"):
+        return f"[{binding_ip}]" if ":" in binding_ip else binding_ip
+    host = docker_host()
+    if host.startswith(("tcp://", "ssh://", "http://", "https://")):
+        netloc = host.split("://", 1)[1].split("/", 1)[0]
+        return netloc.rsplit("@", 1)[-1].rsplit(":", 1)[0] if not netloc.endswith("]") else netloc.rsplit("@", 1)[-1]
+    return request_host.rsplit(":", 1)[0] if not request_host.endswith("]") else request_host

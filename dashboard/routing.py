@@ -1,0 +1,3 @@
+"""Every websocket route of Berth, gathered from the apps that serve them."""
+
+websocket_urlpatterns: list = []
