@@ -9,4 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("containers/", include("containers.urls")),
     path("images/", include("images.urls")),
+    path("volumes/", include("volumes.urls")),
+    path("networks/", include("networks.urls")),
 ]
