@@ -7,6 +7,7 @@ page, where `containers.list()` would inspect every container.
 
 import os
 import re
+import shlex
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -221,6 +222,15 @@ class ContainerDetail:
     @property
     def short_id(self) -> str:
         return self.id[:12]
+
+    @property
+    def command_line(self) -> str:
+        """The command as a shell would take it back, quotes included."""
+        return shlex.join(self.command)
+
+    @property
+    def entrypoint_line(self) -> str:
+        return shlex.join(self.entrypoint)
 
     @property
     def logs_readable(self) -> bool:

@@ -1,0 +1,150 @@
+"""Shared pieces of the benchmarks: a real Berth server, a logged-in session, raw Engine API timing.
+
+Each benchmark prints ratios against the raw Engine API measured in the same run, so a
+noisy machine moves both sides alike.
+"""
+
+import concurrent.futures
+import http.client
+import os
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import docker
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_LABEL = "berth.bench"
+BUSYBOX_IMAGE = "berth-test/busybox:latest"
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    """Plain HTTP over the engine's unix socket: the physical floor of every API call."""
+
+    def __init__(self, path: str = "/var/run/docker.sock"):
+        super().__init__("localhost")
+        self.socket_path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.socket_path)
+
+
+def raw_get(path: str) -> bytes:
+    """One raw Engine API GET, read to its end (a fresh connection, as a CLI makes)."""
+    connection = UnixHTTPConnection()
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"GET {path}: {response.status} {body[:200]!r}")
+        return body
+    finally:
+        connection.close()
+
+
+def median_ms(call, repeats: int = 10, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        call()
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def berth_server():
+    """Daphne serving Berth on a free port with a throwaway database; yields its base URL."""
+    workdir = Path(tempfile.mkdtemp(prefix="berth-bench-"))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "DJANGO_SUPERUSER_USERNAME": "bench",
+        "DJANGO_SUPERUSER_PASSWORD": "bench-password-1",
+        "LOG_LEVEL": "WARNING",
+    }
+    python = sys.executable
+    subprocess.run([python, "manage.py", "migrate", "-v0", "--noinput"], cwd=ROOT, env=env, check=True)
+    subprocess.run([python, "manage.py", "ensure_admin"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    port = free_port()
+    server = subprocess.Popen(
+        [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "dashboard.asgi:application"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(base + "/accounts/login/", timeout=2)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("Berth did not start")
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def logged_in_session(base: str, username: str = "bench", password: str = "bench-password-1") -> requests.Session:
+    session = requests.Session()
+    page = session.get(base + "/accounts/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    response = session.post(
+        base + "/accounts/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": token, "next": "/"},
+        headers={"Referer": base + "/accounts/login/"},
+    )
+    if "/accounts/login/" in response.url:
+        raise RuntimeError("could not log in to Berth")
+    return session
+
+
+def make_containers(client: docker.DockerClient, count: int, running: int, workers: int = 8) -> list[str]:
+    """`count` labelled busybox containers, the first `running` of them started."""
+
+    def make(index: int) -> str:
+        created = client.api.create_container(
+            BUSYBOX_IMAGE,
+            "sleep 3600",
+            name=f"berth-bench-{secrets.token_hex(3)}-{index}",
+            labels={BENCH_LABEL: "1"},
+        )
+        if index < running:
+            client.api.start(created["Id"])
+        return created["Id"]
+
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(make, range(count)))
+
+
+def remove_bench_objects(client: docker.DockerClient) -> None:
+    label = f"{BENCH_LABEL}=1"
+    containers = client.api.containers(all=True, filters={"label": label})
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda c: client.api.remove_container(c["Id"], force=True), containers))
+    for network in client.api.networks(filters={"label": label}):
+        client.api.remove_network(network["Id"])
+    for volume in (client.api.volumes(filters={"label": label}) or {}).get("Volumes") or []:
+        client.api.remove_volume(volume["Name"], force=True)
