@@ -40,7 +40,8 @@ def test_it_pauses_unpauses_restarts_and_kills(logged_in, engine, docker_client)
     cid = engine.container("sleep 300")["Id"]
     logged_in.post(f"/containers/{cid}/pause/")
     assert state_of(docker_client, cid)["Paused"]
-    html = logged_in.get("/containers/").content.decode()
+    name = docker_client.api.inspect_container(cid)["Name"].lstrip("/")
+    html = logged_in.get(f"/containers/?q={name}").content.decode()
     assert "(Paused)" in html
     logged_in.post(f"/containers/{cid}/unpause/")
     assert not state_of(docker_client, cid)["Paused"]

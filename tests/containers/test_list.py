@@ -11,16 +11,17 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_lists_running_containers_only_by_default(logged_in, engine):
-    running = engine.container("sleep 300")
-    stopped = engine.container("true", start=False)
-    html = logged_in.get("/containers/").content.decode()
+    tag = random_name("ps")
+    running = engine.container("sleep 300", name=f"{tag}-up")
+    stopped = engine.container("true", start=False, name=f"{tag}-created")
+    html = logged_in.get(f"/containers/?q={tag}").content.decode()
     assert running["Name"].lstrip("/") in html
     assert stopped["Name"].lstrip("/") not in html
 
 
 def test_it_lists_all_containers_with_all(logged_in, engine):
     created = engine.container("true", start=False)
-    html = logged_in.get("/containers/?all=1").content.decode()
+    html = logged_in.get(f"/containers/?all=1&q={created['Name'].lstrip('/')}").content.decode()
     assert created["Name"].lstrip("/") in html
     assert ">Created<" in html
 
@@ -29,9 +30,9 @@ def test_it_shows_command_status_with_exit_code_and_ports(logged_in, engine, doc
     name = random_name()
     exited = engine.container("sh -c 'exit 3'", name=name)
     docker_client.api.wait(exited["Id"], timeout=20)
-    web = engine.container("httpd -f -p 80", ports=[80], host={"port_bindings": {80: None}})
+    web = engine.container("httpd -f -p 80", name=f"{name}-web", ports=[80], host={"port_bindings": {80: None}})
     host_port = docker_client.api.inspect_container(web["Id"])["NetworkSettings"]["Ports"]["80/tcp"][0]["HostPort"]
-    html = logged_in.get("/containers/?all=1").content.decode()
+    html = logged_in.get(f"/containers/?all=1&q={name}").content.decode()
     assert re.search(r"Exited \(3\) [^<]*ago", html)
     assert "sh -c &#x27;exit 3&#x27;" in html or "sh -c 'exit 3'" in html
     # The engine lists 0.0.0.0 and :: for the same binding; the page shows it once.
