@@ -1,10 +1,35 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from images import views
+
+
+class ImageIdConverter:
+    """An image id (`sha256:<hex>` or a hex prefix): actions address images by id only, so
+    an image called e.g. `team/remove` can never be mistaken for an action."""
+
+    regex = r"(?:sha256:)?[0-9a-f]{12,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ImageIdConverter, "image_id")
 
 app_name = "images"
 
 urlpatterns = [
+    # The list, pulls and dangling images
     path("", views.image_list, name="list"),
-    path("<path:image_id>/", views.detail, name="detail"),
+    path("pull/", views.pull, name="pull"),
+    path("pulls/<str:job_id>/", views.pull_progress, name="pull_progress"),
+    path("dangling/", views.remove_dangling, name="remove_dangling"),
+    # One image, by id
+    path("<image_id:image_id>/tag/", views.tag, name="tag"),
+    path("<image_id:image_id>/untag/", views.untag, name="untag"),
+    path("<image_id:image_id>/remove/", views.remove, name="remove"),
+    # One image by id or any reference (which may hold '/' and ':')
+    path("<path:reference>/", views.detail, name="detail"),
 ]

@@ -1,10 +1,131 @@
-# Placeholder until the images app lands (being built now).
-from django.http import HttpResponse
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
+
+from dashboard.engine import EngineError
+from images import pulls, services
+from images.forms import DanglingForm, ImageFilterForm, PullForm, RemoveForm, TagForm, UntagForm
+
+# ---------------------------------------------------------------- the list
 
 
-def image_list(request):
-    return HttpResponse("images")
+def _list_url(query: dict, **changes) -> str:
+    """The list's address for the same filters with some changed (sort links)."""
+    merged = {**query, **changes}
+    params = {"q": merged["search"], "show": merged["show"], "sort": merged["sort"], "desc": "1" if merged["descending"] else ""}
+    return "?" + urlencode({k: v for k, v in params.items() if v})
 
 
-def detail(request, image_id):
-    return HttpResponse(image_id)
+@require_GET
+@vary_on_headers("HX-Request")
+def image_list(request: HttpRequest) -> HttpResponse:
+    form = ImageFilterForm(request.GET)
+    query = form.cleaned_data if form.is_valid() else ImageFilterForm.defaults()
+    sort_urls = {
+        key: _list_url(query, sort=key, descending=query["sort"] == key and not query["descending"])
+        for key in services.SORT_KEYS
+    }
+    context = {"listing": services.query_images(**query), "filters": form, "query": query, "sort_urls": sort_urls}
+    template = "images/list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#image-table"
+    return render(request, template, context)
+
+
+# ---------------------------------------------------------------- one image
+
+
+@require_GET
+def detail(request: HttpRequest, reference: str) -> HttpResponse:
+    return render(request, "images/detail.html", {"image": services.get_image(reference)})
+
+
+@require_http_methods(["GET", "POST"])
+def tag(request: HttpRequest, image_id: str) -> HttpResponse:
+    image = services.get_image(image_id)
+    form = TagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        repository, new_tag = form.cleaned_data["target"]
+        try:
+            services.tag_image(image.id, repository, new_tag)
+        except EngineError as e:
+            form.add_error("target", e.message)
+        else:
+            messages.success(request, f"Tagged {image.short_id} as {repository}:{new_tag}.")
+            return redirect("images:detail", image.id)
+    return render(request, "images/tag.html", {"image": image, "form": form})
+
+
+def _confirm_removal(request: HttpRequest, image: services.ImageDetail, form: RemoveForm, target: str) -> HttpResponse:
+    """GET asks for confirmation naming what goes; a confirmed POST removes `target`
+    (one tag, or the image by id) and shows the engine's refusal if it refuses."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            removal = services.remove_image(target, force=form.cleaned_data["force"])
+        except EngineError as e:
+            form.add_error(None, e.message)
+        else:
+            gone = [f"untagged {t}" for t in removal.untagged] + [f"deleted {d[7:19]}" for d in removal.deleted]
+            messages.success(request, f"Done: {', '.join(gone) or 'nothing to remove'}.")
+            return redirect("images:list") if removal.deleted else redirect("images:detail", image.id)
+    untagging = target != image.id
+    return render(request, "images/remove.html", {"image": image, "form": form, "tag": target if untagging else ""})
+
+
+@require_http_methods(["GET", "POST"])
+def untag(request: HttpRequest, image_id: str) -> HttpResponse:
+    image = services.get_image(image_id)
+    target = request.POST.get("tag") or request.GET.get("tag", "")
+    if target not in image.tags:
+        raise Http404(f"Image {image.short_id} has no tag {target!r}.")
+    return _confirm_removal(request, image, UntagForm(request.POST or None, initial={"tag": target}), target)
+
+
+@require_http_methods(["GET", "POST"])
+def remove(request: HttpRequest, image_id: str) -> HttpResponse:
+    image = services.get_image(image_id)
+    return _confirm_removal(request, image, RemoveForm(request.POST or None), image.id)
+
+
+@require_http_methods(["GET", "POST"])
+def remove_dangling(request: HttpRequest) -> HttpResponse:
+    """GET lists the dangling images; the confirmed POST deletes exactly the ids it listed."""
+    form = DanglingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcomes = services.remove_dangling(form.cleaned_data["ids"])
+        return render(request, "images/dangling_done.html", {"outcomes": outcomes})
+    dangling = [image for image in services.list_images() if image.dangling]
+    return render(request, "images/dangling.html", {"images": dangling, "form": form})
+
+
+# ---------------------------------------------------------------- pull
+
+
+@require_http_methods(["GET", "POST"])
+def pull(request: HttpRequest) -> HttpResponse:
+    form = PullForm(request.POST or None, initial={"reference": request.GET.get("reference", "")})
+    if request.method == "POST" and form.is_valid():
+        job_id = pulls.start_pull(form.cleaned_data["reference"], auth=form.auth())
+        return redirect(pulls.progress_url(job_id))
+    return render(request, "images/pull.html", {"form": form})
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def pull_progress(request: HttpRequest, job_id: str) -> HttpResponse:
+    """The job's layers; htmx polls the partial and is sent on (or stops) when the job ends."""
+    job = pulls.get_job(job_id)
+    if job is None:
+        raise Http404("No such pull: it finished long ago or never started.")
+    if job.state == pulls.DONE:
+        messages.success(request, f"Pulled {job.reference}.")
+        return HttpResponseClientRedirect(job.next_url) if request.htmx else redirect(job.next_url)
+    if request.htmx:
+        status = 200 if job.running else HTMX_STOP_POLLING
+        return render(request, "images/pull_progress.html#pull-progress", {"job": job}, status=status)
+    return render(request, "images/pull_progress.html", {"job": job})

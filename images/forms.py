@@ -1,0 +1,127 @@
+import re
+
+from django import forms
+
+from images import services
+
+# The grammar of distribution/reference (what `docker pull` and `docker tag` accept):
+# [domain[:port]/]path-component[/path-component]*[:tag][@algorithm:hex]
+_DOMAIN = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?"
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_NAME = rf"(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*"
+_TAG = r"[\w][\w.-]{0,127}"
+_DIGEST = r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}"
+REFERENCE = re.compile(rf"^(?P<name>{_NAME})(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?$")
+IMAGE_ID = re.compile(r"^(sha256:)?[0-9a-f]{12,64}$")
+
+REFERENCE_MESSAGE = (
+    "Not a valid image reference: use [registry[:port]/]name[:tag] with a lower-case name, "
+    "e.g. busybox, busybox:1.36 or registry.example.com:5000/team/app:v2."
+)
+TAG_MESSAGE = "Not a valid tag: use [registry[:port]/]name[:tag], e.g. myapp:v2 (lower-case name; tag of letters, digits, '_', '.', '-')."
+
+
+def parse_reference(value: str, allow_digest: bool = True) -> tuple[str, str, str] | None:
+    """(name, tag, digest) of an image reference, or None when Docker would refuse it.
+
+    A pure function: the forms use it and it is property-tested.
+    """
+    match = REFERENCE.match(value.strip())
+    if not match or len(match["name"]) > 255:
+        return None
+    if match["digest"] and not allow_digest:
+        return None
+    return match["name"], match["tag"] or "", match["digest"] or ""
+
+
+def normalize_reference(value: str) -> str:
+    """What to pull: the reference as given, with `:latest` when it names neither tag nor digest."""
+    name, tag, digest = parse_reference(value)
+    if digest:
+        return f"{name}{':' + tag if tag else ''}@{digest}"
+    return f"{name}:{tag or 'latest'}"
+
+
+class ImageFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200)
+    show = forms.ChoiceField(
+        required=False, choices=[("", "all images"), ("dangling", "dangling (untagged)"), ("unused", "unused (no container)")]
+    )
+    sort = forms.ChoiceField(required=False, choices=[(k, k) for k in services.SORT_KEYS])
+    desc = forms.BooleanField(required=False)
+
+    @staticmethod
+    def defaults() -> dict:
+        return {"search": "", "show": "", "sort": "repository", "descending": False}
+
+    def clean(self) -> dict:
+        data = super().clean()
+        return {
+            "search": data.get("q") or "",
+            "show": data.get("show") or "",
+            "sort": data.get("sort") or "repository",
+            "descending": bool(data.get("desc")),
+        }
+
+
+class PullForm(forms.Form):
+    reference = forms.CharField(
+        max_length=512, help_text="e.g. busybox:1.36 or 127.0.0.1:5000/team/app:v2; without a tag, :latest."
+    )
+    username = forms.CharField(required=False, max_length=256, help_text="Only for a registry that needs a login.")
+    password = forms.CharField(required=False, max_length=1024, widget=forms.PasswordInput(render_value=False))
+
+    def clean_reference(self) -> str:
+        value = self.cleaned_data["reference"].strip()
+        if parse_reference(value) is None:
+            raise forms.ValidationError(REFERENCE_MESSAGE)
+        return normalize_reference(value)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        username, password = data.get("username") or "", data.get("password") or ""
+        if password and not username:
+            self.add_error("username", "Give the user name that goes with the password.")
+        if username and not password:
+            self.add_error("password", "Give the password for this user.")
+        return data
+
+    def auth(self) -> dict | None:
+        """The credentials for the engine's X-Registry-Auth header, or None."""
+        username = self.cleaned_data.get("username")
+        return {"username": username, "password": self.cleaned_data["password"]} if username else None
+
+
+class TagForm(forms.Form):
+    target = forms.CharField(label="New tag", max_length=512, help_text="repository[:tag], e.g. myapp:v2; without a tag, :latest.")
+
+    def clean_target(self) -> tuple[str, str]:
+        """(repository, tag), as the engine's tag call takes them."""
+        parsed = parse_reference(self.cleaned_data["target"], allow_digest=False)
+        if parsed is None:
+            raise forms.ValidationError(TAG_MESSAGE)
+        name, tag, _ = parsed
+        return name, tag or "latest"
+
+
+class RemoveForm(forms.Form):
+    confirm = forms.BooleanField(required=True, error_messages={"required": "Tick the box to confirm."})
+    force = forms.BooleanField(required=False)
+
+
+class UntagForm(RemoveForm):
+    tag = forms.CharField(max_length=512)
+
+
+class DanglingForm(forms.Form):
+    """The ids listed on the confirmation page, and nothing else."""
+
+    ids = forms.Field(widget=forms.MultipleHiddenInput, error_messages={"required": "There is no dangling image to remove."})
+    confirm = forms.BooleanField(required=True, error_messages={"required": "Tick the box to confirm."})
+
+    def clean_ids(self) -> list[str]:
+        # Any well-formed id is taken; the service checks each is still dangling before deleting it.
+        ids = list(dict.fromkeys(self.cleaned_data["ids"]))
+        if not all(IMAGE_ID.match(image_id) for image_id in ids):
+            raise forms.ValidationError("Not an image id.")
+        return ids

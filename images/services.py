@@ -1,0 +1,363 @@
+"""Image operations against the engine: plain functions returning small dataclasses.
+
+This is the only image code that touches the Docker SDK. The list is built from one
+`client.api.images()` call plus the one container list call that counts each image's
+users (`ImageID` of every container), so a page costs two engine calls whatever its size.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from containers import services as container_services
+from containers.services import ContainerSummary, parse_engine_time
+from dashboard.engine import EngineError, get_client, translate_errors
+
+SORT_KEYS = ("repository", "tag", "id", "created", "size", "containers")
+SHOW_CHOICES = ("dangling", "unused")
+NONE = "<none>"
+
+
+def human_size(size: int) -> str:
+    """Decimal units, as `docker images` prints them (1.99MB, 72.8kB)."""
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{value:.3g}{unit}" if unit != "B" else f"{int(value)}B"
+        value /= 1000
+    return f"{size}B"
+
+
+def split_reference(reference: str) -> tuple[str, str]:
+    """`repo[:port]/name:tag` -> (repository, tag); the tag is what follows the last ':' after the last '/'."""
+    name, _, tag = reference.rpartition(":")
+    if not name or "/" in tag:
+        return reference, ""
+    return name, tag
+
+
+@dataclass(frozen=True)
+class ImageSummary:
+    id: str
+    tags: list[str]  # "repo:tag", without the engine's "<none>:<none>" placeholder
+    digests: list[str]
+    created: datetime
+    size: int
+    labels: dict[str, str]
+    containers: list[ContainerSummary]  # the containers made from this image
+
+    @property
+    def short_id(self) -> str:
+        return self.id.removeprefix("sha256:")[:12]
+
+    @property
+    def dangling(self) -> bool:
+        """No tag at all: what `docker images --filter dangling=true` lists."""
+        return not self.tags
+
+    @property
+    def size_text(self) -> str:
+        return human_size(self.size)
+
+
+@dataclass(frozen=True)
+class ImageRow:
+    """One line of the list: an image under one of its tags (or `<none>:<none>`)."""
+
+    image: ImageSummary
+    repository: str
+    tag: str
+
+    @property
+    def reference(self) -> str:
+        return "" if self.tag == NONE else f"{self.repository}:{self.tag}"
+
+
+@dataclass(frozen=True)
+class ImageListing:
+    rows: list[ImageRow]
+    total: int  # images the engine listed
+    matching: int  # rows left after the filters
+
+
+def _clean_tags(tags: list[str] | None) -> list[str]:
+    return [t for t in tags or [] if t != "<none>:<none>"]
+
+
+def _clean_digests(digests: list[str] | None) -> list[str]:
+    return [d for d in digests or [] if d != "<none>@<none>"]
+
+
+def summarize(raw: dict, users: dict[str, list]) -> ImageSummary:
+    return ImageSummary(
+        id=raw["Id"],
+        tags=_clean_tags(raw.get("RepoTags")),
+        digests=_clean_digests(raw.get("RepoDigests")),
+        created=datetime.fromtimestamp(raw.get("Created", 0), tz=timezone.utc),
+        size=raw.get("Size", 0),
+        labels=raw.get("Labels") or {},
+        containers=sorted(users.get(raw["Id"], []), key=lambda c: c.name),
+    )
+
+
+@translate_errors
+def list_raw_images() -> list[dict]:
+    return get_client().api.images()
+
+
+def _container_users() -> dict[str, list[ContainerSummary]]:
+    """Each image id with the containers made from it, from the one container list call."""
+    users: dict[str, list[ContainerSummary]] = {}
+    for raw in container_services.list_raw_containers(all=True):
+        users.setdefault(raw.get("ImageID", ""), []).append(container_services.summarize(raw))
+    return users
+
+
+def list_images() -> list[ImageSummary]:
+    users = _container_users()
+    return [summarize(raw, users) for raw in list_raw_images()]
+
+
+def rows_of(image: ImageSummary) -> list[ImageRow]:
+    if image.tags:
+        return [ImageRow(image, *split_reference(tag)) for tag in image.tags]
+    # An untagged image pulled by digest still names its repository, as `docker images` shows.
+    repository = image.digests[0].split("@", 1)[0] if image.digests else NONE
+    return [ImageRow(image, repository, NONE)]
+
+
+def _sort_key(key: str):
+    return {
+        "repository": lambda r: (r.repository.lower(), r.tag),
+        "tag": lambda r: (r.tag.lower(), r.repository),
+        "id": lambda r: r.image.id,
+        "created": lambda r: r.image.created,
+        "size": lambda r: r.image.size,
+        "containers": lambda r: len(r.image.containers),
+    }[key]
+
+
+def query_images(*, search: str = "", show: str = "", sort: str = "repository", descending: bool = False) -> ImageListing:
+    """Filter and sort the whole list on the server, from one images call and one containers call."""
+    images = list_images()
+    needle = search.strip().lower()
+    rows = [
+        row
+        for image in images
+        if (show != "dangling" or image.dangling) and (show != "unused" or not image.containers)
+        for row in rows_of(image)
+        if not needle or needle in f"{row.repository}:{row.tag}".lower() or needle in image.id.removeprefix("sha256:")
+    ]
+    rows.sort(key=_sort_key(sort if sort in SORT_KEYS else "repository"), reverse=descending)
+    return ImageListing(rows, len(images), len(rows))
+
+
+# ---------------------------------------------------------------- one image
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    id: str  # "<missing>" for layers built elsewhere
+    created: datetime
+    created_by: str
+    size: int
+    comment: str
+
+    @property
+    def size_text(self) -> str:
+        return human_size(self.size)
+
+
+@dataclass(frozen=True)
+class ImageDetail:
+    id: str
+    tags: list[str]
+    digests: list[str]
+    created: datetime | None
+    size: int
+    architecture: str
+    os: str
+    author: str
+    env: list[tuple[str, str]]
+    entrypoint: list[str]
+    command: list[str]
+    working_dir: str
+    user: str
+    exposed_ports: list[str]
+    volumes: list[str]
+    labels: dict[str, str]
+    layers: list[str]  # the root filesystem's layer digests
+    history: list[HistoryEntry]
+    containers: list[ContainerSummary]
+    inspect: dict = field(repr=False)
+
+    @property
+    def short_id(self) -> str:
+        return self.id.removeprefix("sha256:")[:12]
+
+    @property
+    def size_text(self) -> str:
+        return human_size(self.size)
+
+    @property
+    def title(self) -> str:
+        return self.tags[0] if self.tags else self.short_id
+
+    @property
+    def running_containers(self) -> list[ContainerSummary]:
+        """Containers that keep the engine from deleting the image even when forced."""
+        return [c for c in self.containers if c.state in ("running", "paused", "restarting")]
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def detail_from_inspect(data: dict, history: list[dict], containers: list[ContainerSummary]) -> ImageDetail:
+    config = data.get("Config") or {}
+    return ImageDetail(
+        id=data["Id"],
+        tags=_clean_tags(data.get("RepoTags")),
+        digests=_clean_digests(data.get("RepoDigests")),
+        created=parse_engine_time(data.get("Created")),
+        size=data.get("Size", 0),
+        architecture=data.get("Architecture", ""),
+        os=data.get("Os", ""),
+        author=data.get("Author", ""),
+        env=[tuple(line.split("=", 1)) if "=" in line else (line, "") for line in config.get("Env") or []],
+        entrypoint=_as_list(config.get("Entrypoint")),
+        command=_as_list(config.get("Cmd")),
+        working_dir=config.get("WorkingDir", ""),
+        user=config.get("User", ""),
+        exposed_ports=sorted(config.get("ExposedPorts") or {}),
+        volumes=sorted(config.get("Volumes") or {}),
+        labels=config.get("Labels") or {},
+        layers=(data.get("RootFS") or {}).get("Layers") or [],
+        history=[
+            HistoryEntry(
+                id=entry.get("Id", ""),
+                created=datetime.fromtimestamp(entry.get("Created", 0), tz=timezone.utc),
+                created_by=entry.get("CreatedBy", ""),
+                size=entry.get("Size", 0),
+                comment=entry.get("Comment", ""),
+            )
+            for entry in history
+        ],
+        containers=containers,
+        inspect=data,
+    )
+
+
+@translate_errors
+def inspect_image(reference: str) -> dict:
+    return get_client().api.inspect_image(reference)
+
+
+@translate_errors
+def image_history(reference: str) -> list[dict]:
+    return get_client().api.history(reference)
+
+
+def get_image(reference: str) -> ImageDetail:
+    """An image by id, short id or reference; raises EngineNotFound (a 404) for an unknown one."""
+    data = inspect_image(reference)
+    users = sorted(_container_users().get(data["Id"], []), key=lambda c: c.name)
+    return detail_from_inspect(data, image_history(data["Id"]), users)
+
+
+# ---------------------------------------------------------------- changes
+
+
+@translate_errors
+def tag_image(image_id: str, repository: str, tag: str) -> None:
+    get_client().api.tag(image_id, repository, tag)
+
+
+@dataclass(frozen=True)
+class Removal:
+    untagged: list[str]
+    deleted: list[str]
+
+
+@translate_errors
+def remove_image(reference: str, force: bool = False) -> Removal:
+    """`docker rmi`: a tag only untags (deleting the image with its last tag); an id deletes.
+
+    The engine refuses while a container uses the image; `force` overrides that only for
+    stopped containers and multiple tags, never for a running container.
+    """
+    answer = get_client().api.remove_image(reference, force=force) or []
+    return Removal(
+        untagged=[item["Untagged"] for item in answer if "Untagged" in item],
+        deleted=[item["Deleted"] for item in answer if "Deleted" in item],
+    )
+
+
+@dataclass(frozen=True)
+class RemovalOutcome:
+    image_id: str
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+    @property
+    def short_id(self) -> str:
+        return self.image_id.removeprefix("sha256:")[:12]
+
+
+def remove_dangling(image_ids: list[str]) -> list[RemovalOutcome]:
+    """Delete exactly these images, each only if it is still untagged; one failure stops nothing.
+
+    Deleting by id would also delete an image someone tagged since the confirmation,
+    so each id is checked against a fresh list first.
+    """
+    still_dangling = {image.id for image in list_images() if image.dangling}
+    outcomes = []
+    for image_id in image_ids:
+        if image_id not in still_dangling:
+            outcomes.append(RemovalOutcome(image_id, "No longer a dangling image (tagged or already gone); left alone."))
+            continue
+        try:
+            remove_image(image_id)
+            outcomes.append(RemovalOutcome(image_id))
+        except EngineError as e:
+            outcomes.append(RemovalOutcome(image_id, e.message))
+    return outcomes
+
+
+# ---------------------------------------------------------------- pull
+
+
+@dataclass(frozen=True)
+class PullEvent:
+    """One line of the engine's pull stream; `layer_id` is empty for whole-pull lines."""
+
+    status: str
+    layer_id: str = ""
+    current: int = 0
+    total: int = 0
+
+
+@translate_errors
+def pull_progress(reference: str, auth: dict | None = None) -> Iterator[PullEvent]:
+    """Pull an image, yielding the engine's progress line by line.
+
+    `auth` ({"username", "password"}) goes to the engine as the X-Registry-Auth header and
+    nowhere else. An error inside the stream (the engine has already answered 200) is
+    raised as EngineError, like one the engine answers at once.
+    """
+    stream = get_client().api.pull(reference, stream=True, decode=True, auth_config=auth or None)
+    for line in stream:
+        if "error" in line:
+            raise EngineError((line.get("errorDetail") or {}).get("message") or line["error"])
+        status, layer_id = line.get("status", ""), line.get("id", "")
+        detail = line.get("progressDetail") or {}
+        if status.startswith("Pulling from"):
+            # Its id is the tag, not a layer.
+            yield PullEvent(f"{status} ({layer_id})" if layer_id else status)
+            continue
+        yield PullEvent(status, layer_id, detail.get("current", 0) or 0, detail.get("total", 0) or 0)
