@@ -1,3 +1,5 @@
 """Every websocket route of Berth, gathered from the apps that serve them."""
 
-websocket_urlpatterns: list = []
+from containers.routing import websocket_urlpatterns as container_routes
+
+websocket_urlpatterns: list = [*container_routes]

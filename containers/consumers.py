@@ -1,0 +1,218 @@
+"""Websockets for live container streams: logs, and attach/exec terminals.
+
+Protocol (issue 3):
+- terminals: browser -> server binary frames are keystrokes, text frames are JSON control
+  messages ({"type": "resize", "cols": C, "rows": R}, {"type": "eof"} to close stdin);
+  server -> browser binary frames are raw terminal output, and before closing the server sends
+  one text frame {"type": "exit", "code": N}, {"type": "detached"} or {"type": "error", "message": ...}.
+- logs: server -> browser text frames {"type": "lines", "lines": [[stream, timestamp, text], ...],
+  "skipped": N}, {"type": "state", "state": "exited"|"running"|"removed", "code": N},
+  {"type": "end"} when a log that is not followed is complete, {"type": "error", ...}; the
+  browser acks every "lines" frame with {"type": "ack"}, so that at most a few are in flight
+  and a slow browser makes the server skip lines (and say how many) instead of buffering them.
+
+Refusals accept first and then close with 4401 (not logged in) or 4403 (not allowed), so that
+a browser sees the code. The ASGI app puts every route behind AllowedHostsOriginValidator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from urllib.parse import parse_qs
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from containers import streams
+from dashboard.engine import EngineError, EngineUnavailable
+
+log = logging.getLogger(__name__)
+
+CLOSE_NOT_LOGGED_IN = 4401
+CLOSE_FORBIDDEN = 4403
+LOG_QUEUE_BATCHES = 64  # batches of up to 4,096 lines waiting in the server, per socket
+LOG_FRAME_LINES = 2000  # lines per websocket frame at most
+LOG_FRAMES_IN_FLIGHT = 4  # frames sent and not yet acked
+TERMINAL_QUEUE_CHUNKS = 64
+INLINE_WRITE_LIMIT = 4096  # bigger keystroke frames (pastes) are written from a thread
+
+
+def allowed(user, container_id: str, action: str) -> bool:
+    """May `user` do `action` ("logs", "attach", "exec") on the container?
+
+    The hook for the roles issue: for now every active, logged-in user may.
+    """
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+class StreamConsumer(AsyncWebsocketConsumer):
+    action = ""
+
+    async def connect(self) -> None:
+        await self.accept()  # accept first, so that a refusal's close code reaches the browser
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_NOT_LOGGED_IN)
+            return
+        self.container_id = self.scope["url_route"]["kwargs"]["container_id"]
+        if not allowed(user, self.container_id, self.action):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.query = {key: values[-1] for key, values in parse_qs(self.scope.get("query_string", b"").decode()).items()}
+        self.pump: streams.Pump | None = None
+        self.sender: asyncio.Task | None = None
+        self.finished = False
+        try:
+            await self.begin()
+        except (ValueError, EngineError, EngineUnavailable) as e:
+            await self.finish({"type": "error", "message": getattr(e, "message", None) or str(e)})
+
+    async def begin(self) -> None:
+        raise NotImplementedError
+
+    async def finish(self, message: dict) -> None:
+        """The one closing text frame, then the close."""
+        if self.finished:
+            return
+        self.finished = True
+        await self.send(text_data=streams.dumps(message))
+        await self.close(code=1000 if message["type"] != "error" else 1011)
+
+    async def disconnect(self, code: int) -> None:
+        self.finished = True
+        sender = getattr(self, "sender", None)
+        if sender is not None and sender is not asyncio.current_task():
+            sender.cancel()
+        pump = getattr(self, "pump", None)
+        if pump is not None:
+            await pump.stop_and_join()
+        await self.cleanup()
+
+    async def cleanup(self) -> None:
+        pass
+
+
+# ---------------------------------------------------------------- terminals
+
+
+class TerminalConsumer(StreamConsumer):
+    session: streams.AttachSession | streams.ExecSession
+
+    async def begin(self) -> None:
+        self.session = await asyncio.to_thread(self.make_session)
+        self.pump = streams.Pump(asyncio.get_running_loop(), TERMINAL_QUEUE_CHUNKS, drop=False, name=self.action)
+        self.pump.start(self.session.produce)
+        self.sender = asyncio.create_task(self.forward_output())
+
+    def make_session(self):
+        raise NotImplementedError
+
+    async def forward_output(self) -> None:
+        while True:
+            item = await self.pump.get()
+            if item is streams.EOF:
+                break
+            if isinstance(item, streams.StreamError):
+                await self.finish({"type": "error", "message": item.message})
+                return
+            await self.send(bytes_data=item)
+        outcome = await asyncio.to_thread(self.session.outcome)
+        await self.finish(outcome)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.finished or getattr(self, "session", None) is None:
+            return
+        if bytes_data is not None:
+            await self.keystrokes(bytes_data)
+        elif text_data:
+            await self.control(text_data)
+
+    async def keystrokes(self, data: bytes) -> None:
+        try:
+            if len(data) <= INLINE_WRITE_LIMIT:
+                self.session.write(data)
+            else:  # a paste: the engine may take a while to read it all
+                await asyncio.to_thread(self.session.write, data)
+        except OSError:
+            pass  # the stream has ended; its outcome is on its way
+
+    async def control(self, text: str) -> None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            return
+        kind = message.get("type") if isinstance(message, dict) else None
+        if kind == "resize":
+            cols, rows = message.get("cols"), message.get("rows")
+            if isinstance(cols, int) and isinstance(rows, int) and 0 < cols <= 1000 and 0 < rows <= 1000:
+                await asyncio.to_thread(self.session.resize, cols, rows)
+        elif kind == "eof":
+            self.session.close_stdin()
+
+
+class AttachConsumer(TerminalConsumer):
+    action = "attach"
+
+    def make_session(self):
+        return streams.AttachSession(self.container_id, start=self.query.get("start") == "1")
+
+
+class ExecConsumer(TerminalConsumer):
+    action = "exec"
+
+    def make_session(self):
+        return streams.ExecSession(
+            self.container_id, cmd=self.query.get("cmd", ""), user=self.query.get("user", ""), workdir=self.query.get("workdir", "")
+        )
+
+    async def cleanup(self) -> None:
+        # Closing the socket does not end an exec'd process: kill it, deliberately (the page says so).
+        session = getattr(self, "session", None)
+        if session is not None:
+            await asyncio.to_thread(session.kill)
+
+
+# ---------------------------------------------------------------- logs
+
+
+class LogsConsumer(StreamConsumer):
+    action = "logs"
+
+    async def begin(self) -> None:
+        self.options = streams.LogOptions.from_query(self.query)
+        self.acked = asyncio.Semaphore(LOG_FRAMES_IN_FLIGHT)
+        self.pump = streams.Pump(asyncio.get_running_loop(), LOG_QUEUE_BATCHES, drop=True, name="logs")
+        self.pump.start(lambda pump: streams.read_logs(pump, self.container_id, self.options))
+        self.sender = asyncio.create_task(self.forward_lines())
+
+    async def forward_lines(self) -> None:
+        pump = self.pump
+        while True:
+            item = await pump.get()
+            if isinstance(item, list):
+                # Gather what else is waiting into one frame.
+                lines = item
+                while len(lines) < LOG_FRAME_LINES and not pump.queue.empty():
+                    peeked = pump.queue._queue[0]  # noqa: SLF001 - look before taking
+                    if not isinstance(peeked, list):
+                        break
+                    lines = lines + pump.get_nowait()
+                await self.acked.acquire()
+                skipped, pump.skipped = pump.skipped, 0
+                await self.send(text_data=streams.dumps({"type": "lines", "lines": lines, "skipped": skipped}))
+            elif isinstance(item, streams.StateChange):
+                await self.send(text_data=streams.dumps({"type": "state", "state": item.state, "code": item.code}))
+            elif isinstance(item, streams.StreamError):
+                await self.finish({"type": "error", "message": item.message})
+                return
+            elif item is streams.EOF:
+                if pump.skipped:
+                    await self.send(text_data=streams.dumps({"type": "lines", "lines": [], "skipped": pump.skipped}))
+                await self.finish({"type": "end"})
+                return
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data and '"ack"' in text_data and hasattr(self, "acked"):
+            if self.acked._value < LOG_FRAMES_IN_FLIGHT:  # noqa: SLF001 - never above the window
+                self.acked.release()

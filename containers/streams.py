@@ -1,0 +1,912 @@
+"""Live Docker streams: container logs, attach and exec terminals.
+
+This is the only stream code that touches the Docker SDK (services.py does the rest), and it
+takes its client from `dashboard.engine.get_client()`. Nothing here imports Django's request
+machinery, so the consumers, the download view and the benches share it.
+
+The shape (see shared/reference/streaming-hard-cases.md):
+- every Docker stream is read by one dedicated thread (`Pump`) that offers what it reads to a
+  bounded `asyncio.Queue` on the consumer's loop. Log pumps drop batches when the queue is full
+  and count the lines as skipped; terminal and download pumps block instead (back-pressure);
+- logs are decoded with one incremental UTF-8 decoder per stream id, split into lines, and
+  Docker's 16 KiB partial messages are joined again (`LineAssembler`);
+- terminals carry raw bytes; exec uses tty=True on create *and* start, and the exec'd process
+  is killed when its socket closes, since the Engine API has no call that would do it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import io
+import json
+import logging
+import re
+import shlex
+import socket
+import struct
+import tarfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from dashboard.engine import EngineError, EngineNotFound, EngineUnavailable, _translate, get_client
+
+log = logging.getLogger(__name__)
+
+STREAM_LABELS = {0: "i", 1: "o", 2: "e", 3: "s"}  # stdin, stdout, stderr, daemon error
+READ_SIZE = 65536
+MAX_LINE_CHARS = 65536  # longer lines are cut for the browser, with a note
+DEFAULT_TAIL = 300
+# The engine holds back every byte that starts its detach sequence until the next key, so it
+# gets one nobody types; Berth watches for Ctrl-P Ctrl-Q itself (attach only).
+ENGINE_DETACH_KEYS = "ctrl-^,ctrl-_,ctrl-^,ctrl-_"
+ENGINE_DETACH_BYTES = b"\x1e\x1f\x1e\x1f"
+CTRL_P, CTRL_Q = 0x10, 0x11
+NOT_SHELLS = ("nologin", "false", "sync", "shutdown", "halt")
+EOF = object()  # the last item a pump offers
+
+
+# ---------------------------------------------------------------- parsing options
+
+
+_RELATIVE = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*([smhdw]))+\s*$", re.I)
+_RELATIVE_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.I)
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_time(value: str | None, now: datetime | None = None) -> datetime | None:
+    """A log bound from the user: "" (none), "10m" / "1h30m" ago, a Unix time or an ISO date.
+
+    Naive ISO times are taken as UTC. Raises ValueError with a readable message.
+    """
+    value = (value or "").strip()
+    if not value:
+        return None
+    now = now or datetime.now(timezone.utc)
+    if _RELATIVE.match(value):
+        seconds = sum(float(n) * _UNITS[u.lower()] for n, u in _RELATIVE_PART.findall(value))
+        return now - timedelta(seconds=seconds)
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        return datetime.fromtimestamp(float(value), timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a time: use e.g. 10m, 2h, 2026-01-31T12:00 or a Unix time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def engine_time(moment: datetime) -> str:
+    """The engine's `since`/`until` format: seconds.nanoseconds (docker-py would round a float)."""
+    seconds = moment.timestamp()
+    return f"{int(seconds)}.{round((seconds % 1) * 1e6):06d}000"
+
+
+def engine_time_from_rfc3339(value: str) -> str:
+    """"2026-11-28T06:39:04.761428058Z" -> "1795847944.761428058", keeping the nanoseconds."""
+    match = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?", value)
+    if not match:
+        return "0"
+    base = datetime.fromisoformat(match.group(1)).replace(tzinfo=timezone.utc)
+    return f"{int(base.timestamp())}.{(match.group(2) or '0')[:9].ljust(9, '0')}"
+
+
+@dataclass(frozen=True)
+class LogOptions:
+    tail: int | None = DEFAULT_TAIL  # None: the whole log
+    since: datetime | None = None
+    until: datetime | None = None
+    timestamps: bool = False
+    follow: bool = True
+    stdout: bool = True
+    stderr: bool = True
+    search: str = ""
+    regex: bool = False
+
+    @classmethod
+    def from_query(cls, query: dict[str, str]) -> LogOptions:
+        """From `?tail=&since=&until=&timestamps=&follow=` (plus stdout/stderr/q/regex)."""
+        flag = lambda name, default: (query.get(name, "") or ("1" if default else "0")).lower() in ("1", "true", "on", "yes")  # noqa: E731
+        tail_text = (query.get("tail") or "").strip().lower()
+        if tail_text in ("", "default"):
+            tail = DEFAULT_TAIL
+        elif tail_text == "all":
+            tail = None
+        elif tail_text.isdigit():
+            tail = int(tail_text)
+        else:
+            raise ValueError(f"tail must be a number of lines or 'all', not {tail_text!r}")
+        options = cls(
+            tail=tail,
+            since=parse_time(query.get("since")),
+            until=parse_time(query.get("until")),
+            timestamps=flag("timestamps", False),
+            follow=flag("follow", True),
+            stdout=flag("stdout", True),
+            stderr=flag("stderr", True),
+            search=query.get("q", ""),
+            regex=flag("regex", False),
+        )
+        options.matcher()  # a bad regex is refused up front, with re2's own message
+        return options
+
+    @property
+    def following(self) -> bool:
+        # A bound in the past ends the log: there is nothing to follow.
+        return self.follow and (self.until is None or self.until > datetime.now(timezone.utc))
+
+    def matcher(self) -> Callable[[str], bool] | None:
+        """The search as a predicate. Regexes run on RE2: linear time, so no pattern can hang."""
+        if not self.search:
+            return None
+        if not self.regex:
+            needle = self.search.lower()
+            return lambda text: needle in text.lower()
+        import re2
+
+        try:
+            pattern = re2.compile(self.search)
+        except re2.error as e:
+            raise ValueError(f"Bad regular expression: {e}") from None
+        return lambda text: pattern.search(text) is not None
+
+
+# ---------------------------------------------------------------- assembling log lines
+
+# Docker's RFC 3339 timestamp with nanoseconds, as the engine puts it before each message.
+_TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ")
+
+
+class LineAssembler:
+    """Turns the engine's log stream into whole lines: (stream label, timestamp, text).
+
+    Non-TTY logs arrive as frames, one per log message, each "timestamp message". A message
+    without a trailing newline is a partial (Docker cuts lines at 16 KiB) and the next message
+    of the same stream continues it. TTY logs arrive as bytes; messages still start with a
+    timestamp and end at a newline, except partials, whose successor's timestamp then sits
+    inside the line.
+    """
+
+    def __init__(self, tty: bool):
+        self.tty = tty
+        self.decoders: dict[int, codecs.IncrementalDecoder] = {}
+        self.pending: dict[int, list[str]] = {}  # partial message text per stream id
+        self.pending_ts: dict[int, str] = {}
+        self.frames = FrameParser()
+        self.raw = b""  # TTY bytes not yet ended by a newline
+
+    def _decode(self, stream_id: int, data: bytes, final: bool = False) -> str:
+        decoder = self.decoders.get(stream_id)
+        if decoder is None:
+            decoder = self.decoders[stream_id] = codecs.getincrementaldecoder("utf-8")("replace")
+        return decoder.decode(data, final)
+
+    def feed(self, data: bytes) -> list[tuple[str, str, str]]:
+        if self.tty:
+            return self._feed_tty(data)
+        lines = []
+        for stream_id, payload in self.frames.feed(data):
+            self._message(stream_id, payload, lines)
+        return lines
+
+    def _message(self, stream_id: int, payload: bytes, lines: list) -> None:
+        space = payload.find(b" ")
+        if space > 0 and payload[:1].isdigit():
+            timestamp, body = payload[:space].decode("ascii", "replace"), payload[space + 1 :]
+        else:
+            timestamp, body = "", payload
+        complete = body.endswith(b"\n")
+        text = self._decode(stream_id, body)
+        parts = self.pending.get(stream_id)
+        if not complete:
+            if parts is None:
+                self.pending[stream_id] = [text]
+                self.pending_ts[stream_id] = timestamp
+            else:
+                parts.append(text)
+            return
+        if parts is not None:
+            parts.append(text)
+            text = "".join(parts)
+            timestamp = self.pending_ts.pop(stream_id)
+            del self.pending[stream_id]
+        lines.append((STREAM_LABELS.get(stream_id, "o"), timestamp, _clip(text.rstrip("\r\n"))))
+
+    def _feed_tty(self, data: bytes) -> list[tuple[str, str, str]]:
+        self.raw += data
+        end = self.raw.rfind(b"\n")
+        if end < 0:
+            return []
+        block, self.raw = self.raw[: end + 1], self.raw[end + 1 :]
+        text = self._decode(1, block)
+        lines = []
+        for line in text.split("\n")[:-1]:
+            timestamp = ""
+            match = _TIMESTAMP.match(line.encode("utf-8", "surrogatepass")[:40]) if line[:1].isdigit() else None
+            if match:
+                timestamp, line = line[: match.end() - 1], line[match.end() :]
+                line = self._join_tty_partials(timestamp, line)
+            lines.append(("o", timestamp, _clip(line.rstrip("\r"))))
+        return lines
+
+    @staticmethod
+    def _join_tty_partials(timestamp: str, line: str) -> str:
+        # A partial message's successor starts with its own timestamp, inside our line. Only
+        # timestamps within the same minute as the line's own are taken as such (a program's own
+        # RFC 3339 text elsewhere in the line stays).
+        if "Z " not in line:
+            return line
+        prefix = timestamp[:16]
+        pattern = re.compile(re.escape(prefix) + r":\d\d(?:\.\d+)?Z ")
+        return pattern.sub("", line)
+
+    def finish(self) -> list[tuple[str, str, str]]:
+        """What is left when the stream ends: partial messages and a last line with no newline."""
+        lines = []
+        if self.tty and self.raw:
+            self.raw += b"\n"
+            lines = self._feed_tty(b"")
+        for stream_id, parts in list(self.pending.items()):
+            text = "".join(parts) + self._decode(stream_id, b"", final=True)
+            lines.append((STREAM_LABELS.get(stream_id, "o"), self.pending_ts.get(stream_id, ""), _clip(text)))
+        self.pending.clear()
+        return lines
+
+
+def _clip(text: str) -> str:
+    if len(text) <= MAX_LINE_CHARS:
+        return text
+    return f"{text[:MAX_LINE_CHARS]} … [line cut at {MAX_LINE_CHARS} of {len(text)} characters]"
+
+
+class FrameParser:
+    """The engine's multiplexed stream: 8-byte headers [stream id, 0, 0, 0, size (uint32 BE)]."""
+
+    def __init__(self):
+        self.buffer = b""
+
+    def feed(self, data: bytes) -> list[tuple[int, bytes]]:
+        buffer = self.buffer + data if self.buffer else data
+        frames, position, size = [], 0, len(buffer)
+        unpack = struct.unpack_from
+        while size - position >= 8:
+            stream_id, length = unpack(">BxxxL", buffer, position)
+            end = position + 8 + length
+            if end > size:
+                break
+            frames.append((stream_id, buffer[position + 8 : end]))
+            position = end
+        self.buffer = buffer[position:]
+        return frames
+
+
+class Dechunker:
+    """HTTP/1.1 chunked transfer decoding, done on whole reads (urllib3 would do it per chunk)."""
+
+    def __init__(self):
+        self.buffer = b""
+        self.remaining = 0  # bytes of the current chunk still to come
+        self.done = False
+
+    def feed(self, data: bytes) -> bytes:
+        out = []
+        buffer = self.buffer + data if self.buffer else data
+        position = 0
+        while position < len(buffer):
+            if self.remaining:
+                take = buffer[position : position + self.remaining]
+                out.append(take)
+                self.remaining -= len(take)
+                position += len(take)
+                continue
+            line_end = buffer.find(b"\r\n", position)
+            if line_end < 0:
+                break
+            header = buffer[position:line_end].split(b";")[0].strip()
+            if not header:  # the CRLF closing the previous chunk
+                position = line_end + 2
+                continue
+            self.remaining = int(header, 16)
+            position = line_end + 2
+            if self.remaining == 0:
+                self.done = True
+                position = len(buffer)
+        self.buffer = buffer[position:]
+        return b"".join(out)
+
+
+# ---------------------------------------------------------------- the pump: one thread per stream
+
+
+class Pump:
+    """Runs `produce(offer)` in its own thread; `offer` puts items on a bounded asyncio queue.
+
+    With `drop=True` (live logs) a full queue drops the batch and counts its lines in
+    `skipped`; otherwise (terminals, downloads) the thread waits for room, which holds the
+    engine back instead. `stop()` runs the producer's closer, which shuts the engine socket
+    down and wakes the blocked read.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, maxsize: int, drop: bool, name: str):
+        self.loop = loop
+        self.queue: asyncio.Queue = asyncio.Queue(maxsize=maxsize)
+        self.drop = drop
+        self.skipped = 0
+        self.stopping = threading.Event()
+        self._room = threading.Semaphore(maxsize)
+        self._closers: list[Callable[[], None]] = []
+        self.thread: threading.Thread | None = None
+        self.name = name
+
+    # called from the pump thread
+    def offer(self, item, size: int = 1) -> None:
+        if self.stopping.is_set():
+            return
+        if not self.drop:
+            while not self._room.acquire(timeout=0.5):
+                if self.stopping.is_set():
+                    return
+        try:
+            self.loop.call_soon_threadsafe(self._put, item, size)
+        except RuntimeError:  # the loop is closed: nobody is listening any more
+            self.stopping.set()
+
+    def on_stop(self, closer: Callable[[], None]) -> None:
+        self._closers.append(closer)
+        if self.stopping.is_set():
+            _quietly(closer)
+
+    # called on the loop
+    def _put(self, item, size: int) -> None:
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            if item is EOF:  # the end must always get through: make room for it
+                self.queue.get_nowait()
+                self.queue.put_nowait(item)
+            else:
+                self.skipped += size
+
+    async def get(self):
+        item = await self.queue.get()
+        if not self.drop:
+            self._room.release()
+        return item
+
+    def get_nowait(self):
+        item = self.queue.get_nowait()
+        if not self.drop:
+            self._room.release()
+        return item
+
+    def start(self, produce: Callable[[Pump], None]) -> None:
+        def run():
+            try:
+                produce(self)
+            except Exception as e:  # noqa: BLE001 - reported to the user, never lost
+                if not self.stopping.is_set():
+                    log.debug("stream %s failed", self.name, exc_info=True)
+                    self.offer(StreamError(_engine_message(e)))
+            finally:
+                self.offer_end()
+
+        self.thread = threading.Thread(target=run, name=f"berth-{self.name}", daemon=True)
+        self.thread.start()
+
+    def offer_end(self) -> None:
+        try:
+            self.loop.call_soon_threadsafe(self._put, EOF, 0)
+        except RuntimeError:
+            pass
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for closer in self._closers:
+            _quietly(closer)
+
+    async def stop_and_join(self, timeout: float = 3) -> None:
+        self.stop()
+        if self.thread is not None:
+            await asyncio.to_thread(self.thread.join, timeout)
+
+
+@dataclass(frozen=True)
+class StreamError:
+    message: str
+
+
+@dataclass(frozen=True)
+class StateChange:
+    state: str  # "exited", "running", "removed"
+    code: int | None = None
+
+
+def _quietly(call: Callable[[], None]) -> None:
+    try:
+        call()
+    except Exception:  # noqa: BLE001 - closing something already closed
+        pass
+
+
+def _engine_message(error: Exception) -> str:
+    """The text a user sees for a failure: the daemon's explanation when there is one."""
+    if not isinstance(error, (EngineError, EngineUnavailable)):
+        try:
+            _translate(lambda: _raise(error))
+        except (EngineError, EngineUnavailable) as translated:
+            error = translated
+        except Exception:  # noqa: BLE001 - not an engine error: say what it was
+            return f"{type(error).__name__}: {error}"
+    return getattr(error, "message", None) or str(error)
+
+
+def _raise(error: Exception):
+    raise error
+
+
+def _shutdown(sock: socket.socket) -> None:
+    _quietly(lambda: sock.shutdown(socket.SHUT_RDWR))
+    _quietly(sock.close)
+
+
+# ---------------------------------------------------------------- logs
+
+
+@dataclass(frozen=True)
+class ContainerFacts:
+    id: str
+    name: str
+    tty: bool
+    open_stdin: bool
+    running: bool
+    state: str
+    exit_code: int
+    started_at: str
+    finished_at: str
+    log_driver: str
+    user: str
+    stdin_once: bool
+
+
+def container_facts(container_id: str) -> ContainerFacts:
+    data = _translate(lambda: get_client().api.inspect_container(container_id))
+    config, state = data.get("Config") or {}, data.get("State") or {}
+    return ContainerFacts(
+        id=data["Id"],
+        name=data.get("Name", "").lstrip("/"),
+        tty=bool(config.get("Tty")),
+        open_stdin=bool(config.get("OpenStdin")),
+        running=bool(state.get("Running")),
+        state=state.get("Status", ""),
+        exit_code=state.get("ExitCode", 0),
+        started_at=state.get("StartedAt", ""),
+        finished_at=state.get("FinishedAt", ""),
+        log_driver=((data.get("HostConfig") or {}).get("LogConfig") or {}).get("Type", ""),
+        user=config.get("User") or "",
+        stdin_once=bool(config.get("StdinOnce")),
+    )
+
+
+class LogStream:
+    """One `GET /containers/{id}/logs` read as raw bytes, closable from another thread."""
+
+    def __init__(self, container_id: str, *, tail: int | None, since: str | None, until: str | None, follow: bool):
+        api = get_client().api
+        params = {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": int(follow), "tail": "all" if tail is None else tail}
+        if since:
+            params["since"] = since
+        if until:
+            params["until"] = until
+        response = _translate(lambda: api._get(api._url("/containers/{0}/logs", container_id), params=params, stream=True))
+        _translate(lambda: api._raise_for_status(response))
+        self.response = response
+        self.socket = api._get_raw_response_socket(response)
+        api._disable_socket_timeout(self.socket)
+        self.chunked = response.headers.get("Transfer-Encoding", "").lower() == "chunked"
+        # http.client's buffered reader may already hold body bytes: read through it.
+        self.reader = response.raw._fp.fp
+
+    def __iter__(self) -> Iterator[bytes]:
+        dechunker = Dechunker() if self.chunked else None
+        while True:
+            try:
+                data = self.reader.read1(READ_SIZE)
+            except (OSError, ValueError):  # closed by close()
+                return
+            if not data:
+                return
+            if dechunker is not None:
+                data = dechunker.feed(data)
+                if data:
+                    yield data
+                if dechunker.done:
+                    return
+            else:
+                yield data
+
+    def close(self) -> None:
+        raw = getattr(self.socket, "_sock", None)
+        if raw is not None:
+            _quietly(lambda: raw.shutdown(socket.SHUT_RDWR))
+        _quietly(self.response.close)
+
+
+class LogDriverUnreadable(EngineError):
+    pass
+
+
+def read_logs(pump: Pump, container_id: str, options: LogOptions, batch_size: int = 4096) -> None:
+    """The producer of a log view: history, then live lines; re-follows across stop and start.
+
+    Offers lists of (stream, timestamp, text) and StateChange items. Runs in the pump thread.
+    """
+    facts = container_facts(container_id)
+    if facts.log_driver in ("none",):
+        raise LogDriverUnreadable(f"This container's log driver is “{facts.log_driver}”: it keeps no logs to read.")
+    since = engine_time(options.since) if options.since else None
+    until = engine_time(options.until) if options.until else None
+    tail = options.tail
+    wanted = {"o": options.stdout, "e": options.stderr, "s": True, "i": False}
+    matches = options.matcher()
+    follow = options.following
+    while not pump.stopping.is_set():
+        stream = LogStream(facts.id, tail=tail, since=since, until=until, follow=follow)
+        pump.on_stop(stream.close)
+        assembler = LineAssembler(facts.tty)
+        try:
+            for data in stream:
+                lines = [line for line in assembler.feed(data) if wanted[line[0]] and (matches is None or matches(line[2]))]
+                for start in range(0, len(lines), batch_size):
+                    pump.offer(lines[start : start + batch_size], len(lines[start : start + batch_size]))
+            tail_lines = [line for line in assembler.finish() if wanted[line[0]]]
+            if tail_lines:
+                pump.offer(tail_lines, len(tail_lines))
+        finally:
+            stream.close()
+        if not follow or pump.stopping.is_set():
+            return
+        # The followed container stopped: say so, then wait for it to start again and read on
+        # from its new start, so no line comes twice.
+        restarted = wait_for_restart(pump, facts.id)
+        if restarted is None:
+            return
+        since, tail = engine_time_from_rfc3339(restarted), None
+
+
+def wait_for_restart(pump: Pump, container_id: str) -> str | None:
+    """Offer the stop, block until the container starts again; its new StartedAt, or None."""
+    api = get_client().api
+    events = _translate(lambda: api.events(filters={"container": container_id, "event": ["start", "destroy"]}, decode=True))
+    pump.on_stop(events.close)
+    try:
+        facts = container_facts(container_id)
+    except EngineNotFound:
+        pump.offer(StateChange("removed"))
+        events.close()
+        return None
+    if not facts.running:
+        pump.offer(StateChange(facts.state or "exited", facts.exit_code))
+        try:
+            for event in events:
+                if event.get("status") == "destroy" or event.get("Action") == "destroy":
+                    pump.offer(StateChange("removed"))
+                    return None
+                break
+        except Exception:  # noqa: BLE001 - closed by stop()
+            return None
+        if pump.stopping.is_set():
+            return None
+        facts = container_facts(container_id)
+    events.close()
+    pump.offer(StateChange("running"))
+    return facts.started_at
+
+
+def format_line(line: tuple[str, str, str], timestamps: bool) -> str:
+    stream, timestamp, text = line
+    label = {"o": "stdout", "e": "stderr", "s": "engine"}.get(stream, stream)
+    return f"{timestamp} {label} {text}\n" if timestamps else f"{label} {text}\n"
+
+
+# ---------------------------------------------------------------- terminals
+
+
+class Terminal:
+    """A hijacked engine socket (attach or exec): raw bytes both ways, plus resize and end."""
+
+    kind = "terminal"
+
+    def __init__(self):
+        self.sock: socket.socket | None = None
+        self.started = threading.Event()
+        self.pending_size: tuple[int, int] | None = None
+        self.size_lock = threading.Lock()
+
+    # -- input (from the consumer; small writes inline, big ones in a thread)
+    def write(self, data: bytes) -> None:
+        if self.sock is not None:
+            self.sock.sendall(data)
+
+    def close_stdin(self) -> None:
+        if self.sock is not None:
+            _quietly(lambda: self.sock.shutdown(socket.SHUT_WR))
+
+    # -- resize: held until the process has started, then the last size wins
+    def resize(self, cols: int, rows: int) -> None:
+        with self.size_lock:
+            self.pending_size = (cols, rows)
+            if not self.started.is_set():
+                return
+        self._apply_size()
+
+    def _apply_size(self) -> None:
+        with self.size_lock:
+            size, self.pending_size = self.pending_size, None
+        if size is None:
+            return
+        try:
+            self._resize(*size)
+        except Exception:  # noqa: BLE001 - 409/500 before start or after exit: not the user's business
+            log.debug("resize refused", exc_info=True)
+
+    def _resize(self, cols: int, rows: int) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        if self.sock is not None:
+            _shutdown(self.sock)
+
+
+def _raw_socket(sock) -> socket.socket:
+    return getattr(sock, "_sock", sock)
+
+
+# -- attach
+
+
+class AttachSession(Terminal):
+    kind = "attach"
+
+    def __init__(self, container_id: str, start: bool = False):
+        super().__init__()
+        self.facts = container_facts(container_id)
+        self.container_id = self.facts.id
+        self.detached = False
+        self.start_requested = start
+        self._ctrl_p_seen = False
+
+    def open(self) -> None:
+        """Attach; with `start`, attach first and then start, like `docker start -a`."""
+        if not self.facts.running and not self.start_requested:
+            raise EngineError(f"{self.facts.name} is not running: start it first, or attach with start.")
+        api = get_client().api
+        params = {"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1, "detachKeys": ENGINE_DETACH_KEYS}
+        self.sock = _raw_socket(_translate(lambda: api.attach_socket(self.container_id, params=params)))
+        if not self.facts.running:
+            _translate(lambda: api.start(self.container_id))
+        self.started.set()
+        self._apply_size()
+
+    def write(self, data: bytes) -> None:
+        """Keystrokes; Ctrl-P then Ctrl-Q detaches (the Ctrl-P itself has already gone through)."""
+        if self._ctrl_p_seen and data[:1] == bytes([CTRL_Q]):
+            return self.detach()
+        position = data.find(bytes([CTRL_P, CTRL_Q]))
+        if position >= 0:
+            super().write(data[: position + 1])
+            return self.detach()
+        self._ctrl_p_seen = data[-1:] == bytes([CTRL_P])
+        super().write(data)
+
+    def detach(self) -> None:
+        # The engine's own detach ends the stream and leaves stdin open; a plain close would
+        # close stdin of a -i container without a TTY, and so end its process.
+        self.detached = True
+        super().write(ENGINE_DETACH_BYTES)
+
+    def _resize(self, cols: int, rows: int) -> None:
+        if self.facts.tty:
+            get_client().api.resize(self.container_id, height=rows, width=cols)
+
+    def produce(self, pump: Pump) -> None:
+        pump.on_stop(self.close)
+        self.open()
+        frames = None if self.facts.tty else FrameParser()
+        while True:
+            try:
+                data = self.sock.recv(READ_SIZE)
+            except OSError:
+                return
+            if not data:
+                return
+            if frames is not None:
+                data = b"".join(payload for _, payload in frames.feed(data))
+                if not data:
+                    continue
+            pump.offer(data)
+
+    def outcome(self) -> dict:
+        """What ended the stream: the exit of the main process, a detach, or a lost connection."""
+        if self.detached:
+            return {"type": "detached"}
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                facts = container_facts(self.container_id)
+            except EngineNotFound:
+                return {"type": "exit", "code": self.facts.exit_code}
+            if not facts.running:
+                return {"type": "exit", "code": facts.exit_code}
+            if time.monotonic() > deadline:
+                return {"type": "detached"}
+            time.sleep(0.05)
+
+
+# -- exec
+
+
+def _passwd_entries(container_id: str) -> list[list[str]]:
+    """/etc/passwd of the container, read through the archive API (no process needed)."""
+    try:
+        stream, _ = get_client().api.get_archive(container_id, "/etc/passwd")
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+            member = tar.next()
+            content = tar.extractfile(member).read() if member is not None and member.isfile() else b""
+    except Exception:  # noqa: BLE001 - no such file: the container has no passwd database
+        return []
+    return [line.split(":") for line in content.decode("utf-8", "replace").splitlines() if line.count(":") >= 6]
+
+
+def login_shell(container_id: str, user: str = "") -> str:
+    """The login shell /etc/passwd gives the user (root when none), or "" if it names none."""
+    name = (user or "root").split(":")[0]
+    for entry in _passwd_entries(container_id):
+        if name in (entry[0], entry[2]):
+            shell = entry[6].strip()
+            if shell and not shell.rsplit("/", 1)[-1].startswith(NOT_SHELLS):
+                return shell
+            return ""
+    return ""
+
+
+# The exec'd command runs under `sh`, which prints its pid first (stripped from the output) so
+# that Berth can kill the process and everything in its session when the socket closes. A
+# missing shell falls back to sh with a readable message; any other missing command says so.
+EXEC_WRAPPER = (
+    'echo "$$"; '
+    'if ! command -v "$1" >/dev/null 2>&1; then '
+    'case "${1##*/}" in bash|zsh|fish|ash|ksh|dash) '
+    'echo "berth: $1 is not installed in this container: starting sh instead."; set -- sh;; '
+    '*) echo "berth: $1: command not found in this container." >&2; exit 127;; esac; fi; '
+    'exec "$@"'
+)
+KILL_SESSION = (
+    "for stat in /proc/[0-9]*/stat; do "
+    'read -r pid comm state ppid pgrp session rest < "$stat" 2>/dev/null || continue; '
+    '[ "$session" = "$1" ] && kill -KILL "$pid" 2>/dev/null; '
+    "done; kill -KILL \"$1\" 2>/dev/null; exit 0"
+)
+
+
+@dataclass
+class ExecChoice:
+    argv: list[str]
+    note: str = ""  # said in the terminal before the process starts
+
+
+def choose_command(container_id: str, cmd: str, user: str) -> ExecChoice:
+    if cmd.strip():
+        return ExecChoice(shlex.split(cmd))
+    shell = login_shell(container_id, user)
+    if shell:
+        return ExecChoice([shell], f"berth: starting {shell}, the login shell of {user or 'root'} in /etc/passwd.\r\n")
+    return ExecChoice(["bash"])  # EXEC_WRAPPER falls back to sh, with a message, when bash is missing
+
+
+class ExecSession(Terminal):
+    kind = "exec"
+
+    def __init__(self, container_id: str, cmd: str = "", user: str = "", workdir: str = ""):
+        super().__init__()
+        self.facts = container_facts(container_id)
+        self.container_id = self.facts.id
+        self.cmd, self.user, self.workdir = cmd, user, workdir
+        self.exec_id = ""
+        self.pid: int | None = None
+        self.killed = False
+
+    def open(self) -> ExecChoice:
+        if not self.facts.running:
+            raise EngineError(f"{self.facts.name} is not running: exec needs a running container.")
+        try:
+            choice = choose_command(self.container_id, self.cmd, self.user)
+        except ValueError as e:
+            raise EngineError(f"Bad command: {e}") from None
+        api = get_client().api
+        created = _translate(
+            lambda: api.exec_create(
+                self.container_id,
+                ["sh", "-c", EXEC_WRAPPER, "sh", *choice.argv],
+                stdin=True,
+                tty=True,
+                user=self.user,
+                workdir=self.workdir or None,
+                environment={"TERM": "xterm-256color"},
+            )
+        )
+        self.exec_id = created["Id"]
+        # tty=True on start too: the engine frames output by the start body's Tty.
+        self.sock = _raw_socket(_translate(lambda: api.exec_start(self.exec_id, tty=True, socket=True)))
+        return choice
+
+    def _resize(self, cols: int, rows: int) -> None:
+        get_client().api.exec_resize(self.exec_id, height=rows, width=cols)
+
+    def produce(self, pump: Pump) -> None:
+        pump.on_stop(self.close)
+        choice = self.open()
+        if choice.note:
+            pump.offer(choice.note.encode())
+        first = b""
+        while True:
+            try:
+                data = self.sock.recv(READ_SIZE)
+            except OSError:
+                return
+            if not data:
+                if first:
+                    pump.offer(first)
+                return
+            if self.pid is None and not self.started.is_set():
+                first += data
+                newline = first.find(b"\n")
+                if newline < 0 and len(first) < 64:
+                    continue
+                head = first[:newline].strip() if newline >= 0 else b""
+                if head.isdigit():
+                    self.pid, data = int(head), first[newline + 1 :]
+                else:
+                    data = first  # the wrapper did not run (no sh?): show what the engine said
+                first = b""
+                self.started.set()
+                self._apply_size()
+                if not data:
+                    continue
+            pump.offer(data)
+
+    def kill(self) -> None:
+        """Kill the process and its whole session: closing the socket would leave it running."""
+        if self.pid is None or not self.exec_id:
+            return
+        api = get_client().api
+        try:
+            if not api.exec_inspect(self.exec_id).get("Running"):
+                return
+            killer = api.exec_create(self.container_id, ["sh", "-c", KILL_SESSION, "sh", str(self.pid)], user="root")
+            api.exec_start(killer["Id"])
+            self.killed = True
+        except Exception:  # noqa: BLE001 - the container stopped meanwhile: nothing left to kill
+            log.debug("killing exec %s failed", self.exec_id, exc_info=True)
+
+    def outcome(self) -> dict:
+        if not self.exec_id:
+            return {"type": "error", "message": "The process did not start."}
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                info = get_client().api.exec_inspect(self.exec_id)
+            except Exception as e:  # noqa: BLE001
+                return {"type": "error", "message": _engine_message(e)}
+            if not info.get("Running") or time.monotonic() > deadline:
+                code = info.get("ExitCode")
+                if self.pid is None and code in (126, 127, None):
+                    return {"type": "error", "message": f"The command could not be started (exit code {code})."}
+                return {"type": "exit", "code": code if code is not None else -1}
+            time.sleep(0.05)
+
+
+def dumps(message: dict) -> str:
+    return json.dumps(message, separators=(",", ":"))
+

@@ -1,0 +1,134 @@
+"""Helpers for the stream tests: real websockets into the real ASGI app, against the real engine.
+
+Sockets go through the whole application (origin check, session auth), with a session cookie
+made by logging the `user` fixture in, as a browser would have it.
+"""
+
+import asyncio
+import json
+import time
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from dashboard.asgi import application
+
+ORIGIN = b"http://testserver"
+
+
+@pytest.fixture
+def session_cookie(client, user) -> str:
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+async def open_socket(path: str, cookie: str | None, origin: bytes | None = ORIGIN) -> tuple[WebsocketCommunicator, bool, int | None]:
+    headers = []
+    if origin is not None:
+        headers.append((b"origin", origin))
+    if cookie:
+        headers.append((b"cookie", cookie.encode()))
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, code = await communicator.connect(timeout=10)
+    return communicator, connected, code
+
+
+class Terminal:
+    """A terminal websocket as the browser sees it: output bytes and the final text frame."""
+
+    def __init__(self, communicator: WebsocketCommunicator):
+        self.ws = communicator
+        self.output = b""
+        self.final: dict | None = None
+        self.texts: list[dict] = []
+
+    async def send(self, data: bytes) -> None:
+        await self.ws.send_to(bytes_data=data)
+
+    async def control(self, message: dict) -> None:
+        await self.ws.send_to(text_data=json.dumps(message))
+
+    async def read_until(self, condition, timeout: float = 15) -> bytes:
+        """Read output until condition(output) holds or the socket sends its final frame."""
+        deadline = time.monotonic() + timeout
+        while not condition(self.output):
+            if self.final is not None:
+                raise AssertionError(f"socket ended ({self.final}) before the condition; output: {self.output[-500:]!r}")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"timed out; output so far: {self.output[-500:]!r}")
+            await self._receive(remaining)
+        return self.output
+
+    async def _receive(self, timeout: float) -> None:
+        message = await self.ws.receive_output(timeout)
+        if message["type"] == "websocket.close":
+            self.final = self.final or {"type": "closed", "code": message.get("code")}
+            return
+        if message.get("bytes") is not None:
+            self.output += message["bytes"]
+        else:
+            data = json.loads(message["text"])
+            self.texts.append(data)
+            self.final = data
+
+    async def wait_final(self, timeout: float = 15) -> dict:
+        deadline = time.monotonic() + timeout
+        while self.final is None:
+            await self._receive(max(0.01, deadline - time.monotonic()))
+        return self.final
+
+
+class LogReader:
+    """A logs websocket: collects lines and state messages, acking every frame like logs.js."""
+
+    def __init__(self, communicator: WebsocketCommunicator):
+        self.ws = communicator
+        self.lines: list[list] = []
+        self.skipped = 0
+        self.states: list[dict] = []
+        self.final: dict | None = None
+
+    async def receive_one(self, timeout: float, ack: bool = True) -> dict:
+        message = await self.ws.receive_output(timeout)
+        if message["type"] == "websocket.close":
+            self.final = self.final or {"type": "closed", "code": message.get("code")}
+            return self.final
+        data = json.loads(message["text"])
+        if data["type"] == "lines":
+            self.lines.extend(data["lines"])
+            self.skipped += data["skipped"]
+            if ack:
+                await self.ws.send_to(text_data='{"type":"ack"}')
+        elif data["type"] == "state":
+            self.states.append(data)
+        else:
+            self.final = data
+        return data
+
+    async def read_until(self, condition, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition(self):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or (self.final is not None and not condition(self)):
+                texts = [line[2] for line in self.lines[-10:]]
+                raise AssertionError(f"timed out or ended ({self.final}); last lines {texts}, states {self.states}")
+            await self.receive_one(remaining)
+
+    async def read_to_end(self, timeout: float = 20) -> None:
+        await self.read_until(lambda reader: reader.final is not None, timeout)
+
+    @property
+    def texts(self) -> list[str]:
+        return [line[2] for line in self.lines]
+
+
+async def poll(condition, timeout: float = 15, interval: float = 0.05, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await asyncio.to_thread(condition)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        await asyncio.sleep(interval)
