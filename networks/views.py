@@ -1,6 +1,149 @@
-# Placeholder until the networks app lands (being built now).
-from django.http import HttpResponse
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from dashboard.engine import EngineError
+from networks import services
+from networks.forms import ConnectForm, DisconnectForm, NetworkCreateForm, RemoveForm, RemoveUnusedForm
 
 
-def network_list(request):
-    return HttpResponse("networks")
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    """Where to go back to after a POST: a local `next`, else the fallback."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+# ---------------------------------------------------------------- list and page
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def network_list(request: HttpRequest) -> HttpResponse:
+    networks = services.list_networks()
+    unused_only = request.GET.get("unused") == "1"
+    shown = [n for n in networks if not n.builtin and not n.containers] if unused_only else networks
+    template = "networks/list.html" + ("#network-table" if request.htmx and not request.htmx.boosted else "")
+    return render(request, template, {"networks": shown, "total": len(networks), "unused_only": unused_only})
+
+
+def _detail_context(network_id: str) -> dict:
+    network = services.get_network(network_id)
+    attached = {a.container_id for a in network.containers}
+    others = [(cid, name) for cid, name in services.container_choices() if cid not in attached]
+    form = ConnectForm(initial={"network": network.id}, networks=[network], containers=others)
+    return {"network": network, "connect_form": form, "can_connect": network.name not in ("host", "none")}
+
+
+@require_GET
+def detail(request: HttpRequest, network_id: str) -> HttpResponse:
+    """`docker network inspect`: IPAM, options, labels and every attached container."""
+    return render(request, "networks/detail.html", _detail_context(network_id))
+
+
+# ---------------------------------------------------------------- create
+
+
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    drivers = services.network_drivers()
+    form = NetworkCreateForm(request.POST if request.method == "POST" else None, drivers=drivers)
+    if request.method == "POST" and form.is_valid():
+        try:
+            network_id = services.create_network(**form.service_arguments())
+        except EngineError as e:
+            # The daemon's own words, e.g. "Pool overlaps with other one on this address space".
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, f"Created network {form.cleaned_data['name']}.")
+            return redirect("networks:detail", network_id)
+    context = {"form": form, "drivers": drivers, "interfaces": services.host_interfaces()}
+    return render(request, "networks/create.html", context)
+
+
+# ---------------------------------------------------------------- connect and disconnect
+
+
+def _after_change(request: HttpRequest, network_id: str) -> HttpResponse:
+    """An HTMX POST from the network page gets the fresh container table; others redirect back."""
+    if request.htmx and request.htmx.target == "network-containers":
+        context = {**_detail_context(network_id), "oob_messages": True}
+        return render(request, "networks/detail.html#network-containers", context)
+    return redirect(_safe_next(request, f"/networks/{network_id}/"))
+
+
+@require_http_methods(["GET", "POST"])
+def connect(request: HttpRequest) -> HttpResponse:
+    """Connect a container (running or stopped) to a network, with aliases and a static IPv4.
+
+    GET shows the form, prefilled from `?network=` or `?container=` (the container page
+    links here and loads it inline).
+    """
+    form = ConnectForm(
+        request.POST if request.method == "POST" else None, initial=request.GET.dict(),
+        networks=services.list_networks(), containers=services.container_choices(),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.connect(data["network"], data["container"], data["aliases"], data["ipv4"])
+        except EngineError as e:
+            form.add_error(None, e.message)
+        else:
+            container_name = dict(form.fields["container"].choices)[data["container"]]
+            messages.success(request, f"Connected {container_name} to {data['network_name']}.")
+            return _after_change(request, data["network"])
+    if request.htmx and request.htmx.target == "network-containers":
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return _after_change(request, request.POST.get("network", ""))
+    template = "networks/connect.html" + ("#connect-form" if request.htmx and request.htmx.target == "connect-form" else "")
+    return render(request, template, {"form": form})
+
+
+@require_POST
+def disconnect(request: HttpRequest, network_id: str) -> HttpResponse:
+    form = DisconnectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.disconnect(network_id, form.cleaned_data["container"], force=form.cleaned_data["force"])
+        except EngineError as e:
+            messages.error(request, f"Could not disconnect: {e.message}")
+        else:
+            messages.success(request, "Disconnected.")
+    else:
+        messages.error(request, "Say which container to disconnect.")
+    return _after_change(request, network_id)
+
+
+# ---------------------------------------------------------------- remove
+
+
+@require_http_methods(["GET", "POST"])
+def remove(request: HttpRequest, network_id: str) -> HttpResponse:
+    """GET asks for confirmation naming the network (and refuses built-ins or attached ones up front)."""
+    network = services.get_network(network_id)
+    form = RemoveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.remove_network(network)
+        except EngineError as e:
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, f"Removed network {network.name}.")
+            return redirect("networks:list")
+    return render(request, "networks/remove.html", {"network": network, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def remove_unused(request: HttpRequest) -> HttpResponse:
+    """First the exact list of unused networks; the confirmation removes those and no others."""
+    unused = services.unused_networks()
+    form = RemoveUnusedForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        results = services.remove_networks(form.cleaned_data["names"])
+        return render(request, "networks/remove_unused.html", {"results": results})
+    return render(request, "networks/remove_unused.html", {"unused": unused, "form": form})

@@ -1,6 +1,67 @@
-# Placeholder until the volumes app lands (being built now).
-from django.http import HttpResponse
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from dashboard.engine import EngineError
+from volumes import services
+from volumes.forms import RemoveForm, RemoveUnusedForm, VolumeCreateForm
 
 
-def volume_list(request):
-    return HttpResponse("volumes")
+@require_GET
+@vary_on_headers("HX-Request")
+def volume_list(request: HttpRequest) -> HttpResponse:
+    """`docker volume ls`, with the containers using each volume (no sizes: see the volume page)."""
+    volumes = services.list_volumes()
+    unused_only = request.GET.get("unused") == "1"
+    shown = [v for v in volumes if not v.users] if unused_only else volumes
+    template = "volumes/list.html" + ("#volume-table" if request.htmx and not request.htmx.boosted else "")
+    return render(request, template, {"volumes": shown, "total": len(volumes), "unused_only": unused_only})
+
+
+@require_GET
+def detail(request: HttpRequest, name: str) -> HttpResponse:
+    """`docker volume inspect`, its users, and its size (measured here, only on this page)."""
+    volume = services.get_volume(name)
+    return render(request, "volumes/detail.html", {"volume": volume, "size": services.volume_size(volume)})
+
+
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    form = VolumeCreateForm(request.POST if request.method == "POST" else None, drivers=services.volume_drivers())
+    if request.method == "POST" and form.is_valid():
+        try:
+            name = services.create_volume(**form.service_arguments())
+        except EngineError as e:
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, f"Created volume {name}.")
+            return redirect("volumes:detail", name)
+    return render(request, "volumes/create.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def remove(request: HttpRequest, name: str) -> HttpResponse:
+    """GET asks for confirmation naming the volume, or says which containers keep it in use."""
+    volume = services.get_volume(name)
+    form = RemoveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.remove_volume(volume)
+        except EngineError as e:
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, f"Removed volume {volume.name}.")
+            return redirect("volumes:list")
+    return render(request, "volumes/remove.html", {"volume": volume, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def remove_unused(request: HttpRequest) -> HttpResponse:
+    """First the exact list of unused volumes; the confirmation removes those and no others."""
+    form = RemoveUnusedForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        results = services.remove_volumes(form.cleaned_data["names"])
+        return render(request, "volumes/remove_unused.html", {"results": results})
+    return render(request, "volumes/remove_unused.html", {"unused": services.unused_volumes(), "form": form})

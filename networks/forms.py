@@ -1,0 +1,158 @@
+import re
+
+from django import forms
+
+from networks import services, validators
+
+# The engine's rule for network names, as for containers: [a-zA-Z0-9][a-zA-Z0-9_.-]+
+NAME_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"
+NAME_MESSAGE = "Use letters, digits, '_', '.' or '-', starting with a letter or digit (at least 2 characters)."
+# Linux interface names: at most 15 characters; "eth0.10" asks macvlan for a VLAN sub-interface.
+INTERFACE_PATTERN = r"^[a-zA-Z0-9_.:@-]{1,15}$"
+KEY_VALUE_HELP = "One KEY=value per line."
+
+
+class NetworkCreateForm(forms.Form):
+    name = forms.RegexField(regex=NAME_PATTERN, max_length=128, error_messages={"invalid": NAME_MESSAGE})
+    driver = forms.ChoiceField(initial="bridge")
+    parent = forms.RegexField(
+        regex=INTERFACE_PATTERN, required=False, label="Parent interface (macvlan)",
+        help_text="The host interface the containers appear on, e.g. eth0 or eth0.10 for VLAN 10.",
+        error_messages={"invalid": "An interface name: up to 15 letters, digits or . _ - : @"},
+    )
+    macvlan_mode = forms.ChoiceField(choices=[(m, m) for m in services.MACVLAN_MODES], initial="bridge", label="Macvlan mode")
+    subnet = forms.CharField(required=False, max_length=64, help_text="CIDR, e.g. 172.72.0.0/16. Empty: the engine picks a free one.")
+    ip_range = forms.CharField(required=False, max_length=64, label="IP range", help_text="Containers get addresses from this block, inside the subnet, e.g. 172.72.0.0/24.")
+    gateway = forms.CharField(required=False, max_length=64, help_text="An address inside the subnet, e.g. 172.72.0.1.")
+    ipv6_subnet = forms.CharField(required=False, max_length=64, label="IPv6 subnet", help_text="Setting one turns IPv6 on, e.g. fd00:72::/64.")
+    ipv6_gateway = forms.CharField(required=False, max_length=64, label="IPv6 gateway")
+    internal = forms.BooleanField(required=False, help_text="No route to the outside world.")
+    attachable = forms.BooleanField(required=False, help_text="Standalone containers may join (matters for overlay).")
+    options = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Driver options",
+                              help_text=KEY_VALUE_HELP + " E.g. com.docker.network.bridge.name=br-mine")
+    labels = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=KEY_VALUE_HELP)
+
+    def __init__(self, *args, drivers: list[services.DriverChoice], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.drivers = drivers
+        self.fields["driver"].choices = [(d.name, d.name) for d in drivers if d.available]
+
+    def clean_options(self) -> dict[str, str]:
+        return _key_values(self.cleaned_data["options"], "option")
+
+    def clean_labels(self) -> dict[str, str]:
+        return _key_values(self.cleaned_data["labels"], "label")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        subnet = self._parse("subnet", lambda text: validators.parse_subnet(text, version=4))
+        for field, parse in (("ip_range", validators.parse_ip_range), ("gateway", validators.parse_gateway)):
+            if data.get(field) and subnet is None and "subnet" not in self.errors:
+                self.add_error(field, f"Give a subnet first: the {self.fields[field].label or field} must lie inside it.")
+            elif subnet is not None:
+                self._parse(field, lambda text, parse=parse: parse(text, subnet))
+        ipv6 = self._parse("ipv6_subnet", lambda text: validators.parse_subnet(text, version=6))
+        if data.get("ipv6_gateway") and ipv6 is None and "ipv6_subnet" not in self.errors:
+            self.add_error("ipv6_gateway", "Give an IPv6 subnet first.")
+        elif ipv6 is not None:
+            self._parse("ipv6_gateway", lambda text: validators.parse_gateway(text, ipv6))
+        if data.get("driver") == "macvlan" and not data.get("parent") and "parent" not in self.errors:
+            self.add_error("parent", "A macvlan network needs the host interface it sits on.")
+        return data
+
+    def _parse(self, field: str, parse):
+        """Parse one field's text; a ValueError becomes that field's error. Returns the value or None."""
+        text = (self.cleaned_data.get(field) or "").strip()
+        if not text:
+            return None
+        try:
+            value = parse(text)
+        except ValueError as e:
+            self.add_error(field, str(e))
+            return None
+        self.cleaned_data[field] = str(value)
+        return value
+
+    def service_arguments(self) -> dict:
+        """What `services.create_network` takes: macvlan's parent and mode become driver options."""
+        data = self.cleaned_data
+        options = dict(data["options"])
+        if data["driver"] == "macvlan":
+            options.update(parent=data["parent"], macvlan_mode=data["macvlan_mode"])
+        keys = ("name", "driver", "subnet", "ip_range", "gateway", "ipv6_subnet", "ipv6_gateway", "internal", "attachable", "labels")
+        return {**{key: data[key] for key in keys}, "options": options}
+
+
+def _key_values(text: str, what: str) -> dict[str, str]:
+    try:
+        return validators.parse_key_values(text, what)
+    except ValueError as e:
+        raise forms.ValidationError(str(e)) from None
+
+
+class ConnectForm(forms.Form):
+    """`docker network connect [--alias A]... [--ip X] NETWORK CONTAINER`."""
+
+    network = forms.ChoiceField()
+    container = forms.ChoiceField()
+    aliases = forms.CharField(required=False, max_length=1000, help_text="Other names this container answers to on the network, separated by spaces or commas.")
+    ipv4 = forms.CharField(required=False, max_length=15, label="Static IPv4", help_text="Empty: the next free address.")
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, networks: list[services.NetworkSummary], containers: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.networks = {n.id: n for n in networks}
+        # Any network a container can join: host and none take no second network.
+        self.fields["network"].choices = [(n.id, n.name) for n in networks if n.name not in ("host", "none")]
+        self.fields["container"].choices = containers
+
+    def clean_aliases(self) -> list[str]:
+        try:
+            return validators.parse_aliases(self.cleaned_data["aliases"])
+        except ValueError as e:
+            raise forms.ValidationError(str(e)) from None
+
+    def clean(self) -> dict:
+        data = super().clean()
+        network = self.networks.get(data.get("network", ""))
+        if network is None:
+            return data
+        data["network_name"] = network.name
+        # The engine refuses both on the default bridge, with a less helpful message.
+        if network.is_default_bridge and data.get("aliases"):
+            self.add_error("aliases", "The default bridge network takes no aliases: use a network you created.")
+        ipv4 = (data.get("ipv4") or "").strip()
+        if ipv4 and network.is_default_bridge:
+            self.add_error("ipv4", "The default bridge network takes no static addresses: use a network you created.")
+        elif ipv4:
+            subnets = [validators.parse_subnet(s) for s in network.subnets]
+            try:
+                data["ipv4"] = str(validators.parse_static_address(ipv4, subnets))
+            except ValueError as e:
+                self.add_error("ipv4", str(e))
+        return data
+
+
+class DisconnectForm(forms.Form):
+    container = forms.CharField(max_length=128)
+    force = forms.BooleanField(required=False)
+    next = forms.CharField(required=False)
+
+
+class RemoveForm(forms.Form):
+    confirm = forms.BooleanField(required=True, error_messages={"required": "Tick the box to confirm the removal."})
+
+
+class NameListField(forms.MultipleChoiceField):
+    """Names posted back from a confirmation page: checked by pattern, not against a fresh list,
+    so one that changed since is reported by the removal instead of failing the whole form."""
+
+    def valid_value(self, value: str) -> bool:
+        return bool(re.match(NAME_PATTERN, value)) and len(value) <= 128
+
+
+class RemoveUnusedForm(forms.Form):
+    """The confirmation carries the exact list shown, so nothing else is removed."""
+
+    names = NameListField(error_messages={"required": "Select at least one network."})
+    confirm = forms.BooleanField(required=True, error_messages={"required": "Tick the box to confirm the removal."})

@@ -1,0 +1,353 @@
+"""Network operations against the engine: plain functions returning small dataclasses.
+
+The network list call does not say which containers use a network (and the network
+inspect call names only running ones), so attachments are read from the one container
+list call (`containers.services.list_raw_containers`), never one call per network.
+"""
+
+import ipaddress
+import os
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from docker.types import IPAMConfig, IPAMPool
+
+from containers.services import list_raw_containers, parse_engine_time
+from dashboard.engine import EngineError, docker_host, get_client, translate_errors
+from networks.validators import IPNetwork
+
+BUILTIN_NETWORKS = ("bridge", "host", "none")
+MACVLAN_MODES = ("bridge", "private", "vepa", "passthru")
+# Drivers the engine lists but a user cannot create another network of.
+SINGLETON_DRIVERS = ("host", "null")
+# Drivers the engine lists that do not work here, and why (shown on the create form).
+UNAVAILABLE_DRIVERS = {
+    "ipvlan": "ipvlan needs kernel support that this engine's host kernel does not have.",
+}
+SWARM_ONLY_DRIVERS = {
+    "overlay": "overlay spans several engines and needs swarm mode (docker swarm init), which is off here.",
+}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """One container on one network, as the container list reports it."""
+
+    container_id: str
+    container_name: str
+    state: str
+    ipv4: str
+    ipv6: str
+    mac_address: str
+    aliases: list[str] = field(default_factory=list)
+
+    @property
+    def short_id(self) -> str:
+        return self.container_id[:12]
+
+
+@dataclass(frozen=True)
+class NetworkSummary:
+    id: str
+    name: str
+    driver: str
+    scope: str
+    subnets: list[str]
+    gateways: list[str]
+    internal: bool
+    attachable: bool
+    ipv6: bool
+    created: datetime | None
+    labels: dict[str, str]
+    containers: list[Attachment]
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:12]
+
+    @property
+    def builtin(self) -> bool:
+        return self.name in BUILTIN_NETWORKS
+
+    @property
+    def is_default_bridge(self) -> bool:
+        return self.name == "bridge"
+
+    @property
+    def container_names(self) -> list[str]:
+        return [a.container_name for a in self.containers]
+
+
+@dataclass(frozen=True)
+class IpamPool:
+    subnet: str
+    ip_range: str
+    gateway: str
+
+
+@dataclass(frozen=True)
+class NetworkDetail(NetworkSummary):
+    ipam_driver: str = "default"
+    ipam: list[IpamPool] = field(default_factory=list)
+    options: dict[str, str] = field(default_factory=dict)
+    inspect: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def ip_networks(self) -> list[IPNetwork]:
+        return [ipaddress.ip_network(pool.subnet, strict=False) for pool in self.ipam if pool.subnet]
+
+    @property
+    def refuses_aliases(self) -> bool:
+        """The default bridge (and host/none) take no aliases and no static addresses."""
+        return self.builtin
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _attachments_by_network(raw_containers: list[dict]) -> dict[str, list[Attachment]]:
+    """Network id -> the containers on it (running or not), from one container list."""
+    found: dict[str, list[Attachment]] = {}
+    for raw in raw_containers:
+        name = (raw.get("Names") or ["/" + raw["Id"][:12]])[0].lstrip("/")
+        for endpoint in ((raw.get("NetworkSettings") or {}).get("Networks") or {}).values():
+            found.setdefault(endpoint.get("NetworkID", ""), []).append(
+                Attachment(
+                    container_id=raw["Id"],
+                    container_name=name,
+                    state=raw.get("State", ""),
+                    ipv4=endpoint.get("IPAddress", ""),
+                    ipv6=endpoint.get("GlobalIPv6Address", ""),
+                    mac_address=endpoint.get("MacAddress", ""),
+                )
+            )
+    for attachments in found.values():
+        attachments.sort(key=lambda a: a.container_name)
+    return found
+
+
+def _summary_fields(raw: dict, containers: list[Attachment]) -> dict:
+    pools = (raw.get("IPAM") or {}).get("Config") or []
+    return {
+        "id": raw["Id"],
+        "name": raw.get("Name", ""),
+        "driver": raw.get("Driver", ""),
+        "scope": raw.get("Scope", ""),
+        "subnets": [p["Subnet"] for p in pools if p.get("Subnet")],
+        "gateways": [p["Gateway"] for p in pools if p.get("Gateway")],
+        "internal": bool(raw.get("Internal")),
+        "attachable": bool(raw.get("Attachable")),
+        "ipv6": bool(raw.get("EnableIPv6")),
+        "created": parse_engine_time(raw.get("Created")),
+        "labels": raw.get("Labels") or {},
+        "containers": containers,
+    }
+
+
+@translate_errors
+def list_raw_networks() -> list[dict]:
+    return get_client().api.networks()
+
+
+def list_networks() -> list[NetworkSummary]:
+    """Every network with its containers: two engine calls whatever the counts."""
+    attached = _attachments_by_network(list_raw_containers(all=True))
+    networks = [NetworkSummary(**_summary_fields(raw, attached.get(raw["Id"], []))) for raw in list_raw_networks()]
+    # Built-ins first (as `docker network ls` users look for them), then by name.
+    return sorted(networks, key=lambda n: (not n.builtin, n.name.lower()))
+
+
+@translate_errors
+def _inspect_network(network_id: str) -> dict:
+    return get_client().api.inspect_network(network_id)
+
+
+@translate_errors
+def _aliases(container_id: str, network_name: str) -> list[str]:
+    endpoint = (get_client().api.inspect_container(container_id)["NetworkSettings"]["Networks"] or {}).get(network_name) or {}
+    # The engine adds the container's short id as an alias on user-defined networks.
+    return [a for a in endpoint.get("Aliases") or [] if not container_id.startswith(a)]
+
+
+# Aliases are only in each container's inspect; past this many attachments the page
+# leaves them to the container pages rather than make hundreds of calls.
+MAX_ALIAS_LOOKUPS = 50
+
+
+def get_network(network_id: str) -> NetworkDetail:
+    """`docker network inspect`, with every attached container, stopped ones too."""
+    raw = _inspect_network(network_id)
+    containers = _attachments_by_network(list_raw_containers(all=True)).get(raw["Id"], [])
+    if raw.get("Name") not in BUILTIN_NETWORKS and len(containers) <= MAX_ALIAS_LOOKUPS:
+        containers = [_with_aliases(a, raw["Name"]) for a in containers]
+    ipam = raw.get("IPAM") or {}
+    return NetworkDetail(
+        **_summary_fields(raw, containers),
+        ipam_driver=ipam.get("Driver") or "default",
+        ipam=[IpamPool(p.get("Subnet", ""), p.get("IPRange", ""), p.get("Gateway", "")) for p in ipam.get("Config") or []],
+        options=raw.get("Options") or {},
+        inspect=raw,
+    )
+
+
+def _with_aliases(attachment: Attachment, network_name: str) -> Attachment:
+    try:
+        aliases = _aliases(attachment.container_id, network_name)
+    except EngineError:  # removed meanwhile: show it without aliases
+        aliases = []
+    return replace(attachment, aliases=aliases)
+
+
+# ---------------------------------------------------------------- drivers
+
+
+@dataclass(frozen=True)
+class DriverChoice:
+    name: str
+    available: bool
+    note: str = ""
+
+
+@translate_errors
+def _engine_info() -> dict:
+    return get_client().api.info()
+
+
+def network_drivers() -> list[DriverChoice]:
+    """What the create form offers: every installed driver that can make a network here."""
+    info = _engine_info()
+    installed = (info.get("Plugins") or {}).get("Network") or []
+    swarm_active = ((info.get("Swarm") or {}).get("LocalNodeState") or "") == "active"
+    choices = []
+    for name in sorted(set(installed) - set(SINGLETON_DRIVERS), key=lambda n: (n != "bridge", n != "macvlan", n)):
+        if name in SWARM_ONLY_DRIVERS and not swarm_active:
+            choices.append(DriverChoice(name, False, SWARM_ONLY_DRIVERS[name]))
+        elif name in UNAVAILABLE_DRIVERS:
+            choices.append(DriverChoice(name, False, UNAVAILABLE_DRIVERS[name]))
+        else:
+            choices.append(DriverChoice(name, True))
+    return choices
+
+
+def host_interfaces() -> list[str]:
+    """Parent interface suggestions for macvlan, when the engine runs on this machine."""
+    if not docker_host().startswith("unix://") or os.path.exists("/.dockerenv"):
+        return []
+    try:
+        names = os.listdir("/sys/class/net")
+    except OSError:
+        return []
+    return sorted(n for n in names if n != "lo" and not n.startswith(("veth", "br-", "docker")))
+
+
+# ---------------------------------------------------------------- changing
+
+
+@translate_errors
+def create_network(
+    *,
+    name: str,
+    driver: str = "bridge",
+    subnet: str = "",
+    ip_range: str = "",
+    gateway: str = "",
+    ipv6_subnet: str = "",
+    ipv6_gateway: str = "",
+    internal: bool = False,
+    attachable: bool = False,
+    options: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
+) -> str:
+    """`docker network create`; an IPv6 subnet turns IPv6 on. Returns the new network's id."""
+    pools = []
+    if subnet:
+        pools.append(IPAMPool(subnet=subnet, iprange=ip_range or None, gateway=gateway or None))
+    if ipv6_subnet:
+        pools.append(IPAMPool(subnet=ipv6_subnet, gateway=ipv6_gateway or None))
+    created = get_client().api.create_network(
+        name,
+        driver=driver,
+        options=options or None,
+        ipam=IPAMConfig(pool_configs=pools) if pools else None,
+        check_duplicate=True,
+        internal=internal,
+        labels=labels or None,
+        enable_ipv6=bool(ipv6_subnet),
+        attachable=attachable or None,
+    )
+    return created["Id"]
+
+
+@translate_errors
+def connect(network_id: str, container_id: str, aliases: list[str] | None = None, ipv4: str = "") -> None:
+    """`docker network connect [--alias A] [--ip X]`; works on stopped containers too."""
+    get_client().api.connect_container_to_network(
+        container_id, network_id, aliases=aliases or None, ipv4_address=ipv4 or None
+    )
+
+
+@translate_errors
+def disconnect(network_id: str, container_id: str, force: bool = False) -> None:
+    get_client().api.disconnect_container_from_network(container_id, network_id, force=force)
+
+
+class NetworkInUse(EngineError):
+    """Refused before asking the engine: containers are attached, named in the message."""
+
+
+def remove_network(network: NetworkSummary) -> None:
+    if network.builtin:
+        raise EngineError(f"{network.name} is a built-in network of the engine and cannot be removed.", 403)
+    if network.containers:
+        names = ", ".join(network.container_names)
+        raise NetworkInUse(f"{network.name} has containers attached: {names}. Disconnect them first.", 409)
+    _remove_network(network.id)
+
+
+@translate_errors
+def _remove_network(network_id: str) -> None:
+    get_client().api.remove_network(network_id)
+
+
+def unused_networks() -> list[NetworkSummary]:
+    """User-made networks with no container attached (built-ins are never offered)."""
+    return [n for n in list_networks() if not n.builtin and not n.containers]
+
+
+@dataclass(frozen=True)
+class RemovalResult:
+    name: str
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def remove_networks(names_or_ids: list[str]) -> list[RemovalResult]:
+    """Remove exactly the networks listed (never the prune call, which takes whatever is unused now).
+
+    Each one is checked again against a fresh list, so a network that got a container since
+    the user confirmed is refused and reported, not removed.
+    """
+    current = {n.id: n for n in list_networks()}
+    by_name = {n.name: n for n in current.values()}
+    results = []
+    for key in names_or_ids:
+        network = current.get(key) or by_name.get(key)
+        if network is None:
+            results.append(RemovalResult(key, "no longer exists"))
+            continue
+        try:
+            remove_network(network)
+            results.append(RemovalResult(network.name))
+        except EngineError as e:
+            results.append(RemovalResult(network.name, e.message))
+    return results
+
+
+@translate_errors
+def container_choices() -> list[tuple[str, str]]:
+    """(id, name) of every container, for the connect form; one call."""
+    rows = [(raw["Id"], (raw.get("Names") or ["/" + raw["Id"][:12]])[0].lstrip("/")) for raw in list_raw_containers(all=True)]
+    return sorted(rows, key=lambda row: row[1])
