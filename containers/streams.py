@@ -558,6 +558,8 @@ def read_logs(pump: Pump, container_id: str, options: LogOptions, batch_size: in
         try:
             for data in stream:
                 lines = [line for line in assembler.feed(data) if wanted[line[0]] and (matches is None or matches(line[2]))]
+                if not facts.tty and len(lines) > 1:
+                    lines.sort(key=_time_order)  # the engine writes each stream's lines as they come
                 for start in range(0, len(lines), batch_size):
                     pump.offer(lines[start : start + batch_size], len(lines[start : start + batch_size]))
             tail_lines = [line for line in assembler.finish() if wanted[line[0]]]
@@ -573,6 +575,12 @@ def read_logs(pump: Pump, container_id: str, options: LogOptions, batch_size: in
         if restarted is None:
             return
         since, tail = engine_time_from_rfc3339(restarted), None
+
+
+def _time_order(line: tuple[str, str, str]) -> str:
+    # The engine trims trailing zeros from the nanoseconds: pad them so strings compare as times.
+    timestamp = line[1]
+    return timestamp[:20] + timestamp[20:-1].ljust(9, "0") if len(timestamp) > 20 else timestamp
 
 
 def wait_for_restart(pump: Pump, container_id: str) -> str | None:
@@ -910,3 +918,22 @@ class ExecSession(Terminal):
 def dumps(message: dict) -> str:
     return json.dumps(message, separators=(",", ":"))
 
+
+
+async def log_text(container_id: str, options: LogOptions):
+    """The log as text chunks for a download: an async generator, so Django streams it under
+    ASGI, with a pump that holds the engine back (never skips) while the client is slow."""
+    pump = Pump(asyncio.get_running_loop(), maxsize=16, drop=False, name="download")
+    pump.start(lambda p: read_logs(p, container_id, options))
+    try:
+        while True:
+            item = await pump.get()
+            if item is EOF:
+                return
+            if isinstance(item, StreamError):
+                yield f"\n[berth: {item.message}]\n"
+                return
+            if isinstance(item, list):
+                yield "".join(format_line(line, options.timestamps) for line in item)
+    finally:
+        await pump.stop_and_join()

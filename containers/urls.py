@@ -19,4 +19,9 @@ urlpatterns = [
     path("<str:container_id>/unpause/", views.unpause, name="unpause"),
     path("<str:container_id>/rename/", views.rename, name="rename"),
     path("<str:container_id>/remove/", views.remove, name="remove"),
+    # Live streams (websockets in containers/routing.py)
+    path("<str:container_id>/logs/", views.logs, name="logs"),
+    path("<str:container_id>/logs/download/", views.logs_download, name="logs_download"),
+    path("<str:container_id>/attach/", views.attach, name="attach"),
+    path("<str:container_id>/exec/", views.exec_terminal, name="exec"),
 ]

@@ -1,12 +1,14 @@
+import asyncio
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from containers import services
+from containers import services, streams
 from containers.forms import BulkForm, ListFilterForm, RemoveForm, RenameForm, StopForm
 from dashboard.engine import EngineError, published_host
 
@@ -199,3 +201,73 @@ def bulk(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
     return HttpResponse("create")
+
+
+# ---------------------------------------------------------------- live streams: logs, attach, exec
+# The pages only hold the controls; the streams run over the websockets in containers/consumers.py.
+
+LOG_QUERY_KEYS = ("tail", "since", "until", "timestamps", "follow", "stdout", "stderr", "q", "regex")
+
+
+def _log_query(request: HttpRequest) -> dict[str, str]:
+    """The log view's settings from the address, with the defaults the page starts from."""
+    query = {key: request.GET.get(key, "") for key in LOG_QUERY_KEYS}
+    if not request.GET:
+        query.update(tail=str(streams.DEFAULT_TAIL), follow="1", stdout="1", stderr="1")
+    for flag in ("timestamps", "follow", "stdout", "stderr", "regex"):
+        query[flag] = "1" if query[flag] in ("1", "on", "true") else "0"
+    return query
+
+
+@require_GET
+def logs(request: HttpRequest, container_id: str) -> HttpResponse:
+    container = services.get_container(container_id)
+    query = _log_query(request)
+    error = ""
+    try:
+        streams.LogOptions.from_query(query)
+    except ValueError as e:
+        error = str(e)
+    context = {
+        "container": container,
+        "query": query,
+        "error": error,
+        # The socket carries both streams: the page shows and hides each without reconnecting.
+        "ws_path": f"/ws/containers/{container.id}/logs/?{urlencode({**query, 'stdout': '1', 'stderr': '1'})}",
+        "download_url": reverse("containers:logs_download", args=[container.id]) + "?" + urlencode(query),
+    }
+    return render(request, "containers/logs.html", context)
+
+
+@require_GET
+async def logs_download(request: HttpRequest, container_id: str) -> HttpResponse:
+    """The log as text, honouring the page's filters, streamed so memory stays flat."""
+    query = {**_log_query(request), "follow": "0"}
+    try:
+        options = streams.LogOptions.from_query(query)
+    except ValueError as e:
+        return HttpResponse(str(e), status=400, content_type="text/plain; charset=utf-8")
+    container = await asyncio.to_thread(services.get_container, container_id)
+    # An async iterator: Django buffers a sync one whole under ASGI.
+    response = StreamingHttpResponse(streams.log_text(container.id, options), content_type="text/plain; charset=utf-8")
+    disposition = "inline" if request.GET.get("inline") else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{container.name}.log"'
+    return response
+
+
+@require_GET
+def attach(request: HttpRequest, container_id: str) -> HttpResponse:
+    """The attached terminal; `?start=1` attaches first and then starts, like `docker run -it`."""
+    container = services.get_container(container_id)
+    start = request.GET.get("start") == "1" and not container.running
+    ws_path = f"/ws/containers/{container.id}/attach/" + ("?start=1" if start else "")
+    return render(request, "containers/terminal.html", {"container": container, "mode": "attach", "ws_path": ws_path, "starting": start})
+
+
+@require_GET
+def exec_terminal(request: HttpRequest, container_id: str) -> HttpResponse:
+    """A new process in the container: the login shell unless a command is given."""
+    container = services.get_container(container_id)
+    choice = {key: request.GET.get(key, "").strip() for key in ("cmd", "user", "workdir")}
+    ws_path = f"/ws/containers/{container.id}/exec/?{urlencode(choice)}"
+    return render(request, "containers/terminal.html", {"container": container, "mode": "exec", "ws_path": ws_path, "choice": choice})

@@ -1,0 +1,253 @@
+// Berth's live log view: lines arrive over a websocket as JSON batches and are drawn with
+// textContent only (log text is never parsed as HTML); ANSI colours become styled spans.
+(() => {
+  "use strict";
+  const view = document.getElementById("log-view");
+  if (!view || view.dataset.disabled) return;
+
+  const MAX_LINES = Number(view.dataset.maxLines) || 5000;
+  const showTimestamps = view.dataset.timestamps === "1";
+  const status = document.getElementById("log-status");
+  const stateBadge = document.getElementById("container-state");
+  const count = document.getElementById("log-count");
+  const filterInput = document.getElementById("log-filter");
+  const pauseButton = document.getElementById("log-pause");
+  const download = document.getElementById("log-download");
+  const STREAM_NAMES = { o: "out", e: "err", s: "engine" };
+
+  let paused = false;
+  let held = []; // lines that arrived while paused (bounded)
+  let heldSkipped = 0;
+  let shown = 0;
+  let filter = "";
+
+  const say = (text, kind) => {
+    status.textContent = text;
+    status.className = `terminal-status ${kind || ""}`;
+  };
+  const el = (tag, className, text) => {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+
+  // ---------------------------------------------------------------- ANSI colours
+  const PALETTE = ["#000000", "#cd3131", "#0dbc79", "#b58900", "#2472c8", "#bc3fbc", "#11a8cd", "#a0a0a0",
+    "#666666", "#f14c4c", "#23d18b", "#d7ba00", "#3b8eea", "#d670d6", "#29b8db", "#e5e5e5"];
+  const color256 = (n) => {
+    if (n < 16) return PALETTE[n];
+    if (n >= 232) { const v = 8 + (n - 232) * 10; return `rgb(${v},${v},${v})`; }
+    n -= 16;
+    const c = (v) => (v ? 55 + v * 40 : 0);
+    return `rgb(${c(Math.floor(n / 36))},${c(Math.floor(n / 6) % 6)},${c(n % 6)})`;
+  };
+  // eslint-disable-next-line no-control-regex
+  const ESCAPES = /\x1b\[([0-9;]*)([A-Za-z])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>78]/g;
+
+  function applySgr(style, codes) {
+    const list = codes === "" ? [0] : codes.split(";").map(Number);
+    for (let i = 0; i < list.length; i++) {
+      const code = list[i];
+      if (code === 0) { for (const key of Object.keys(style)) delete style[key]; }
+      else if (code === 1) style.bold = true;
+      else if (code === 2) style.dim = true;
+      else if (code === 3) style.italic = true;
+      else if (code === 4) style.underline = true;
+      else if (code === 22) { delete style.bold; delete style.dim; }
+      else if (code === 23) delete style.italic;
+      else if (code === 24) delete style.underline;
+      else if (code >= 30 && code <= 37) style.fg = PALETTE[code - 30];
+      else if (code >= 90 && code <= 97) style.fg = PALETTE[code - 82];
+      else if (code >= 40 && code <= 47) style.bg = PALETTE[code - 40];
+      else if (code >= 100 && code <= 107) style.bg = PALETTE[code - 92];
+      else if (code === 39) delete style.fg;
+      else if (code === 49) delete style.bg;
+      else if ((code === 38 || code === 48) && list[i + 1] === 5) {
+        style[code === 38 ? "fg" : "bg"] = color256(list[i + 2] || 0); i += 2;
+      } else if ((code === 38 || code === 48) && list[i + 1] === 2) {
+        style[code === 38 ? "fg" : "bg"] = `rgb(${list[i + 2] || 0},${list[i + 3] || 0},${list[i + 4] || 0})`; i += 4;
+      }
+    }
+  }
+
+  function ansiInto(parent, text) {
+    if (text.indexOf("\x1b") < 0) { parent.append(text); return; }
+    const style = {};
+    let last = 0;
+    const push = (chunk) => {
+      if (!chunk) return;
+      if (!Object.keys(style).length) { parent.append(chunk); return; }
+      const span = el("span", ["bold", "dim", "italic", "underline"].filter((k) => style[k]).map((k) => `ansi-${k}`).join(" "), chunk);
+      if (style.fg) span.style.color = style.fg;
+      if (style.bg) span.style.backgroundColor = style.bg;
+      parent.append(span);
+    };
+    ESCAPES.lastIndex = 0;
+    for (let match; (match = ESCAPES.exec(text)); ) {
+      push(text.slice(last, match.index));
+      if (match[2] === "m") applySgr(style, match[1]);
+      last = ESCAPES.lastIndex;
+    }
+    push(text.slice(last));
+  }
+
+  // ---------------------------------------------------------------- JSON and logfmt lines
+  const LEVEL_KEYS = ["level", "lvl", "severity", "levelname", "log.level"];
+  const MESSAGE_KEYS = ["msg", "message", "event"];
+  const LOGFMT = /([\w.\-/]+)=("(?:[^"\\]|\\.)*"|\S*)/g;
+
+  function structured(text) {
+    const trimmed = text.trim();
+    if (trimmed.startsWith("{") && trimmed.endsWith("}")) {
+      try {
+        const value = JSON.parse(trimmed);
+        if (value && typeof value === "object" && !Array.isArray(value)) return value;
+      } catch (e) { /* not JSON after all */ }
+    }
+    if (trimmed.indexOf("=") > 0) {
+      const fields = {};
+      let matched = 0, pairs = 0;
+      LOGFMT.lastIndex = 0;
+      for (let match; (match = LOGFMT.exec(trimmed)); ) {
+        const raw = match[2];
+        fields[match[1]] = raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, "$1") : raw;
+        matched += match[0].length; pairs += 1;
+      }
+      // logfmt only when key=value pairs make up (nearly) the whole line
+      if (pairs >= 2 && matched >= trimmed.replace(/\s+/g, "").length * 0.9) return fields;
+    }
+    return null;
+  }
+
+  function structuredInto(parent, fields) {
+    const levelKey = LEVEL_KEYS.find((k) => typeof fields[k] === "string" || typeof fields[k] === "number");
+    const messageKey = MESSAGE_KEYS.find((k) => typeof fields[k] === "string");
+    if (levelKey) {
+      const level = String(fields[levelKey]).toLowerCase().replace(/[^a-z]/g, "");
+      parent.append(el("span", `level level-${level}`, String(fields[levelKey]).toUpperCase()));
+    }
+    if (messageKey) ansiInto(parent, fields[messageKey]);
+    for (const [key, value] of Object.entries(fields)) {
+      if (key === levelKey || key === messageKey) continue;
+      parent.append(" ", el("span", "field-key", `${key}=`), typeof value === "string" ? value : JSON.stringify(value));
+    }
+  }
+
+  // ---------------------------------------------------------------- drawing
+  function lineNode([stream, timestamp, text]) {
+    const row = el("div", `line ${stream}`);
+    if (showTimestamps && timestamp) row.append(el("span", "ts", timestamp.replace("T", " ").replace(/(\.\d{3})\d*Z$/, "$1")));
+    row.append(el("span", "stream", STREAM_NAMES[stream] || stream));
+    const body = el("span", "text");
+    const fields = structured(text);
+    if (fields) structuredInto(body, fields); else ansiInto(body, text);
+    row.append(body);
+    if (filter && !row.textContent.toLowerCase().includes(filter)) row.classList.add("filtered");
+    return row;
+  }
+
+  const atBottom = () => view.scrollHeight - view.scrollTop - view.clientHeight < 40;
+
+  function note(text, className) {
+    const stick = atBottom();
+    view.append(el("div", className || "note", text));
+    if (stick) view.scrollTop = view.scrollHeight;
+  }
+
+  function draw(lines, skipped) {
+    const stick = atBottom();
+    if (lines.length > MAX_LINES) { skipped += lines.length - MAX_LINES; lines = lines.slice(-MAX_LINES); }
+    const fragment = document.createDocumentFragment();
+    if (skipped) fragment.append(el("div", "marker", `… ${skipped.toLocaleString()} lines skipped (the browser fell behind; Download has them all)`));
+    for (const line of lines) fragment.append(lineNode(line));
+    view.append(fragment);
+    shown += lines.length;
+    let extra = view.childElementCount - MAX_LINES;
+    while (extra-- > 0) view.firstElementChild.remove(); // the page keeps a bounded number of lines
+    if (stick) view.scrollTop = view.scrollHeight;
+    count.textContent = `${shown.toLocaleString()} lines received${paused ? " · paused" : ""}`;
+  }
+
+  function receive(lines, skipped) {
+    if (!paused) { draw(lines, skipped); return; }
+    held.push(...lines);
+    heldSkipped += skipped;
+    if (held.length > MAX_LINES) { heldSkipped += held.length - MAX_LINES; held = held.slice(-MAX_LINES); }
+    count.textContent = `${shown.toLocaleString()} lines shown · paused, ${(held.length + heldSkipped).toLocaleString()} waiting`;
+  }
+
+  // ---------------------------------------------------------------- the socket
+  const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+  const socket = new WebSocket(`${scheme}//${window.location.host}${view.dataset.wsPath}`);
+  let ended = false;
+  say("Connecting…");
+  socket.addEventListener("open", () => say("Streaming", "ok"));
+  socket.addEventListener("message", (event) => {
+    const message = JSON.parse(event.data);
+    if (message.type === "lines") {
+      receive(message.lines, message.skipped);
+      socket.send('{"type":"ack"}'); // flow control: the server keeps only a few frames in flight
+    } else if (message.type === "state") {
+      if (message.state === "running") {
+        note("— the container started again: following its new output —");
+        say("Following", "ok");
+        if (stateBadge) { stateBadge.textContent = "Running"; stateBadge.className = "badge state-running"; }
+      } else if (message.state === "removed") {
+        note("— the container was removed —");
+        say("The container was removed.", "error");
+      } else {
+        note(`— the container stopped (exit code ${message.code}); waiting for it to start again —`);
+        say(`Stopped (exit code ${message.code}): waiting for a restart`, "error");
+        if (stateBadge) { stateBadge.textContent = `Exited (${message.code})`; stateBadge.className = "badge state-exited"; }
+      }
+    } else if (message.type === "end") {
+      ended = true;
+      say("End of the log", "ok");
+      if (!shown) note("No lines match.");
+    } else if (message.type === "error") {
+      ended = true;
+      say(message.message, "error");
+      note(message.message, "marker");
+    }
+  });
+  socket.addEventListener("close", (event) => {
+    if (event.code === 4401) say("Not logged in: log in again, then reload.", "error");
+    else if (event.code === 4403) say("You may not read this container's logs.", "error");
+    else if (!ended) say("Connection lost: reload to follow again.", "error");
+  });
+
+  // ---------------------------------------------------------------- controls
+  pauseButton.addEventListener("click", () => {
+    paused = !paused;
+    pauseButton.textContent = paused ? "Resume" : "Pause";
+    if (!paused) {
+      const lines = held, skipped = heldSkipped;
+      held = []; heldSkipped = 0;
+      draw(lines, skipped);
+    }
+  });
+  document.getElementById("log-clear").addEventListener("click", () => { view.replaceChildren(); });
+  document.getElementById("log-wrap").addEventListener("change", (event) => view.classList.toggle("wrap", event.target.checked));
+  let filterTimer = null;
+  filterInput.addEventListener("input", () => {
+    clearTimeout(filterTimer);
+    filterTimer = setTimeout(() => {
+      filter = filterInput.value.trim().toLowerCase();
+      for (const row of view.querySelectorAll(".line")) {
+        row.classList.toggle("filtered", Boolean(filter) && !row.textContent.toLowerCase().includes(filter));
+      }
+    }, 120);
+  });
+  // stdout/stderr: shown or hidden at once; the download link follows the choice.
+  for (const box of document.querySelectorAll("#log-controls input[data-stream]")) {
+    const apply = () => {
+      view.classList.toggle(`hide-${box.dataset.stream}`, !box.checked);
+      const url = new URL(download.href, window.location.href);
+      url.searchParams.set(box.name, box.checked ? "1" : "0");
+      download.href = url.pathname + url.search;
+    };
+    box.addEventListener("change", apply);
+    apply();
+  }
+})();

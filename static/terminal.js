@@ -1,0 +1,120 @@
+// Berth's attach and exec terminals: xterm.js over a websocket.
+// Protocol: binary frames both ways carry the terminal's bytes; text frames are JSON control
+// messages (browser: resize, eof; server: exactly one exit / detached / error before closing).
+(() => {
+  "use strict";
+  const box = document.getElementById("terminal");
+  if (!box || !window.Terminal || !window.FitAddon) return;
+
+  const status = document.getElementById("terminal-status");
+  const stateBadge = document.getElementById("container-state");
+  const mode = box.dataset.mode;
+  const hasTty = box.dataset.tty === "1";
+  const PASTE_CHUNK = 16384; // well under Daphne's 1 MiB frame limit
+  const dark = window.matchMedia("(prefers-color-scheme: dark)").matches;
+
+  const term = new window.Terminal({
+    cursorBlink: true,
+    scrollback: 10000,
+    convertEol: mode === "attach" && !hasTty, // without a TTY nobody turns \n into \r\n
+    fontFamily: 'ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace',
+    fontSize: 13,
+    theme: dark
+      ? { background: "#0b0e13", foreground: "#e4e8ee", cursor: "#e4e8ee", selectionBackground: "#3a4a66" }
+      : { background: "#fbfcfd", foreground: "#1d2330", cursor: "#1d2330", selectionBackground: "#b9cff5" },
+  });
+  const fit = new window.FitAddon.FitAddon();
+  term.loadAddon(fit);
+  term.open(box);
+  fit.fit();
+  term.focus();
+
+  const say = (text, kind) => {
+    status.textContent = text;
+    status.className = `terminal-status ${kind || ""}`;
+  };
+  const setState = (text, state) => {
+    if (!stateBadge) return;
+    stateBadge.textContent = text;
+    stateBadge.className = `badge state-${state}`;
+  };
+
+  const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+  const socket = new WebSocket(`${scheme}//${window.location.host}${box.dataset.wsPath}`);
+  socket.binaryType = "arraybuffer";
+  const encoder = new TextEncoder();
+  let ended = false;
+
+  const sendControl = (message) => {
+    if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  };
+  const sendResize = () => sendControl({ type: "resize", cols: term.cols, rows: term.rows });
+
+  socket.addEventListener("open", () => {
+    say(mode === "exec" ? "Connected: new process" : "Attached", "ok");
+    sendResize(); // held by the server until the process has started
+  });
+  socket.addEventListener("message", (event) => {
+    if (typeof event.data !== "string") {
+      term.write(new Uint8Array(event.data)); // xterm decodes UTF-8 across chunks itself
+      return;
+    }
+    const message = JSON.parse(event.data);
+    ended = true;
+    if (message.type === "exit") {
+      if (mode === "attach") {
+        say(`The container exited with code ${message.code}.`, message.code === 0 ? "ok" : "error");
+        setState(`Exited (${message.code})`, "exited");
+      } else {
+        say(`The process exited with code ${message.code}. The container keeps running.`, message.code === 0 ? "ok" : "error");
+      }
+    } else if (message.type === "detached") {
+      say("Detached: the container keeps running.", "ok");
+    } else if (message.type === "error") {
+      say(message.message, "error");
+      term.write(`\r\n\x1b[31m${message.message}\x1b[0m\r\n`);
+    }
+  });
+  socket.addEventListener("close", (event) => {
+    if (event.code === 4401) say("Not logged in: log in again, then reload.", "error");
+    else if (event.code === 4403) say("You may not do this on this container.", "error");
+    else if (!ended) say(mode === "exec" ? "Connection lost: the process was killed." : "Connection lost.", "error");
+    term.options.cursorBlink = false;
+  });
+
+  const sendBytes = (bytes) => {
+    for (let start = 0; start < bytes.length; start += PASTE_CHUNK) {
+      socket.send(bytes.subarray(start, start + PASTE_CHUNK));
+    }
+  };
+  term.onData((data) => {
+    if (socket.readyState !== WebSocket.OPEN) return;
+    if (mode === "attach" && !hasTty && data === "\x04") {
+      sendControl({ type: "eof" }); // no TTY to turn Ctrl-D into end-of-file: close stdin
+      return;
+    }
+    sendBytes(encoder.encode(data));
+  });
+  term.onBinary((data) => {
+    if (socket.readyState !== WebSocket.OPEN) return;
+    sendBytes(Uint8Array.from(data, (c) => c.charCodeAt(0) & 0xff));
+  });
+  term.onResize(() => sendResize());
+
+  // Copy with Ctrl-Shift-C (Ctrl-C stays the program's interrupt); paste is the browser's own.
+  term.attachCustomKeyEventHandler((event) => {
+    if (event.type === "keydown" && event.ctrlKey && event.shiftKey && event.code === "KeyC") {
+      const selection = term.getSelection();
+      if (selection && navigator.clipboard) navigator.clipboard.writeText(selection);
+      return false;
+    }
+    return !(event.ctrlKey && event.shiftKey && event.code === "KeyV");
+  });
+
+  // The terminal fills the window and follows its size; resizes are debounced.
+  let pending = null;
+  new ResizeObserver(() => {
+    clearTimeout(pending);
+    pending = setTimeout(() => fit.fit(), 80);
+  }).observe(box);
+})();
