@@ -106,12 +106,16 @@ class NetworkDetail(NetworkSummary):
 
 
 def _attachments_by_network(raw_containers: list[dict]) -> dict[str, list[Attachment]]:
-    """Network id -> the containers on it (running or not), from one container list."""
+    """Network id (or name) -> the containers on it, running or not, from one container list.
+
+    A container that was created but never started has no endpoint yet, so its entry has
+    no NetworkID: it is filed under the network's name instead (see `_attached_to`).
+    """
     found: dict[str, list[Attachment]] = {}
     for raw in raw_containers:
         name = (raw.get("Names") or ["/" + raw["Id"][:12]])[0].lstrip("/")
-        for endpoint in ((raw.get("NetworkSettings") or {}).get("Networks") or {}).values():
-            found.setdefault(endpoint.get("NetworkID", ""), []).append(
+        for network_name, endpoint in ((raw.get("NetworkSettings") or {}).get("Networks") or {}).items():
+            found.setdefault(endpoint.get("NetworkID") or network_name, []).append(
                 Attachment(
                     container_id=raw["Id"],
                     container_name=name,
@@ -121,9 +125,12 @@ def _attachments_by_network(raw_containers: list[dict]) -> dict[str, list[Attach
                     mac_address=endpoint.get("MacAddress", ""),
                 )
             )
-    for attachments in found.values():
-        attachments.sort(key=lambda a: a.container_name)
     return found
+
+
+def _attached_to(raw_network: dict, attachments: dict[str, list[Attachment]]) -> list[Attachment]:
+    found = attachments.get(raw_network["Id"], []) + attachments.get(raw_network.get("Name", ""), [])
+    return sorted(found, key=lambda a: a.container_name)
 
 
 def _summary_fields(raw: dict, containers: list[Attachment]) -> dict:
@@ -152,7 +159,7 @@ def list_raw_networks() -> list[dict]:
 def list_networks() -> list[NetworkSummary]:
     """Every network with its containers: two engine calls whatever the counts."""
     attached = _attachments_by_network(list_raw_containers(all=True))
-    networks = [NetworkSummary(**_summary_fields(raw, attached.get(raw["Id"], []))) for raw in list_raw_networks()]
+    networks = [NetworkSummary(**_summary_fields(raw, _attached_to(raw, attached))) for raw in list_raw_networks()]
     # Built-ins first (as `docker network ls` users look for them), then by name.
     return sorted(networks, key=lambda n: (not n.builtin, n.name.lower()))
 
@@ -177,7 +184,7 @@ MAX_ALIAS_LOOKUPS = 50
 def get_network(network_id: str) -> NetworkDetail:
     """`docker network inspect`, with every attached container, stopped ones too."""
     raw = _inspect_network(network_id)
-    containers = _attachments_by_network(list_raw_containers(all=True)).get(raw["Id"], [])
+    containers = _attached_to(raw, _attachments_by_network(list_raw_containers(all=True)))
     if raw.get("Name") not in BUILTIN_NETWORKS and len(containers) <= MAX_ALIAS_LOOKUPS:
         containers = [_with_aliases(a, raw["Name"]) for a in containers]
     ipam = raw.get("IPAM") or {}

@@ -1,0 +1,140 @@
+"""Shared fixtures for browser tests: a real Daphne server and a logged-in Chromium page.
+
+Use them from a test module with
+
+    from tests.browser_support import berth_server, browser, live_server_url, page  # noqa: F401
+
+(`berth_server`, not `live_server`: pytest-django owns that name) and mark the tests
+`@pytest.mark.browser`. The server runs Berth exactly as `make run`
+does (Daphne, ASGI, websockets included) on a free 127.0.0.1 port, with its own SQLite
+file (DATABASE_URL), migrated, and one admin account; `page` has logged in as that admin
+through the login form. Only Debian's Chromium is used; no browser is ever downloaded.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+ADMIN_USERNAME = "browser-admin"
+ADMIN_PASSWORD = "browser-admin-password-1"
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    username: str
+    password: str
+    database_url: str
+    log_path: str
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+def _wait_until_answering(url: str, server: subprocess.Popen, log_path: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"Daphne exited with {server.returncode}:\n{Path(log_path).read_text()[-3000:]}")
+        try:
+            urllib.request.urlopen(f"{url}/accounts/login/", timeout=2)
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    raise RuntimeError(f"Daphne did not answer at {url} within {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def berth_server():
+    """Berth under Daphne on a free port, with a fresh SQLite database and an admin account."""
+    workdir = tempfile.mkdtemp(prefix="berth-live-")
+    database_url = f"sqlite:///{workdir}/db.sqlite3"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+        "DJANGO_SUPERUSER_USERNAME": ADMIN_USERNAME,
+        "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
+    _manage(env, "migrate", "--noinput")
+    _manage(env, "ensure_admin")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = f"{workdir}/daphne.log"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "--websocket_timeout", "-1", "-b", "127.0.0.1", "-p", str(port), "dashboard.asgi:application"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_answering(url, server, log_path)
+        yield LiveServer(url, ADMIN_USERNAME, ADMIN_PASSWORD, database_url, log_path)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server_url(berth_server) -> str:
+    return berth_server.url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Sync Playwright keeps an event loop running in this thread; Django's ORM (used by
+    # pytest-django fixtures in the same test) would otherwise refuse to run beside it.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def log_in(page, server: LiveServer) -> None:
+    page.goto(f"{server.url}/accounts/login/")
+    page.locator("input[name=username]").fill(server.username)
+    page.locator("input[name=password]").fill(server.password)
+    page.locator("form button[type=submit], form button.primary").first.click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+@pytest.fixture
+def page(browser, berth_server):
+    """A fresh browser context, logged in as the admin through the login form.
+
+    For dark mode call `page.emulate_media(color_scheme="dark")`.
+    """
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    log_in(page, berth_server)
+    yield page
+    context.close()
