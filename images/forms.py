@@ -11,8 +11,8 @@ _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _NAME = rf"(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*"
 _TAG = r"[\w][\w.-]{0,127}"
 _DIGEST = r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}"
-REFERENCE = re.compile(rf"^(?P<name>{_NAME})(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?$")
-IMAGE_ID = re.compile(r"^(sha256:)?[0-9a-f]{12,64}$")
+REFERENCE = re.compile(rf"(?P<name>{_NAME})(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?")
+IMAGE_ID = re.compile(r"(sha256:)?[0-9a-f]{12,64}")
 
 REFERENCE_MESSAGE = (
     "Not a valid image reference: use [registry[:port]/]name[:tag] with a lower-case name, "
@@ -26,7 +26,7 @@ def parse_reference(value: str, allow_digest: bool = True) -> tuple[str, str, st
 
     A pure function: the forms use it and it is property-tested.
     """
-    match = REFERENCE.match(value.strip())
+    match = REFERENCE.fullmatch(value.strip())
     if not match or len(match["name"]) > 255:
         return None
     if match["digest"] and not allow_digest:
@@ -122,6 +122,6 @@ class DanglingForm(forms.Form):
     def clean_ids(self) -> list[str]:
         # Any well-formed id is taken; the service checks each is still dangling before deleting it.
         ids = list(dict.fromkeys(self.cleaned_data["ids"]))
-        if not all(IMAGE_ID.match(image_id) for image_id in ids):
+        if not all(IMAGE_ID.fullmatch(image_id) for image_id in ids):
             raise forms.ValidationError("Not an image id.")
         return ids

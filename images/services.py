@@ -128,7 +128,8 @@ def rows_of(image: ImageSummary) -> list[ImageRow]:
 
 def _sort_key(key: str):
     return {
-        "repository": lambda r: (r.repository.lower(), r.tag),
+        # Untagged images (`<none>`) after the named ones, as they matter least.
+        "repository": lambda r: (r.repository == NONE, r.repository.lower(), r.tag),
         "tag": lambda r: (r.tag.lower(), r.repository),
         "id": lambda r: r.image.id,
         "created": lambda r: r.image.created,
