@@ -1,6 +1,28 @@
 from django import forms
 
 from containers import services
+from containers.specs import (
+    RESTART_POLICIES,
+    ContainerSpec,
+    is_user_network,
+    parse_add_host,
+    parse_alias,
+    parse_command,
+    parse_cpus,
+    parse_env,
+    parse_image_reference,
+    parse_ip_address,
+    parse_labels,
+    parse_link,
+    parse_log_options,
+    parse_memory,
+    parse_network,
+    parse_ports,
+    parse_volumes,
+    parse_volumes_from,
+    split_items,
+)
+from dashboard.engine import EngineNotFound
 
 # Names the engine accepts: [a-zA-Z0-9][a-zA-Z0-9_.-]+
 CONTAINER_NAME_PATTERN = r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$"
@@ -100,3 +122,281 @@ class BulkForm(forms.Form):
         if action in ("stop", "restart") and data.get("timeout") is not None:
             return {"timeout": data["timeout"]}
         return {}
+
+
+# ---------------------------------------------------------------- the Run/Create form
+
+
+def _parsed(parse, value):
+    """A spec parser's result, its ValueError turned into a message on the field."""
+    try:
+        return parse(value)
+    except ValueError as e:
+        raise forms.ValidationError(str(e)) from None
+
+
+def _lines(rows: int = 2, placeholder: str = "") -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, "placeholder": placeholder, "spellcheck": "false"})
+
+
+def _text(placeholder: str = "", **attrs) -> forms.TextInput:
+    return forms.TextInput(attrs={"placeholder": placeholder, "spellcheck": "false", **attrs})
+
+
+KNOWN_LOG_DRIVERS = ("json-file", "local", "none")
+
+
+class ContainerCreateForm(forms.Form):
+    """`docker create` / `docker run` as a form; each clean_<field> returns what the spec wants."""
+
+    ACTIONS = [("run", "Run"), ("create", "Create")]
+
+    action = forms.ChoiceField(choices=ACTIONS, required=False)
+    replace = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The common case
+    image = forms.CharField(max_length=512, widget=_text("busybox:latest", autofocus=True), help_text="IMAGE")
+    name = forms.RegexField(
+        regex=CONTAINER_NAME_PATTERN, max_length=128, required=False, widget=_text("random if empty"),
+        error_messages={"invalid": CONTAINER_NAME_MESSAGE}, help_text="--name",
+    )
+    ports = forms.CharField(
+        required=False, widget=_lines(2, "8080:80\n80\n127.0.0.1:5353:53/udp"),
+        help_text="-p [ip:][hostPort:]containerPort[/udp], one per line or comma-separated; a container port alone gets a random host port",
+    )
+    publish_all = forms.BooleanField(required=False, label="Publish all exposed ports", help_text="-P")
+    env = forms.CharField(
+        required=False, widget=_lines(3, "KEY=value"),
+        help_text="-e KEY=value, one per line; an env file's text may be pasted (blank lines and # comments are skipped)",
+    )
+    interactive = forms.BooleanField(required=False, label="Interactive", help_text="-i: keep stdin open")
+    tty = forms.BooleanField(required=False, label="Terminal", help_text="-t: allocate a TTY")
+    detach = forms.BooleanField(
+        required=False, label="Detached", help_text="-d: with -i/-t, Run starts it in the background instead of opening its terminal",
+    )
+    auto_remove = forms.BooleanField(required=False, label="Remove when it exits", help_text="--rm")
+    # Command & entrypoint
+    command = forms.CharField(required=False, widget=_text("sh -c 'echo \"$HOME\"'"), help_text="COMMAND [ARG...], shell-style quoting")
+    entrypoint = forms.CharField(required=False, widget=_text("the image's"), help_text="--entrypoint, shell-style quoting")
+    workdir = forms.CharField(required=False, max_length=4096, widget=_text("/"), label="Working directory", help_text="-w")
+    user = forms.CharField(required=False, max_length=256, widget=_text("uid[:gid] or name"), help_text="-u")
+    init = forms.BooleanField(required=False, label="Run an init process", help_text="--init: reaps zombies, forwards signals")
+    # Volumes
+    volumes = forms.CharField(
+        required=False, widget=_lines(2, "/srv/data:/data:ro\nmyvolume:/root\n/cache"),
+        help_text="-v /host/path:/container/path[:ro], name:/path or /path (anonymous), one per line",
+    )
+    volumes_from = forms.CharField(
+        required=False, widget=_text("other[:ro]"), label="Volumes from", help_text="--volumes-from container[:ro|rw], comma-separated",
+    )
+    # Network
+    network = forms.CharField(
+        required=False, max_length=256, widget=_text("bridge", list="network-names"),
+        help_text="--network bridge, host, none, container:NAME or a network's name",
+    )
+    network_aliases = forms.CharField(
+        required=False, widget=_text("web, api"), label="Network aliases", help_text="--network-alias, comma-separated (user-defined networks)",
+    )
+    ipv4_address = forms.GenericIPAddressField(
+        protocol="IPv4", required=False, label="Static IPv4 address", widget=_text("172.72.0.10"), help_text="--ip (user-defined networks)",
+    )
+    links = forms.CharField(required=False, widget=_text("db:mysql"), help_text="--link container[:alias], comma-separated")
+    hostname = forms.CharField(required=False, max_length=253, widget=_text("the short id"), help_text="-h")
+    add_host = forms.CharField(required=False, widget=_text("db.local:10.0.0.5"), label="Extra hosts", help_text="--add-host host:ip, comma-separated")
+    dns = forms.CharField(required=False, widget=_text("1.1.1.1"), label="DNS servers", help_text="--dns, comma-separated")
+    # Restart & resources
+    restart_policy = forms.ChoiceField(
+        choices=[(p, p) for p in RESTART_POLICIES], initial="no", required=False, label="Restart policy", help_text="--restart",
+    )
+    restart_max_retries = forms.IntegerField(
+        required=False, min_value=0, max_value=1000, label="Max retries", help_text="--restart on-failure:N",
+    )
+    memory = forms.CharField(required=False, max_length=32, widget=_text("512m"), label="Memory limit", help_text="-m, e.g. 512m or 1g")
+    cpus = forms.CharField(required=False, max_length=32, widget=_text("1.5"), label="CPUs", help_text="--cpus")
+    # Logging
+    log_driver = forms.CharField(
+        required=False, max_length=64, widget=_text("json-file", list="log-drivers"), label="Log driver",
+        help_text="--log-driver json-file, local or none; others may not start on this host",
+    )
+    log_options = forms.CharField(
+        required=False, widget=_lines(2, "max-size=10m\nmax-file=3"), label="Log options", help_text="--log-opt key=value, one per line",
+    )
+    # Labels & other
+    labels = forms.CharField(required=False, widget=_lines(2, "com.example.team=web"), help_text="-l key=value, one per line")
+
+    # The folded-away parts of the page, in order: (title, fields).
+    ADVANCED_SECTIONS = [
+        ("Command & entrypoint", ["command", "entrypoint", "workdir", "user", "init"]),
+        ("Volumes", ["volumes", "volumes_from"]),
+        ("Network", ["network", "network_aliases", "ipv4_address", "links", "hostname", "add_host", "dns"]),
+        ("Restart & resources", ["restart_policy", "restart_max_retries", "memory", "cpus"]),
+        ("Logging", ["log_driver", "log_options"]),
+        ("Labels & other", ["labels"]),
+    ]
+    CHECKBOXES = ["interactive", "tty", "detach", "auto_remove", "publish_all"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.networks = services.network_names()
+        self.warnings: list[str] = []
+        self.replacing = None  # the ContainerDetail a "replace" submission recreates
+
+    def sections(self) -> list[tuple[str, list, bool]]:
+        """Each advanced section's bound fields, open when one of them has an error or a value."""
+        def in_use(field) -> bool:
+            return bool(field.errors) or field.value() not in (None, "", False, "no")
+
+        return [
+            (title, [self[name] for name in names], any(in_use(self[name]) for name in names))
+            for title, names in self.ADVANCED_SECTIONS
+        ]
+
+    def checkboxes(self) -> list:
+        return [self[name] for name in self.CHECKBOXES]
+
+    # ------------------------------------------------------------ one field at a time
+
+    def clean_action(self) -> str:
+        # Enter in a text box submits without a button: that is Run, the first button.
+        return self.cleaned_data["action"] or "run"
+
+    def clean_replace(self) -> str:
+        container_id = self.cleaned_data["replace"].strip()
+        if container_id:
+            try:
+                self.replacing = services.get_container(container_id)
+            except EngineNotFound:
+                raise forms.ValidationError(f"The container to replace, {container_id}, no longer exists.") from None
+        return container_id
+
+    def clean_restart_policy(self) -> str:
+        return self.cleaned_data["restart_policy"] or "no"
+
+    def clean_image(self) -> str:
+        return _parsed(parse_image_reference, self.cleaned_data["image"])
+
+    def clean_name(self) -> str:
+        return self.cleaned_data["name"].lstrip("/")
+
+    def clean_ports(self) -> tuple:
+        return tuple(_parsed(parse_ports, self.cleaned_data["ports"]))
+
+    def clean_env(self) -> tuple:
+        return tuple(_parsed(parse_env, self.cleaned_data["env"]))
+
+    def clean_command(self) -> tuple:
+        return tuple(_parsed(parse_command, self.cleaned_data["command"]))
+
+    def clean_entrypoint(self) -> tuple:
+        return tuple(_parsed(parse_command, self.cleaned_data["entrypoint"]))
+
+    def clean_volumes(self) -> tuple:
+        return tuple(_parsed(parse_volumes, self.cleaned_data["volumes"]))
+
+    def clean_volumes_from(self) -> tuple:
+        return self._each(parse_volumes_from, "volumes_from")
+
+    def clean_links(self) -> tuple:
+        return self._each(parse_link, "links")
+
+    def clean_add_host(self) -> tuple:
+        return self._each(parse_add_host, "add_host")
+
+    def clean_dns(self) -> tuple:
+        return self._each(parse_ip_address, "dns")
+
+    def clean_network_aliases(self) -> tuple:
+        return self._each(parse_alias, "network_aliases")
+
+    def clean_network(self) -> str:
+        return _parsed(parse_network, self.cleaned_data["network"])
+
+    def clean_labels(self) -> dict:
+        return _parsed(parse_labels, self.cleaned_data["labels"])
+
+    def clean_log_options(self) -> dict:
+        return _parsed(parse_log_options, self.cleaned_data["log_options"])
+
+    def clean_log_driver(self) -> str:
+        driver = self.cleaned_data["log_driver"].strip()
+        if driver and driver not in KNOWN_LOG_DRIVERS:
+            self.warnings.append(f"The log driver {driver!r} may not start on this host (json-file, local and none always do).")
+        return driver
+
+    def clean_memory(self) -> int:
+        return _parsed(parse_memory, self.cleaned_data["memory"]) if self.cleaned_data["memory"].strip() else 0
+
+    def clean_cpus(self) -> int:
+        return _parsed(parse_cpus, self.cleaned_data["cpus"]) if self.cleaned_data["cpus"].strip() else 0
+
+    def _each(self, parse, field_name: str) -> tuple:
+        return tuple(_parsed(parse, item) for item in split_items(self.cleaned_data[field_name]))
+
+    # ------------------------------------------------------------ across fields, against the engine
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self._check_name_free(data)
+        self._check_network(data)
+        self._check_targets_exist(data)
+        self._check_restart(data)
+        return data
+
+    def _check_name_free(self, data: dict) -> None:
+        name = data.get("name")
+        if not name or not services.container_exists(name):
+            return
+        if self.replacing and self.replacing.name == name:
+            return  # the container being replaced gives its name up
+        self.add_error("name", f"The name {name!r} is already in use by another container.")
+
+    def _check_network(self, data: dict) -> None:
+        network = data.get("network")
+        if network is None:
+            return
+        if network.startswith("container:"):
+            if not services.container_exists(network.split(":", 1)[1]):
+                self.add_error("network", f"There is no container {network.split(':', 1)[1]!r} to share the network of.")
+            for field_name, flag in (("hostname", "-h"), ("dns", "--dns"), ("add_host", "--add-host")):
+                if data.get(field_name):
+                    self.add_error(field_name, f"{flag} cannot be used with --network container:… (it shares that container's).")
+        elif network and network != "default" and network not in self.networks:
+            self.add_error("network", f"There is no network named {network!r}.")
+        if network in ("host", "none") or network.startswith("container:"):
+            if data.get("ports") or data.get("publish_all"):
+                self.add_error("ports", f"Ports cannot be published with --network {network}: it has no network of its own to map.")
+        if not is_user_network(network):
+            where = f"--network {network or 'bridge'}"
+            for field_name in ("network_aliases", "ipv4_address"):
+                if data.get(field_name):
+                    self.add_error(field_name, f"Only a user-defined network takes aliases or a static IP, not {where}.")
+
+    def _check_targets_exist(self, data: dict) -> None:
+        for name, alias in data.get("links") or ():
+            if not services.container_exists(name):
+                self.add_error("links", f"There is no container named {name!r} to link to.")
+        for entry in data.get("volumes_from") or ():
+            if not services.container_exists(entry.split(":", 1)[0]):
+                self.add_error("volumes_from", f"There is no container named {entry.split(':', 1)[0]!r}.")
+
+    def _check_restart(self, data: dict) -> None:
+        policy = data.get("restart_policy")
+        if data.get("auto_remove") and policy not in (None, "no"):
+            self.add_error("restart_policy", "--restart cannot be used with --rm: a removed container cannot restart.")
+        if data.get("restart_max_retries") and policy != "on-failure":
+            self.add_error("restart_max_retries", "Max retries applies only to the on-failure policy.")
+
+    # ------------------------------------------------------------ the result
+
+    def spec(self) -> ContainerSpec:
+        data = self.cleaned_data
+        return ContainerSpec(
+            image=data["image"], name=data["name"], command=data["command"], entrypoint=data["entrypoint"],
+            interactive=data["interactive"], tty=data["tty"], detach=data["detach"], auto_remove=data["auto_remove"],
+            env=data["env"], ports=data["ports"], publish_all=data["publish_all"], links=data["links"],
+            restart_policy=data["restart_policy"], restart_max_retries=data["restart_max_retries"] or 0,
+            volumes=data["volumes"], volumes_from=data["volumes_from"], network=data["network"],
+            network_aliases=data["network_aliases"], ipv4_address=data["ipv4_address"] or "", extra_hosts=data["add_host"],
+            dns=data["dns"], hostname=data["hostname"].strip(), workdir=data["workdir"].strip(), user=data["user"].strip(),
+            init=data["init"], labels=data["labels"], log_driver=data["log_driver"], log_options=data["log_options"],
+            memory=data["memory"], nano_cpus=data["cpus"],
+        )

@@ -9,10 +9,12 @@ import os
 import re
 import shlex
 import socket
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from dashboard.engine import EngineError, get_client, translate_errors
+from containers.specs import ContainerSpec, create_arguments
+from dashboard.engine import EngineError, EngineNotFound, get_client, translate_errors
 
 STATES = ("running", "paused", "restarting", "created", "exited", "dead", "removing")
 HEALTHS = ("healthy", "unhealthy", "starting", "none")
@@ -450,3 +452,96 @@ def own_container_ids(containers: list[ContainerSummary]) -> set[str]:
     own = [c for c in containers if c.id.startswith(own_id) or c.name == own_id]
     projects = {c.compose_project for c in own if c.compose_project}
     return {c.id for c in own} | {c.id for c in containers if c.compose_project in projects}
+
+
+# ---------------------------------------------------------------- create and run (the Run/Create form)
+
+
+@translate_errors
+def _inspect_image(reference: str) -> dict:
+    return get_client().api.inspect_image(reference)
+
+
+def image_exists(reference: str) -> bool:
+    try:
+        _inspect_image(reference)
+    except EngineNotFound:
+        return False
+    return True
+
+
+def container_exists(name_or_id: str) -> bool:
+    try:
+        inspect_container(name_or_id)
+    except EngineNotFound:
+        return False
+    return True
+
+
+@translate_errors
+def network_names() -> list[str]:
+    return sorted(network["Name"] for network in get_client().api.networks())
+
+
+@translate_errors
+def create_container(spec: ContainerSpec, *, detach: bool = False) -> str:
+    """`docker create` (detach=False) or the create half of `docker run -d` (detach=True)."""
+    api = get_client().api
+    arguments = create_arguments(spec, detach=detach)
+    networking = None
+    if arguments.endpoint is not None:
+        endpoint = api.create_endpoint_config(**arguments.endpoint)
+        networking = api.create_networking_config({arguments.network: endpoint})
+    host_config = api.create_host_config(**arguments.host_config)
+    return api.create_container(host_config=host_config, networking_config=networking, **arguments.container)["Id"]
+
+
+def _start_or_discard(container_id: str) -> None:
+    """Start it; if the engine refuses (e.g. a link to a stopped container), remove it again,
+    so a failed Run leaves no unexplained Created container, and raise the daemon's words."""
+    try:
+        start_container(container_id)
+    except EngineError:
+        with suppress(EngineError):
+            remove_container(container_id, force=True)
+        raise
+
+
+def run_container(spec: ContainerSpec) -> str:
+    """`docker run -d`: create and start, or leave nothing behind."""
+    container_id = create_container(spec, detach=True)
+    _start_or_discard(container_id)
+    return container_id
+
+
+def replace_container(old_id: str, spec: ContainerSpec, *, start: bool, detach: bool) -> str:
+    """Recreate a container with a new configuration ("Duplicate/Edit" with replace).
+
+    The old one keeps its name aside until the new one exists and (for Run) has started;
+    any failure puts the old one back as it was and raises the engine's words.
+    """
+    old = inspect_container(old_id)
+    old_name, was_running = old["Name"].lstrip("/"), bool(old["State"].get("Running"))
+    aside = spec.name == old_name
+    if aside:
+        rename_container(old["Id"], f"{old_name}-replaced-{old['Id'][:8]}")
+    try:
+        new_id = create_container(spec, detach=detach)
+    except EngineError:
+        if aside:
+            rename_container(old["Id"], old_name)
+        raise
+    if start:
+        # The old one may hold the same host ports: stop it before starting the new one.
+        if was_running:
+            stop_container(old["Id"])
+        try:
+            _start_or_discard(new_id)
+        except EngineError:
+            if aside:
+                rename_container(old["Id"], old_name)
+            if was_running:
+                start_container(old["Id"])
+            raise
+    remove_container(old["Id"], force=True)
+    return new_id

@@ -9,8 +9,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from containers import services, streams
-from containers.forms import BulkForm, ListFilterForm, RemoveForm, RenameForm, StopForm
+from containers.forms import BulkForm, ContainerCreateForm, ListFilterForm, RemoveForm, RenameForm, StopForm
+from containers.specs import ContainerSpec, spec_from_inspect
 from dashboard.engine import EngineError, published_host
+from images import pulls
 
 # ---------------------------------------------------------------- the list
 
@@ -195,12 +197,53 @@ def bulk(request: HttpRequest) -> HttpResponse:
     return render(request, "containers/bulk_done.html", {"results": results, "action": action})
 
 
-# ---------------------------------------------------------------- create (placeholder until the form lands)
+# ---------------------------------------------------------------- create and run
+
+
+def _launch(spec: ContainerSpec, action: str, replace: str) -> str:
+    """Create or run the container; the address to go to next. Also a pull's `after`."""
+    attach = action == "run" and spec.wants_terminal
+    start = action == "run" and not attach
+    if replace:
+        container_id = services.replace_container(replace, spec, start=start, detach=start)
+    elif start:
+        container_id = services.run_container(spec)
+    else:
+        container_id = services.create_container(spec)
+    detail_url = reverse("containers:detail", args=[container_id])
+    if attach:
+        # The terminal page attaches before it starts the container, as `docker run -it` does.
+        return f"{detail_url}attach/?start=1"
+    if start and spec.auto_remove and not services.container_exists(container_id):
+        return reverse("containers:list") + "?all=1"  # --rm: it already ran and is gone
+    return detail_url
+
+
+def _submit(request: HttpRequest, form: ContainerCreateForm) -> str:
+    spec, action, replace = form.spec(), form.cleaned_data["action"], form.cleaned_data["replace"]
+    for warning in form.warnings:
+        messages.warning(request, warning)
+    if not services.image_exists(spec.image):
+        # Pull first, with per-layer progress; the pull's thread then creates or runs it.
+        job_id = pulls.start_pull(spec.image, auth=None, after=lambda: _launch(spec, action, replace))
+        return pulls.progress_url(job_id)
+    next_url = _launch(spec, action, replace)
+    messages.success(request, f"{'Created' if action == 'create' else 'Ran'} {spec.name or 'the container'} from {spec.image}.")
+    return next_url
 
 
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("create")
+    """The Run/Create form; `?from=<id>` fills it from an existing container (Duplicate/Edit)."""
+    source = request.GET.get("from", "")
+    original = services.get_container(source) if source else None
+    form = ContainerCreateForm(request.POST or None, initial=spec_from_inspect(original.inspect) if original else {})
+    if request.method == "POST" and form.is_valid():
+        try:
+            return redirect(_submit(request, form))
+        except EngineError as e:
+            form.add_error(None, e.message)
+    return render(request, "containers/create.html", {"form": form, "original": original})
 
 
 # ---------------------------------------------------------------- live streams: logs, attach, exec
