@@ -70,9 +70,13 @@ INSTALLED_APPS = [
     "images",
     "volumes",
     "networks",
+    "accounts",
+    "csp",
 ]
 
 MIDDLEWARE = [
+    # First: settles the client address and drops forwarded headers from untrusted peers.
+    "accounts.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -82,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.engine.EngineErrorMiddleware",
 ]
@@ -99,6 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.roles",
             ],
             "builtins": ["template_partials.templatetags.partials", "dashboard.templatetags.berth"],
         },
@@ -170,4 +176,53 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"docker": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+}
+
+# ---------------------------------------------------------------- accounts, audit, hardening
+# Roles, the audit log and login throttling live in accounts/ (see accounts/README.md).
+AUTHENTICATION_BACKENDS = ["accounts.throttle.ThrottledModelBackend"]
+LOGIN_FAILURES_PER_ACCOUNT = envint("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_ADDRESS = envint("LOGIN_FAILURES_PER_ADDRESS", 20)
+LOGIN_THROTTLE_MINUTES = envint("LOGIN_THROTTLE_MINUTES", 15)
+# The default of the retention setting an admin changes on /settings/ (0 keeps entries forever).
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 365)
+
+# Forwarded headers (client address, scheme) are believed only from these proxies (IPs or CIDRs).
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", "")
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 12 * 3600)  # seconds: a working day, then log in again
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+HTTPS = envbool("HTTPS", False)
+if HTTPS:
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = envbool("HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is a promise to browser vendors that only the site's owner can make.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# No inline scripts anywhere (htmx runs with allowEval false). Inline styles stay allowed:
+# xterm.js writes its theme into <style> elements.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }

@@ -1,0 +1,45 @@
+# Berth's production image. Every base image is a build argument: the defaults are the
+# official images; CI passes a Debian base it builds locally (.ci/image-test.sh), since no
+# registry is reachable there. Both bases need python3 with venv (and node with npm).
+ARG PYTHON_BASE=python:3.11-slim
+ARG NODE_BASE=node:20-slim
+
+# ---- browser assets (htmx, xterm.js) from npm
+FROM ${NODE_BASE} AS assets
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
+
+# ---- Python wheels, installed into a virtualenv the final stage copies
+FROM ${PYTHON_BASE} AS python-build
+ARG PIP_INDEX_URL=https://pypi.org/simple
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_INDEX_URL=${PIP_INDEX_URL}
+WORKDIR /build
+COPY requirements.txt .
+# Only the runtime part of requirements.txt: everything above its "# Tests" line.
+RUN sed '/^# Tests/,$d' requirements.txt > runtime-requirements.txt \
+ && python3 -m venv /opt/berth/venv \
+ && /opt/berth/venv/bin/pip wheel --quiet --wheel-dir /wheels -r runtime-requirements.txt \
+ && /opt/berth/venv/bin/pip install --quiet --no-index --find-links /wheels -r runtime-requirements.txt
+
+# ---- the image
+FROM ${PYTHON_BASE}
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/berth/venv/bin:$PATH \
+    DATABASE_URL=sqlite:////data/db.sqlite3 SECRET_KEY_FILE=/data/secret_key \
+    BERTH_USER=berth
+# No useradd in a minimal Debian: the account is two lines. /data holds the SQLite database
+# and the generated secret key when no DATABASE_URL or SECRET_KEY is given.
+RUN echo "berth:x:10001:10001:Berth:/data:/usr/sbin/nologin" >> /etc/passwd \
+ && echo "berth:x:10001:" >> /etc/group \
+ && mkdir -p /data && chown berth:berth /data
+COPY --from=python-build /opt/berth/venv /opt/berth/venv
+WORKDIR /app
+COPY --from=assets /build/node_modules /app/node_modules
+COPY . /app
+RUN SECRET_KEY=collectstatic-only python3 manage.py collectstatic --noinput --verbosity 0 \
+ && install -m 0755 deploy/entrypoint.sh /usr/local/bin/berth-entrypoint
+VOLUME /data
+EXPOSE 8000
+# The entrypoint starts as root only to join the docker socket's group, then drops to berth.
+ENTRYPOINT ["berth-entrypoint"]
+CMD ["daphne", "--websocket_timeout", "-1", "--bind", "0.0.0.0", "--port", "8000", "dashboard.asgi:application"]

@@ -1,0 +1,109 @@
+"""Roles, the append-only audit log, and the singleton admin settings."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import models
+
+
+class Role(models.TextChoices):
+    """Viewer < Operator < Admin; each role can do everything the lower ones can."""
+
+    VIEWER = "viewer", "Viewer"
+    OPERATOR = "operator", "Operator"
+    ADMIN = "admin", "Admin"
+
+
+ROLE_RANK = {Role.VIEWER: 1, Role.OPERATOR: 2, Role.ADMIN: 3}
+
+
+class Membership(models.Model):
+    """A user's Berth role. Superusers are always Admin; a user without one is a Viewer."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role})"
+
+
+class Outcome(models.TextChoices):
+    OK = "ok", "ok"
+    FAILED = "failed", "failed"  # tried, and the engine (or Berth) refused: see message
+    DENIED = "denied", "denied"  # the user's role does not allow it
+    REJECTED = "rejected", "rejected"  # invalid input: nothing was done
+
+
+class AuditEntry(models.Model):
+    """One thing someone did or tried. Written once, never changed: save() refuses updates.
+
+    `username` is a copy so the entry still says who after the account is deleted.
+    """
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150, blank=True, db_index=True)
+    address = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=32, blank=True)
+    object_id = models.CharField(max_length=255, blank=True)
+    object_name = models.CharField(max_length=255, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.OK)
+    message = models.TextField(blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["action", "object_id", "at"], name="audit_action_object_at")]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.object_name or self.object_id} {self.outcome}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionDenied("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Audit entries are append-only; they expire with the retention setting.")
+
+
+def default_retention_days() -> int:
+    return settings.AUDIT_RETENTION_DAYS
+
+
+class BerthSettings(models.Model):
+    """The one row of settings an admin changes from /settings/ (pk is always 1).
+
+    The `operators_may_*` switches relax what an Operator may put in a container; by default
+    an Operator may do none of these things, since each one hands out root on the host.
+    """
+
+    operators_may_bind_mount = models.BooleanField(
+        "Bind mounts of host paths", default=False,
+        help_text="Includes named volumes of the local driver with o=bind.")
+    operators_may_use_volumes_from = models.BooleanField("--volumes-from", default=False)
+    operators_may_run_privileged = models.BooleanField("Privileged mode", default=False)
+    operators_may_add_capabilities = models.BooleanField("Added capabilities (--cap-add)", default=False)
+    operators_may_use_devices = models.BooleanField("Devices (--device)", default=False)
+    operators_may_use_host_network = models.BooleanField("Host network (--network host)", default=False)
+    operators_may_use_host_pid = models.BooleanField("Host PID namespace (--pid host)", default=False)
+    operators_may_join_container_network = models.BooleanField(
+        "Another container's network (--network container:…)", default=False)
+    audit_retention_days = models.PositiveIntegerField(
+        default=default_retention_days, help_text="Audit entries older than this are deleted; 0 keeps them forever.")
+    audit_pruned_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "Berth settings"
+
+    def __str__(self) -> str:
+        return "Berth settings"
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "BerthSettings":
+        return cls.objects.get_or_create(pk=1)[0]

@@ -1,0 +1,99 @@
+"""Roles: who may do what, for views (`@role_required`), consumers and templates.
+
+Viewer < Operator < Admin. Superusers are Admin; an active user without a Membership is a
+Viewer; anonymous and inactive users have no role at all.
+"""
+
+import functools
+
+from channels.db import database_sync_to_async
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.audit import audit
+from accounts.models import ROLE_RANK, Membership, Outcome, Role
+
+WEBSOCKET_UNAUTHENTICATED = 4401
+WEBSOCKET_FORBIDDEN = 4403
+
+
+def role_of(user) -> str | None:
+    """'viewer', 'operator', 'admin', or None for anonymous and inactive users. Cached on the user."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    cached = getattr(user, "_berth_role", None)
+    if cached is None:
+        if user.is_superuser:
+            cached = Role.ADMIN
+        else:
+            membership = Membership.objects.filter(user=user).only("role").first()
+            cached = Role(membership.role) if membership else Role.VIEWER
+        user._berth_role = cached
+    return str(cached)
+
+
+def has_role(user, role: str) -> bool:
+    """True when the user's role is `role` or above."""
+    actual = role_of(user)
+    return actual is not None and ROLE_RANK[Role(actual)] >= ROLE_RANK[Role(role)]
+
+
+def _action_name(view) -> str:
+    return f"{view.__module__.split('.')[0]}.{view.__name__}"
+
+
+def role_required(role: str):
+    """View decorator: anonymous → login page; below `role` → a 403 page, recorded in the audit log."""
+    Role(role)  # a typo fails at import time, not at request time
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_role(request.user, role):
+                audit(
+                    request, _action_name(view), object_id=str(next(iter(kwargs.values()), "")),
+                    outcome=Outcome.DENIED, message=f"needs the {role} role",
+                    extra={"method": request.method, "path": request.path},
+                )
+                context = {"needed": role, "actual": role_of(request.user)}
+                return render(request, "accounts/forbidden.html", context, status=403)
+            return view(request, *args, **kwargs)
+
+        wrapper.berth_role = role  # lets the role × view matrix test find what each view needs
+        return wrapper
+
+    return decorator
+
+
+@database_sync_to_async
+def _role_refusal(scope: dict, role: str) -> int | None:
+    user = scope.get("user")
+    if user is None or not user.is_authenticated or not user.is_active:
+        audit(scope, "websocket.connect", object_id=scope.get("path", ""), outcome=Outcome.DENIED, message="not logged in")
+        return WEBSOCKET_UNAUTHENTICATED
+    if not has_role(user, role):
+        audit(scope, "websocket.connect", object_id=scope.get("path", ""), outcome=Outcome.DENIED, message=f"needs the {role} role")
+        return WEBSOCKET_FORBIDDEN
+    return None
+
+
+async def refuse_unless(consumer, role: str) -> bool:
+    """In a consumer's connect(): True when the socket was refused (accepted, then closed).
+
+    Anonymous → close code 4401, role below `role` → 4403; both are audited. Accepting
+    first lets the browser see the close code (a refused handshake only says 1006).
+
+        async def connect(self):
+            if await refuse_unless(self, "operator"):
+                return
+    """
+    Role(role)
+    code = await _role_refusal(consumer.scope, role)
+    if code is None:
+        return False
+    await consumer.accept()
+    await consumer.close(code=code)
+    return True

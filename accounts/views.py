@@ -1,0 +1,196 @@
+"""Login, the audit log, user management and the admin settings page."""
+
+import csv
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.views import LoginView
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.audit import audit
+from accounts.forms import AuditFilterForm, LoginForm, RoleForm, SettingsForm, UserCreateForm
+from accounts.models import AuditEntry, BerthSettings, Membership, Outcome, Role
+from accounts.roles import role_of, role_required
+
+User = get_user_model()
+
+# ---------------------------------------------------------------- login
+
+
+class ThrottledLoginView(LoginView):
+    """Django's login page with LoginForm; a throttled attempt is answered 429."""
+
+    form_class = LoginForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.throttled:
+            response.status_code = 429
+        return response
+
+
+login = ThrottledLoginView.as_view()
+
+# ---------------------------------------------------------------- audit log
+
+AUDIT_PAGE_SIZE = 100
+CSV_COLUMNS = ["at", "username", "address", "action", "object_type", "object_id", "object_name", "outcome", "message", "extra"]
+
+
+@require_GET
+@role_required("admin")
+def audit_list(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    entries = form.filter(AuditEntry.objects.all())
+    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "accounts/audit.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+class _Echo:
+    """A file-like object whose write() returns the line, for csv.writer inside a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_rows(entries) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for entry in entries.iterator(chunk_size=500):
+        yield writer.writerow(
+            [entry.at.isoformat(), entry.username, entry.address, entry.action, entry.object_type, entry.object_id,
+             entry.object_name, entry.outcome, entry.message, entry.extra or ""]
+        )
+
+
+@require_GET
+@role_required("admin")
+def audit_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered entries as CSV, streamed row by row (the log can be long)."""
+    form = AuditFilterForm(request.GET or None)
+    audit(request, "audit.export", object_type="audit", extra={"filters": request.GET.dict()})
+    response = StreamingHttpResponse(_csv_rows(form.filter(AuditEntry.objects.all())), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="berth-audit.csv"'
+    return response
+
+
+# ---------------------------------------------------------------- users
+
+
+def _audit_user(request: HttpRequest, action: str, target, outcome: str = Outcome.OK, message: str = "", **extra) -> None:
+    audit(request, action, object_type="user", object_id=str(target.pk), object_name=target.get_username(),
+          outcome=outcome, message=message, extra=extra)
+
+
+def _refusal(request: HttpRequest, target) -> str:
+    """Why this change must not happen ('' when it may). Refusing changes to yourself also
+    means the team always keeps an admin: the one making the change."""
+    if target.pk == request.user.pk:
+        return "You cannot change your own role or deactivate yourself; ask another admin."
+    return ""
+
+
+def _set_role(user, role: str) -> None:
+    if user.is_superuser and role != Role.ADMIN:
+        # A superuser is always an admin: demoting one takes the superuser flag away too.
+        user.is_superuser = user.is_staff = False
+        user.save(update_fields=["is_superuser", "is_staff"])
+    Membership.objects.update_or_create(user=user, defaults={"role": role})
+    user.__dict__.pop("_berth_role", None)
+
+
+@require_GET
+@role_required("admin")
+def user_list(request: HttpRequest) -> HttpResponse:
+    users = [(user, role_of(user) or Membership.objects.filter(user=user).values_list("role", flat=True).first() or Role.VIEWER)
+             for user in User.objects.order_by("username")]
+    return render(request, "accounts/users.html", {"users": users, "roles": Role.choices})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required("admin")
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = User.objects.create_user(username=data["username"], password=data["password"])
+        _set_role(user, data["role"])
+        _audit_user(request, "user.create", user, role=data["role"])
+        messages.success(request, f"Created {user.get_username()} ({data['role']}).")
+        return redirect("accounts:users")
+    return render(request, "accounts/user_create.html", {"form": form})
+
+
+@require_POST
+@role_required("admin")
+def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
+    target = get_object_or_404(User, pk=user_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose viewer, operator or admin.")
+        return redirect("accounts:users")
+    role, before = form.cleaned_data["role"], role_of(target)
+    refusal = _refusal(request, target)
+    if refusal:
+        _audit_user(request, "user.role", target, Outcome.REJECTED, refusal, role=role)
+        messages.error(request, refusal)
+    else:
+        _set_role(target, role)
+        _audit_user(request, "user.role", target, before=before, role=role)
+        messages.success(request, f"{target.get_username()} is now {role}.")
+    return redirect("accounts:users")
+
+
+@require_POST
+@role_required("admin")
+def user_active(request: HttpRequest, user_id: int, active: bool) -> HttpResponse:
+    target = get_object_or_404(User, pk=user_id)
+    action = "user.activate" if active else "user.deactivate"
+    refusal = "" if active else _refusal(request, target)
+    if refusal:
+        _audit_user(request, action, target, Outcome.REJECTED, refusal)
+        messages.error(request, refusal)
+    else:
+        target.is_active = active
+        target.save(update_fields=["is_active"])
+        _audit_user(request, action, target)
+        messages.success(request, f"{target.get_username()} {'can log in again' if active else 'is deactivated: logged out and cannot log in'}.")
+    return redirect("accounts:users")
+
+
+@require_http_methods(["GET", "POST"])
+@role_required("admin")
+def user_password(request: HttpRequest, user_id: int) -> HttpResponse:
+    """An admin sets a new password; the user's open sessions end with the old one."""
+    target = get_object_or_404(User, pk=user_id)
+    form = SetPasswordForm(target, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        _audit_user(request, "user.password", target)
+        messages.success(request, f"Set a new password for {target.get_username()}.")
+        return redirect("accounts:users")
+    return render(request, "accounts/user_password.html", {"form": form, "target": target})
+
+
+# ---------------------------------------------------------------- settings
+
+
+@require_http_methods(["GET", "POST"])
+@role_required("admin")
+def settings_page(request: HttpRequest) -> HttpResponse:
+    current = BerthSettings.load()
+    form = SettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        form.save()
+        audit(request, "settings.change", object_type="settings", object_name="Berth settings", extra=changes)
+        messages.success(request, "Settings saved." if changes else "Nothing changed.")
+        return redirect("accounts:settings")
+    return render(request, "accounts/settings.html", {"form": form})

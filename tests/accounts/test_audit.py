@@ -1,0 +1,254 @@
+"""The audit log: logins, the append-only model, @audited / auditing(), the page, CSV, retention."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.utils import timezone
+
+from accounts import audit as audit_module
+from accounts.audit import audit, audited, auditing, note_outcome
+from accounts.models import AuditEntry, BerthSettings, Outcome
+from dashboard.engine import EngineError
+from tests.accounts.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+# ---------------------------------------------------------------- logins
+
+
+@pytest.mark.postgres_redis
+def test_it_records_logins_failed_logins_and_logouts(client, operator):
+    client.post("/accounts/login/", {"username": "otto", "password": "wrong"}, REMOTE_ADDR="127.0.0.9")
+    client.post("/accounts/login/", {"username": "otto", "password": PASSWORD})
+    client.post("/accounts/logout/")
+    entries = list(AuditEntry.objects.order_by("at", "id").values_list("action", "username", "outcome", "object_name"))
+    assert entries == [
+        ("login.failed", "otto", "failed", "otto"),
+        ("login", "otto", "ok", "otto"),
+        ("logout", "otto", "ok", "otto"),
+    ]
+    failed = AuditEntry.objects.get(action="login.failed")
+    assert failed.address == "127.0.0.9" and failed.user is None
+
+
+def test_it_records_a_failed_login_for_an_unknown_user(client):
+    client.post("/accounts/login/", {"username": "mallory", "password": "guess"})
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.username, entry.object_id, entry.user) == ("login.failed", "mallory", "mallory", None)
+
+
+# ---------------------------------------------------------------- append-only
+
+
+def test_it_refuses_to_change_or_delete_an_entry(admin_user, admin_client_):
+    entry = audit(None, "container.stop", object_id="abc")
+    entry.outcome = Outcome.FAILED
+    with pytest.raises(PermissionDenied):
+        entry.save()
+    with pytest.raises(PermissionDenied):
+        entry.delete()
+    assert AuditEntry.objects.get().outcome == Outcome.OK
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    assert admin_client_.get(f"/admin/accounts/auditentry/{entry.pk}/delete/").status_code == 403
+    change = admin_client_.post(f"/admin/accounts/auditentry/{entry.pk}/change/", {"outcome": "failed"})
+    assert change.status_code == 403
+    assert admin_client_.get("/admin/accounts/auditentry/add/").status_code == 403
+    assert AuditEntry.objects.get().outcome == Outcome.OK
+
+
+def test_it_has_no_way_to_edit_entries_in_the_berth_ui(admin_client_):
+    entry = audit(None, "container.stop", object_id="abc")
+    for path in (f"/audit/{entry.pk}/", f"/audit/{entry.pk}/delete/"):
+        assert admin_client_.post(path).status_code == 404
+    assert admin_client_.post("/audit/").status_code == 405
+
+
+# ---------------------------------------------------------------- around mutations
+
+
+def post(user, path="/containers/abc/stop/", htmx=False):
+    request = RequestFactory().post(path, REMOTE_ADDR="10.0.0.5", **({"HTTP_HX_REQUEST": "true"} if htmx else {}))
+    request.user = user
+    request.htmx = htmx
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)
+    return request
+
+
+def test_it_audits_an_action_that_worked(operator):
+    @audited("container.stop", object_type="container", id_kwarg="container_id")
+    def stop(request, container_id):
+        return HttpResponse(status=302)
+
+    stop(post(operator), container_id="abc")
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.object_type, entry.object_id, entry.outcome, entry.username, entry.address) == (
+        "container.stop", "container", "abc", "ok", "otto", "10.0.0.5")
+
+
+def test_it_audits_the_engine_refusal_a_view_showed_as_a_message(operator):
+    @audited("container.unpause", object_type="container")
+    def unpause(request, container_id):
+        messages.error(request, "Could not unpause web: Container abc is not paused")
+        return HttpResponse(status=302)
+
+    unpause(post(operator), container_id="abc")
+    entry = AuditEntry.objects.get()
+    assert entry.outcome == "failed" and entry.message == "Could not unpause web: Container abc is not paused"
+
+
+def test_it_audits_an_engine_error_that_escaped_and_reraises_it(operator):
+    @audited("image.remove", object_type="image")
+    def remove(request, image_id):
+        raise EngineError("conflict: unable to remove repository reference", 409)
+
+    with pytest.raises(EngineError):
+        remove(post(operator), image_id="sha256:1")
+    entry = AuditEntry.objects.get()
+    assert (entry.outcome, entry.message) == ("failed", "conflict: unable to remove repository reference")
+
+
+def test_it_takes_the_outcome_the_view_noted(operator):
+    @audited("container.rename", object_type="container")
+    def rename(request, container_id):
+        note_outcome(request, Outcome.FAILED, "Conflict. The container name is already in use", object_name="web")
+        return HttpResponse("form again")
+
+    rename(post(operator), container_id="abc")
+    entry = AuditEntry.objects.get()
+    assert (entry.outcome, entry.object_name, entry.message) == ("failed", "web", "Conflict. The container name is already in use")
+
+
+def test_it_calls_a_plain_post_answered_200_rejected_and_an_htmx_200_ok(operator):
+    @audited("container.create", object_type="container")
+    def create(request):
+        return HttpResponse("the form with errors")
+
+    create(post(operator, "/containers/new/"))
+    create(post(operator, "/containers/new/", htmx=True))
+    assert list(AuditEntry.objects.order_by("id").values_list("outcome", flat=True)) == ["rejected", "ok"]
+
+
+def test_it_does_not_audit_gets():
+    @audited("container.rename")
+    def rename(request, container_id):
+        return HttpResponse("form")
+
+    request = RequestFactory().get("/containers/abc/rename/")
+    rename(request, container_id="abc")
+    assert not AuditEntry.objects.exists()
+
+
+def test_it_audits_a_block_with_auditing(operator):
+    request = post(operator)
+    with auditing(request, "network.remove", object_type="network", object_id="n1", object_name="backend"):
+        pass
+    with pytest.raises(EngineError):
+        with auditing(request, "network.remove", object_type="network", object_id="n1"):
+            raise EngineError("error while removing network: network backend has active endpoints")
+    ok, failed = AuditEntry.objects.order_by("id")
+    assert (ok.outcome, ok.object_name) == ("ok", "backend")
+    assert (failed.outcome, failed.message) == ("failed", "error while removing network: network backend has active endpoints")
+
+
+# ---------------------------------------------------------------- the page and CSV
+
+
+@pytest.fixture
+def some_entries(operator, viewer):
+    audit(None, "container.stop", object_type="container", object_id="aaa111", object_name="web", user=operator)
+    audit(None, "container.remove", object_type="container", object_id="bbb222", object_name="db", user=operator,
+          outcome=Outcome.FAILED, message="You cannot remove a running container")
+    audit(None, "image.pull", object_type="image", object_id="busybox:latest", object_name="busybox:latest", user=viewer,
+          outcome=Outcome.DENIED, message="needs the operator role")
+
+
+def rows(response) -> list[str]:
+    return [line for line in response.content.decode().split("<tbody>")[1].split("</tbody>")[0].split("<tr")[1:]]
+
+
+def test_it_shows_the_audit_log_to_admins_only(some_entries, admin_client_, operator_client):
+    assert len(rows(admin_client_.get("/audit/"))) == 3
+    assert operator_client.get("/audit/").status_code == 403
+    assert operator_client.get("/audit/export.csv").status_code == 403
+
+
+def test_it_filters_by_user_action_object_outcome_and_time(some_entries, admin_client_):
+    assert len(rows(admin_client_.get("/audit/?user=OTTO"))) == 2
+    assert len(rows(admin_client_.get("/audit/?action=container."))) == 2
+    assert len(rows(admin_client_.get("/audit/?action=container.stop"))) == 1
+    assert "db" in rows(admin_client_.get("/audit/?object=db"))[0]
+    assert len(rows(admin_client_.get("/audit/?object=bbb"))) == 1
+    assert len(rows(admin_client_.get("/audit/?object=image"))) == 1
+    assert len(rows(admin_client_.get("/audit/?outcome=denied"))) == 1
+    today = timezone.localdate()
+    assert len(rows(admin_client_.get(f"/audit/?since={today}&until={today}"))) == 3
+    tomorrow = today + datetime.timedelta(days=1)
+    assert "No entries match" in rows(admin_client_.get(f"/audit/?since={tomorrow}"))[0]
+    earlier = (timezone.localtime() - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    assert "No entries match" in rows(admin_client_.get(f"/audit/?until={earlier}"))[0]
+
+
+def test_it_exports_the_filtered_log_as_streamed_csv(some_entries, admin_client_):
+    response = admin_client_.get("/audit/export.csv?user=otto")
+    assert response.streaming and response["Content-Type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [(r["action"], r["object_name"], r["outcome"]) for r in table] == [
+        ("container.remove", "db", "failed"), ("container.stop", "web", "ok")]
+    assert table[0]["message"] == "You cannot remove a running container"
+    assert AuditEntry.objects.filter(action="audit.export", username="ada").exists()
+
+
+# ---------------------------------------------------------------- retention
+
+
+def backdate(entry: AuditEntry, days: int) -> None:
+    AuditEntry.objects.filter(pk=entry.pk).update(at=timezone.now() - datetime.timedelta(days=days))
+
+
+def test_it_prunes_entries_past_the_retention_with_the_command(capsys):
+    settings_row = BerthSettings.load()
+    settings_row.audit_retention_days = 30
+    settings_row.save()
+    old, recent = audit(None, "container.stop"), audit(None, "container.start")
+    backdate(old, 31)
+    backdate(recent, 29)
+    call_command("prune_audit")
+    assert list(AuditEntry.objects.values_list("action", flat=True)) == ["container.start"]
+    assert "Pruned 1 audit entries older than 30 days" in capsys.readouterr().out
+
+
+def test_it_prunes_on_write_at_most_once_a_day(monkeypatch):
+    settings_row = BerthSettings.load()
+    settings_row.audit_retention_days = 10
+    settings_row.save()
+    monkeypatch.setattr(audit_module, "_next_prune_check", 0.0)
+    backdate(audit(None, "first"), 11)  # this write pruned (nothing yet) and claimed the day
+    monkeypatch.setattr(audit_module, "_next_prune_check", 0.0)
+    audit(None, "second")
+    assert AuditEntry.objects.filter(action="first").exists()  # not again the same day
+    BerthSettings.objects.filter(pk=1).update(audit_pruned_at=timezone.now() - datetime.timedelta(days=2))
+    monkeypatch.setattr(audit_module, "_next_prune_check", 0.0)
+    audit(None, "third")
+    assert sorted(AuditEntry.objects.values_list("action", flat=True)) == ["second", "third"]
+
+
+def test_it_keeps_everything_with_retention_zero():
+    settings_row = BerthSettings.load()
+    settings_row.audit_retention_days = 0
+    settings_row.save()
+    backdate(audit(None, "ancient"), 5000)
+    call_command("prune_audit")
+    assert AuditEntry.objects.filter(action="ancient").exists()
