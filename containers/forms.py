@@ -160,7 +160,7 @@ class ContainerCreateForm(forms.Form):
         error_messages={"invalid": CONTAINER_NAME_MESSAGE}, help_text="--name",
     )
     ports = forms.CharField(
-        required=False, widget=_lines(2, "8080:80\n80\n127.0.0.1:5353:53/udp"),
+        required=False, widget=_lines(3, "8080:80\n80\n127.0.0.1:5353:53/udp"),
         help_text="-p [ip:][hostPort:]containerPort[/udp], one per line or comma-separated; a container port alone gets a random host port",
     )
     publish_all = forms.BooleanField(required=False, label="Publish all exposed ports", help_text="-P")

@@ -462,20 +462,20 @@ def _inspect_image(reference: str) -> dict:
     return get_client().api.inspect_image(reference)
 
 
-def image_exists(reference: str) -> bool:
+def _exists(inspect, reference: str) -> bool:
     try:
-        _inspect_image(reference)
+        inspect(reference)
     except EngineNotFound:
         return False
     return True
+
+
+def image_exists(reference: str) -> bool:
+    return _exists(_inspect_image, reference)
 
 
 def container_exists(name_or_id: str) -> bool:
-    try:
-        inspect_container(name_or_id)
-    except EngineNotFound:
-        return False
-    return True
+    return _exists(inspect_container, name_or_id)
 
 
 @translate_errors

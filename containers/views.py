@@ -210,13 +210,12 @@ def _launch(spec: ContainerSpec, action: str, replace: str) -> str:
         container_id = services.run_container(spec)
     else:
         container_id = services.create_container(spec)
-    detail_url = reverse("containers:detail", args=[container_id])
     if attach:
         # The terminal page attaches before it starts the container, as `docker run -it` does.
-        return f"{detail_url}attach/?start=1"
+        return reverse("containers:attach", args=[container_id]) + "?start=1"
     if start and spec.auto_remove and not services.container_exists(container_id):
         return reverse("containers:list") + "?all=1"  # --rm: it already ran and is gone
-    return detail_url
+    return reverse("containers:detail", args=[container_id])
 
 
 def _submit(request: HttpRequest, form: ContainerCreateForm) -> str:
