@@ -56,10 +56,12 @@ def essentials(data: dict) -> dict:
             "Cmd", "Entrypoint", "Tty", "OpenStdin", "StdinOnce", "AttachStdin", "AttachStdout",
             "AttachStderr", "ExposedPorts", "Volumes", "WorkingDir", "User", "Labels",
         )},
-        "Env": sorted(config.get("Env") or []),  # the CLI sorts -e flags; the order means nothing
+        # The CLI sorts -e flags and walks -v flags in Go map order; neither order means anything.
+        "Env": sorted(config.get("Env") or []),
+        "Binds": sorted(host.get("Binds") or []),
         "Hostname": "" if config.get("Hostname") == short_id else config.get("Hostname"),
         **{key: host.get(key) for key in (
-            "PortBindings", "PublishAllPorts", "Binds", "NetworkMode", "RestartPolicy", "LogConfig", "Init",
+            "PortBindings", "PublishAllPorts", "NetworkMode", "RestartPolicy", "LogConfig", "Init",
             "Memory", "NanoCpus", "ExtraHosts", "Dns", "AutoRemove", "VolumesFrom",
         )},
         "Links": [link.replace(f"{name}/", "<self>/") for link in host.get("Links") or []],
