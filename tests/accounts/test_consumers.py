@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from accounts.models import AuditEntry
 from accounts.roles import refuse_unless
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio, pytest.mark.postgres_redis]
 
 
 class TerminalConsumer(AsyncWebsocketConsumer):

@@ -32,6 +32,7 @@ def test_it_is_for_admins_only(operator_client, viewer_client, viewer):
     assert AuditEntry.objects.filter(outcome=Outcome.DENIED).count() == 6
 
 
+@pytest.mark.postgres_redis
 def test_it_creates_a_user_who_can_log_in_with_that_role(admin_client_, django_user_model):
     response = admin_client_.post("/users/new/", {"username": "nina", "password": NEW_PASSWORD, "role": "operator"})
     assert response.status_code == 302 and response["Location"] == "/users/"
