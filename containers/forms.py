@@ -371,7 +371,7 @@ class ContainerCreateForm(forms.Form):
                     self.add_error(field_name, f"Only a user-defined network takes aliases or a static IP, not {where}.")
 
     def _check_targets_exist(self, data: dict) -> None:
-        for name, alias in data.get("links") or ():
+        for name, _alias in data.get("links") or ():
             if not services.container_exists(name):
                 self.add_error("links", f"There is no container named {name!r} to link to.")
         for entry in data.get("volumes_from") or ():
