@@ -7,6 +7,8 @@ list call (`containers.services.list_raw_containers`), never one call per networ
 
 import ipaddress
 import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -156,10 +158,21 @@ def list_raw_networks() -> list[dict]:
     return get_client().api.networks()
 
 
+def side_by_side(*calls: Callable[[], Any]) -> list[Any]:
+    """Run independent engine calls at once: a list page then waits for the slowest call,
+    not for their sum. Exceptions (already translated by the services) propagate."""
+    futures = [_engine_calls.submit(call) for call in calls]
+    return [future.result() for future in futures]
+
+
+_engine_calls = ThreadPoolExecutor(max_workers=8, thread_name_prefix="berth-engine")
+
+
 def list_networks() -> list[NetworkSummary]:
-    """Every network with its containers: two engine calls whatever the counts."""
-    attached = _attachments_by_network(list_raw_containers(all=True))
-    networks = [NetworkSummary(**_summary_fields(raw, _attached_to(raw, attached))) for raw in list_raw_networks()]
+    """Every network with its containers: two engine calls whatever the counts, made side by side."""
+    raw_networks, raw_containers = side_by_side(list_raw_networks, lambda: list_raw_containers(all=True))
+    attached = _attachments_by_network(raw_containers)
+    networks = [NetworkSummary(**_summary_fields(raw, _attached_to(raw, attached))) for raw in raw_networks]
     # Built-ins first (as `docker network ls` users look for them), then by name.
     return sorted(networks, key=lambda n: (not n.builtin, n.name.lower()))
 

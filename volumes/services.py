@@ -12,6 +12,7 @@ from datetime import datetime
 
 from containers.services import list_raw_containers, parse_engine_time
 from dashboard.engine import EngineError, docker_host, get_client, translate_errors
+from networks.services import side_by_side
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ class VolumeSummary:
     @property
     def user_names(self) -> list[str]:
         return sorted({u.container_name for u in self.users})
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name[:12]}…" if self.anonymous else self.name
 
     @property
     def anonymous(self) -> bool:
@@ -102,9 +107,10 @@ def list_raw_volumes() -> list[dict]:
 
 
 def list_volumes() -> list[VolumeSummary]:
-    """Every volume with its users: two engine calls whatever the counts."""
-    users = _users_by_volume(list_raw_containers(all=True))
-    volumes = [VolumeSummary(**_summary_fields(raw, users.get(raw["Name"], []))) for raw in list_raw_volumes()]
+    """Every volume with its users: two engine calls whatever the counts, made side by side."""
+    raw_volumes, raw_containers = side_by_side(list_raw_volumes, lambda: list_raw_containers(all=True))
+    users = _users_by_volume(raw_containers)
+    volumes = [VolumeSummary(**_summary_fields(raw, users.get(raw["Name"], []))) for raw in raw_volumes]
     # Named volumes first, by name; the engine-named (anonymous) ones after them.
     return sorted(volumes, key=lambda v: (v.anonymous, v.name.lower()))
 

@@ -1,4 +1,7 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -9,15 +12,24 @@ from volumes import services
 from volumes.forms import RemoveForm, RemoveUnusedForm, VolumeCreateForm
 
 
+PER_PAGE = 100
+
+
 @require_GET
 @vary_on_headers("HX-Request")
 def volume_list(request: HttpRequest) -> HttpResponse:
     """`docker volume ls`, with the containers using each volume (no sizes: see the volume page)."""
     volumes = services.list_volumes()
-    unused_only = request.GET.get("unused") == "1"
-    shown = [v for v in volumes if not v.users] if unused_only else volumes
+    unused_only, search = request.GET.get("unused") == "1", request.GET.get("q", "").strip()
+    shown = [v for v in volumes if (not unused_only or not v.users) and search.lower() in v.name.lower()]
+    page = Paginator(shown, PER_PAGE).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in {"q": search, "unused": "1" if unused_only else ""}.items() if v})
+    context = {
+        "volumes": page.object_list, "page": page, "query": query + "&" if query else "", "search": search,
+        "total": len(volumes), "matching": len(shown), "unused_only": unused_only,
+    }
     template = "volumes/list.html" + ("#volume-table" if request.htmx and not request.htmx.boosted else "")
-    return render(request, template, {"volumes": shown, "total": len(volumes), "unused_only": unused_only})
+    return render(request, template, context)
 
 
 @require_GET

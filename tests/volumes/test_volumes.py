@@ -4,7 +4,7 @@ import pytest
 
 from containers import services as container_services
 from tests.conftest import TEST_LABEL, random_name, wait_for
-from volumes import services
+from volumes import services, views
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def test_it_lists_volumes_with_the_containers_using_them(logged_in, engine, dock
     unused = make_volume(engine, docker_client)
     running = engine.container("sleep 300", host={"binds": [f"{used}:/data"]})
     stopped = engine.container("true", start=False, host={"binds": [f"{used}:/more:ro"]})
-    html = logged_in.get("/volumes/").content.decode()
+    html = logged_in.get("/volumes/?q=berth-test-vol").content.decode()
     assert used in html and unused in html
     assert running["Name"].lstrip("/") in html and stopped["Name"].lstrip("/") in html
     assert "team=blue" in html
@@ -45,10 +45,21 @@ def test_it_filters_unused_volumes(logged_in, engine, docker_client):
     used = make_volume(engine, docker_client)
     unused = make_volume(engine, docker_client)
     engine.container("true", start=False, host={"binds": [f"{used}:/data"]})
-    html = logged_in.get("/volumes/?unused=1").content.decode()
+    html = logged_in.get("/volumes/?unused=1&q=berth-test-vol").content.decode()
     assert unused in html and used not in html
     partial = logged_in.get("/volumes/?unused=1", headers={"HX-Request": "true"}).content.decode()
     assert partial.lstrip().startswith('<div id="volume-table">')
+
+
+def test_it_filters_by_name_and_pages_the_list(logged_in, engine, docker_client, monkeypatch):
+    monkeypatch.setattr(views, "PER_PAGE", 2)  # 100 in real life; 3 volumes show the same
+    tag = random_name("pg")
+    names = [make_volume(engine, docker_client, name=f"{tag}-{i}") for i in range(3)]
+    first = logged_in.get(f"/volumes/?q={tag}").content.decode()
+    assert names[1] in first and names[2] not in first and "Page 1 of 2" in first
+    second = logged_in.get(f"/volumes/?q={tag}&page=2").content.decode()
+    assert names[2] in second and names[0] not in second
+    assert f"?q={tag}&amp;page=1" in second
 
 
 def test_it_makes_one_container_list_call_for_the_list(logged_in, engine, docker_client, monkeypatch):
