@@ -100,7 +100,13 @@ class TerminalConsumer(StreamConsumer):
     session: streams.AttachSession | streams.ExecSession
 
     async def begin(self) -> None:
+        # Attach or exec before any keystroke is read, so that none is lost.
         self.session = await asyncio.to_thread(self.make_session)
+        try:
+            await asyncio.to_thread(self.session.open)
+        except BaseException:
+            self.session.close()
+            raise
         self.pump = streams.Pump(asyncio.get_running_loop(), TERMINAL_QUEUE_CHUNKS, drop=False, name=self.action)
         self.pump.start(self.session.produce)
         self.sender = asyncio.create_task(self.forward_output())

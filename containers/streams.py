@@ -28,6 +28,7 @@ import struct
 import tarfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -329,7 +330,10 @@ class Pump:
     down and wakes the blocked read.
     """
 
+    live: weakref.WeakSet = weakref.WeakSet()  # every pump not yet collected (tests, diagnostics)
+
     def __init__(self, loop: asyncio.AbstractEventLoop, maxsize: int, drop: bool, name: str):
+        Pump.live.add(self)
         self.loop = loop
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=maxsize)
         self.drop = drop
@@ -584,7 +588,7 @@ def _time_order(line: tuple[str, str, str]) -> str:
 
 
 def wait_for_restart(pump: Pump, container_id: str) -> str | None:
-    """Offer the stop, block until the container starts again; its new StartedAt, or None."""
+    """Offer the stop, block until the container starts again; when it had stopped, or None."""
     api = get_client().api
     events = _translate(lambda: api.events(filters={"container": container_id, "event": ["start", "destroy"]}, decode=True))
     pump.on_stop(events.close)
@@ -609,7 +613,9 @@ def wait_for_restart(pump: Pump, container_id: str) -> str | None:
         facts = container_facts(container_id)
     events.close()
     pump.offer(StateChange("running"))
-    return facts.started_at
+    # Read on from the moment it stopped: its first new lines can predate StartedAt (the engine
+    # records that only once the process runs), and all the old ones are older than the stop.
+    return facts.finished_at
 
 
 def format_line(line: tuple[str, str, str], timestamps: bool) -> str:
@@ -720,7 +726,6 @@ class AttachSession(Terminal):
 
     def produce(self, pump: Pump) -> None:
         pump.on_stop(self.close)
-        self.open()
         frames = None if self.facts.tty else FrameParser()
         while True:
             try:
@@ -822,10 +827,14 @@ class ExecSession(Terminal):
         self.container_id = self.facts.id
         self.cmd, self.user, self.workdir = cmd, user, workdir
         self.exec_id = ""
+        self.note = ""
         self.pid: int | None = None
+        # Keystrokes wait until the wrapper has printed the pid: the tty would echo them first.
+        self.held_input = b""
+        self.input_lock = threading.Lock()
         self.killed = False
 
-    def open(self) -> ExecChoice:
+    def open(self) -> None:
         if not self.facts.running:
             raise EngineError(f"{self.facts.name} is not running: exec needs a running container.")
         try:
@@ -842,21 +851,36 @@ class ExecSession(Terminal):
                 user=self.user,
                 workdir=self.workdir or None,
                 environment={"TERM": "xterm-256color"},
+                detach_keys=ENGINE_DETACH_KEYS,  # the engine's default would swallow Ctrl-P Ctrl-Q
             )
         )
         self.exec_id = created["Id"]
         # tty=True on start too: the engine frames output by the start body's Tty.
         self.sock = _raw_socket(_translate(lambda: api.exec_start(self.exec_id, tty=True, socket=True)))
-        return choice
+        self.note = choice.note
 
     def _resize(self, cols: int, rows: int) -> None:
         get_client().api.exec_resize(self.exec_id, height=rows, width=cols)
 
+    def write(self, data: bytes) -> None:
+        with self.input_lock:
+            if not self.started.is_set():
+                self.held_input += data
+                return
+            super().write(data)
+
+    def _started(self) -> None:
+        with self.input_lock:
+            self.started.set()
+            held, self.held_input = self.held_input, b""
+            if held:
+                _quietly(lambda: super(ExecSession, self).write(held))
+        self._apply_size()
+
     def produce(self, pump: Pump) -> None:
         pump.on_stop(self.close)
-        choice = self.open()
-        if choice.note:
-            pump.offer(choice.note.encode())
+        if self.note:
+            pump.offer(self.note.encode())
         first = b""
         while True:
             try:
@@ -878,8 +902,7 @@ class ExecSession(Terminal):
                 else:
                     data = first  # the wrapper did not run (no sh?): show what the engine said
                 first = b""
-                self.started.set()
-                self._apply_size()
+                self._started()
                 if not data:
                     continue
             pump.offer(data)
@@ -892,7 +915,7 @@ class ExecSession(Terminal):
         try:
             if not api.exec_inspect(self.exec_id).get("Running"):
                 return
-            killer = api.exec_create(self.container_id, ["sh", "-c", KILL_SESSION, "sh", str(self.pid)], user="root")
+            killer = api.exec_create(self.container_id, ["sh", "-c", KILL_SESSION, "sh", str(self.pid)], user="0")
             api.exec_start(killer["Id"])
             self.killed = True
         except Exception:  # noqa: BLE001 - the container stopped meanwhile: nothing left to kill

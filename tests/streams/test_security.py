@@ -1,0 +1,107 @@
+"""Who may open a stream (hard case 14), and one real run through Daphne."""
+
+import asyncio
+import json
+
+import pytest
+import websockets
+
+from bench.common import berth_server, logged_in_session
+from containers import consumers
+from tests.streams.conftest import open_socket
+
+PATHS = ["attach/", "exec/?cmd=sh", "logs/?follow=1"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", PATHS)
+async def test_it_refuses_a_foreign_origin(engine, session_cookie, path):
+    container = engine.container("sleep 300")
+    ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/{path}", session_cookie, origin=b"http://evil.test")
+    assert not connected
+    await ws.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", PATHS)
+async def test_it_refuses_a_socket_without_an_origin(engine, session_cookie, path):
+    container = engine.container("sleep 300")
+    ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/{path}", session_cookie, origin=None)
+    assert not connected
+    await ws.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", PATHS)
+async def test_it_closes_an_anonymous_socket_with_4401(engine, path):
+    container = engine.container("sleep 300")
+    ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/{path}", cookie=None)
+    assert connected  # accepted first, so that the browser sees why
+    assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": consumers.CLOSE_NOT_LOGGED_IN}
+    await ws.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", PATHS)
+async def test_it_closes_with_4403_for_a_user_without_rights(engine, session_cookie, monkeypatch, path):
+    container = engine.container("sleep 300")
+    monkeypatch.setattr(consumers, "allowed", lambda user, container_id, action: False)
+    ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/{path}", session_cookie)
+    assert connected
+    assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": consumers.CLOSE_FORBIDDEN}
+    await ws.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_it_says_when_the_container_does_not_exist(session_cookie):
+    ws, connected, _ = await open_socket("/ws/containers/berth-test-no-such-container/exec/", session_cookie)
+    assert connected
+    message = await ws.receive_output(10)
+    assert json.loads(message["text"])["type"] == "error"
+    await ws.disconnect()
+
+
+# ---------------------------------------------------------------- through a real Daphne
+
+
+@pytest.fixture(scope="module")
+def daphne_server():
+    with berth_server() as base:
+        yield base
+
+
+def test_it_runs_an_exec_and_refuses_strangers_through_a_real_daphne(daphne_server, engine):
+    container = engine.container("sleep 300")
+    session = logged_in_session(daphne_server)
+    cookie = f"sessionid={session.cookies['sessionid']}"
+    url = daphne_server.replace("http://", "ws://") + f"/ws/containers/{container['Id']}/exec/?cmd=sh"
+
+    async def scenario():
+        async with websockets.connect(url, origin=daphne_server, additional_headers={"Cookie": cookie}) as socket:
+            output = b""
+            while b"# " not in output:
+                output += await asyncio.wait_for(socket.recv(), 10)
+            await socket.send(json.dumps({"type": "resize", "cols": 77, "rows": 22}))
+            await socket.send(b"stty size; exit 3\r")
+            while True:
+                message = await asyncio.wait_for(socket.recv(), 10)
+                if isinstance(message, str):
+                    break
+                output += message
+            assert b"22 77" in output
+            assert json.loads(message) == {"type": "exit", "code": 3}
+        # A foreign origin is refused at the handshake; an anonymous socket is closed with 4401.
+        with pytest.raises(websockets.exceptions.InvalidStatus):
+            async with websockets.connect(url, origin="http://evil.test", additional_headers={"Cookie": cookie}):
+                pass
+        async with websockets.connect(url, origin=daphne_server) as socket:
+            with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+                await asyncio.wait_for(socket.recv(), 10)
+            assert closed.value.rcvd.code == consumers.CLOSE_NOT_LOGGED_IN
+
+    asyncio.run(scenario())

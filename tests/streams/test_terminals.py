@@ -1,0 +1,282 @@
+"""Attach and exec terminals against the real engine: hard cases 1, 9-13 and 18 of section 7."""
+
+import asyncio
+import hashlib
+
+import pytest
+
+from tests.conftest import wait_for
+from tests.streams.conftest import Terminal, open_socket, poll
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+PROMPT = b"# "
+
+
+async def exec_terminal(cookie: str, container_id: str, query: str = "") -> Terminal:
+    ws, connected, _ = await open_socket(f"/ws/containers/{container_id}/exec/{query}", cookie)
+    assert connected
+    return Terminal(ws)
+
+
+async def attach_terminal(cookie: str, container_id: str, query: str = "") -> Terminal:
+    ws, connected, _ = await open_socket(f"/ws/containers/{container_id}/attach/{query}", cookie)
+    assert connected
+    return Terminal(ws)
+
+
+def processes(docker_client, container_id: str) -> list[str]:
+    return [" ".join(process[-1:]) for process in docker_client.api.top(container_id)["Processes"] or []]
+
+
+def put_file(docker_client, container_id: str, directory: str, name: str, content: bytes) -> None:
+    from tests.images import build_context
+
+    docker_client.api.put_archive(container_id, directory, build_context({name: content}))
+
+
+# ---------------------------------------------------------------- exec basics, 1. split UTF-8
+
+
+async def test_it_runs_a_command_and_reports_its_exit_code(engine, session_cookie):
+    container = engine.container("sleep 300")
+    terminal = await exec_terminal(session_cookie, container["Id"], "?cmd=sh -c 'echo hi; exit 7'")
+    try:
+        assert await terminal.wait_final() == {"type": "exit", "code": 7}
+        assert terminal.output.replace(b"\r", b"") == b"hi\n"  # the pid line Berth reads is not shown
+    finally:
+        await terminal.ws.disconnect()
+
+
+async def test_it_passes_a_character_split_across_reads_intact(engine, session_cookie):
+    container = engine.container("sleep 300")
+    command = "sh -c 'printf \"\\342\\202\"; sleep .2; printf \"\\254\\n\"'"
+    terminal = await exec_terminal(session_cookie, container["Id"], f"?cmd={command}")
+    try:
+        assert (await terminal.wait_final())["code"] == 0
+        assert terminal.output.replace(b"\r", b"") == "€\n".encode()
+    finally:
+        await terminal.ws.disconnect()
+
+
+async def test_it_runs_as_the_chosen_user_in_the_chosen_directory(engine, session_cookie):
+    container = engine.container("sleep 300")
+    terminal = await exec_terminal(session_cookie, container["Id"], "?cmd=sh -c 'id -u; pwd'&user=1234&workdir=/proc")
+    try:
+        await terminal.wait_final()
+        assert terminal.output.replace(b"\r", b"").split(b"\n")[:2] == [b"1234", b"/proc"]
+    finally:
+        await terminal.ws.disconnect()
+
+
+# ---------------------------------------------------------------- 9. no orphaned exec
+
+
+async def test_it_kills_the_exec_process_and_its_children_when_the_socket_closes(engine, docker_client, session_cookie):
+    container = engine.container("sleep 300")
+    terminal = await exec_terminal(session_cookie, container["Id"])
+    await terminal.read_until(lambda out: PROMPT in out)
+    await terminal.send(b"sleep 1001\r")
+    await poll(lambda: any("sleep 1001" in p for p in processes(docker_client, container["Id"])), message="sleep to run")
+    await terminal.ws.disconnect()
+    await poll(
+        lambda: not any("sleep 1001" in p or p.strip() in ("sh", "bash") for p in processes(docker_client, container["Id"])),
+        timeout=10,
+        message="the shell and its sleep to be gone",
+    )
+    assert processes(docker_client, container["Id"]) == ["sleep 300"]
+
+
+# ---------------------------------------------------------------- 10. login shell, no bash
+
+
+async def test_it_falls_back_to_sh_with_a_message_when_bash_is_missing(engine, session_cookie):
+    container = engine.container("sleep 300")
+    for query in ("", "?cmd=bash"):  # the default (no /etc/passwd here) and an explicit bash
+        terminal = await exec_terminal(session_cookie, container["Id"], query)
+        try:
+            await terminal.read_until(lambda out: PROMPT in out)
+            assert b"bash is not installed in this container: starting sh instead." in terminal.output
+            await terminal.send(b"exit 5\r")
+            assert await terminal.wait_final() == {"type": "exit", "code": 5}
+        finally:
+            await terminal.ws.disconnect()
+
+
+async def test_it_says_a_missing_command_was_not_found(engine, session_cookie):
+    container = engine.container("sleep 300")
+    terminal = await exec_terminal(session_cookie, container["Id"], "?cmd=no-such-program --flag")
+    try:
+        assert await terminal.wait_final() == {"type": "exit", "code": 127}
+        assert b"no-such-program: command not found" in terminal.output
+    finally:
+        await terminal.ws.disconnect()
+
+
+async def test_it_starts_the_login_shell_from_etc_passwd(engine, docker_client, session_cookie):
+    container = engine.container("sleep 300")
+    passwd = b"root:x:0:0:root:/:/bin/ash\ndaemon:x:1:1:daemon:/:/usr/sbin/nologin\n"
+    put_file(docker_client, container["Id"], "/etc", "passwd", passwd)
+    terminal = await exec_terminal(session_cookie, container["Id"])
+    try:
+        await terminal.read_until(lambda out: PROMPT in out)
+        assert b"starting /bin/ash, the login shell of root" in terminal.output
+        await terminal.send(b"exit\r")
+        assert (await terminal.wait_final())["code"] == 0
+    finally:
+        await terminal.ws.disconnect()
+    # nologin is not a shell: the user gets the fallback instead.
+    terminal = await exec_terminal(session_cookie, container["Id"], "?user=daemon")
+    try:
+        await terminal.read_until(lambda out: b"$ " in out)
+        assert b"starting sh instead" in terminal.output
+    finally:
+        await terminal.ws.disconnect()
+
+
+async def test_it_refuses_exec_in_a_stopped_container(engine, session_cookie):
+    container = engine.container("true", start=False)
+    terminal = await exec_terminal(session_cookie, container["Id"])
+    final = await terminal.wait_final()
+    assert final["type"] == "error" and "not running" in final["message"]
+    await terminal.ws.disconnect()
+
+
+# ---------------------------------------------------------------- 11. resize
+
+
+async def test_it_applies_a_resize_sent_before_the_exec_started(engine, session_cookie):
+    container = engine.container("sleep 300")
+    terminal = await exec_terminal(session_cookie, container["Id"], "?cmd=sh")
+    try:
+        await terminal.control({"type": "resize", "cols": 101, "rows": 33})  # before the pid line
+        await terminal.read_until(lambda out: PROMPT in out)
+        await terminal.send(b"stty size\r")
+        await terminal.read_until(lambda out: b"33 101" in out)
+        await terminal.control({"type": "resize", "cols": 120, "rows": 40})  # while running
+        await terminal.send(b"stty size\r")
+        await terminal.read_until(lambda out: b"40 120" in out)
+        await terminal.send(b"exit\r")
+        assert (await terminal.wait_final())["type"] == "exit"
+    finally:
+        await terminal.ws.disconnect()
+
+
+async def test_it_holds_an_attach_resize_until_the_container_started(engine, docker_client, session_cookie):
+    container = engine.container("sh", start=False, tty=True, stdin_open=True)
+    terminal = await attach_terminal(session_cookie, container["Id"], "?start=1")
+    try:
+        await terminal.control({"type": "resize", "cols": 90, "rows": 30})
+        await terminal.read_until(lambda out: PROMPT in out)  # attached first: the first prompt is there
+        await terminal.send(b"stty size\r")
+        await terminal.read_until(lambda out: b"30 90" in out)
+        await terminal.send(b"exit 4\r")
+        assert await terminal.wait_final() == {"type": "exit", "code": 4}
+        await terminal.control({"type": "resize", "cols": 80, "rows": 24})  # after exit: ignored quietly
+    finally:
+        await terminal.ws.disconnect()
+    assert docker_client.api.inspect_container(container["Id"])["State"]["ExitCode"] == 4
+
+
+# ---------------------------------------------------------------- attach: exit, 12. detach keys
+
+
+async def test_it_reports_the_exit_of_the_main_process_on_ctrl_d(engine, docker_client, session_cookie):
+    container = engine.container("sh", tty=True, stdin_open=True)
+    terminal = await attach_terminal(session_cookie, container["Id"])
+    try:
+        await terminal.send(b"\r")
+        await terminal.read_until(lambda out: PROMPT in out)
+        await terminal.send(b"\x04")
+        assert await terminal.wait_final() == {"type": "exit", "code": 0}
+    finally:
+        await terminal.ws.disconnect()
+    assert not docker_client.api.inspect_container(container["Id"])["State"]["Running"]
+
+
+async def test_it_passes_a_lone_ctrl_p_at_once_and_detaches_on_ctrl_p_ctrl_q(engine, docker_client, session_cookie):
+    container = engine.container("cat -v", tty=True, stdin_open=True)
+    terminal = await attach_terminal(session_cookie, container["Id"])
+    try:
+        await terminal.send(b"\x10")  # the tty echoes it as ^P only if the engine let it through
+        await terminal.read_until(lambda out: b"^P" in out, timeout=5)
+        await terminal.send(b"a")
+        await terminal.read_until(lambda out: b"^Pa" in out)
+        await terminal.send(b"\x10\x11")
+        assert await terminal.wait_final() == {"type": "detached"}
+    finally:
+        await terminal.ws.disconnect()
+    assert docker_client.api.inspect_container(container["Id"])["State"]["Running"]
+
+
+async def test_it_passes_ctrl_p_ctrl_q_through_to_an_exec_program(engine, session_cookie):
+    container = engine.container("sleep 300")
+    # -ixon: otherwise the tty itself takes Ctrl-Q as flow control
+    terminal = await exec_terminal(session_cookie, container["Id"], "?cmd=sh -c 'stty -ixon; exec cat -v'")
+    try:
+        await terminal.send(b"\x10\x11x\r")
+        await terminal.read_until(lambda out: out.count(b"^P^Qx") >= 2)  # echo, then cat's own output
+    finally:
+        await terminal.ws.disconnect()
+
+
+async def test_it_refuses_to_attach_to_a_stopped_container_unless_asked_to_start_it(engine, session_cookie):
+    container = engine.container("sh", start=False, tty=True, stdin_open=True)
+    terminal = await attach_terminal(session_cookie, container["Id"])
+    final = await terminal.wait_final()
+    assert final["type"] == "error" and "start it first" in final["message"]
+    await terminal.ws.disconnect()
+
+
+async def test_it_shows_the_live_output_of_a_server_process(engine, session_cookie):
+    container = engine.container(["sh", "-c", "while true; do echo tick; sleep 0.2; done"])
+    terminal = await attach_terminal(session_cookie, container["Id"])
+    try:
+        await terminal.read_until(lambda out: out.count(b"tick") >= 2)
+    finally:
+        await terminal.ws.disconnect()
+
+
+# ---------------------------------------------------------------- 13. stdin EOF
+
+
+async def test_it_closes_stdin_on_eof_and_the_program_exits_cleanly(engine, session_cookie):
+    container = engine.container("cat", stdin_open=True)
+    terminal = await attach_terminal(session_cookie, container["Id"])
+    try:
+        await terminal.send(b"hello\n")
+        await terminal.read_until(lambda out: out == b"hello\n")
+        await terminal.control({"type": "eof"})
+        assert await terminal.wait_final() == {"type": "exit", "code": 0}
+    finally:
+        await terminal.ws.disconnect()
+
+
+# ---------------------------------------------------------------- 18. a 64 KiB paste
+
+
+async def test_it_delivers_a_64k_paste_intact(engine, session_cookie):
+    container = engine.container("sleep 300")
+    paste = b"".join(f"{n:05d}".encode() + b"x" * 58 + b"\n" for n in range(1024))  # 64 KiB in lines
+    assert len(paste) == 65536
+    terminal = await exec_terminal(session_cookie, container["Id"], "?cmd=sh -c 'stty -echo; md5sum'")
+    try:
+        for start in range(0, len(paste), 16384):  # as terminal.js sends it
+            await terminal.send(paste[start : start + 16384])
+        await terminal.send(b"\x04")
+        assert (await terminal.wait_final(timeout=30))["code"] == 0
+        assert hashlib.md5(paste).hexdigest().encode() in terminal.output
+    finally:
+        await terminal.ws.disconnect()
+
+
+async def test_it_runs_full_screen_programs(engine, session_cookie):
+    container = engine.container("sleep 300")
+    terminal = await exec_terminal(session_cookie, container["Id"], "?cmd=top")
+    try:
+        await terminal.control({"type": "resize", "cols": 100, "rows": 30})
+        await terminal.read_until(lambda out: b"PID" in out and b"\x1b[" in out)
+        await terminal.send(b"q")
+        assert (await terminal.wait_final())["type"] == "exit"
+    finally:
+        await terminal.ws.disconnect()
