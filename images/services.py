@@ -14,18 +14,19 @@ from containers.services import ContainerSummary, parse_engine_time
 from dashboard.engine import EngineError, get_client, translate_errors
 
 SORT_KEYS = ("repository", "tag", "id", "created", "size", "containers")
-SHOW_CHOICES = ("dangling", "unused")
 NONE = "<none>"
 
 
 def human_size(size: int) -> str:
     """Decimal units, as `docker images` prints them (1.99MB, 72.8kB)."""
+    if size < 1000:
+        return f"{size}B"
     value = float(size)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.3g}{unit}" if unit != "B" else f"{int(value)}B"
+    for unit in ("kB", "MB", "GB"):
         value /= 1000
-    return f"{size}B"
+        if value < 999.5:  # would round up to "1e+03" otherwise
+            return f"{value:.3g}{unit}"
+    return f"{value / 1000:.3g}TB"
 
 
 def split_reference(reference: str) -> tuple[str, str]:

@@ -69,6 +69,19 @@ def test_it_untags_one_tag_of_a_multi_tag_image(logged_in, make_image, docker_cl
     assert tags_of(docker_client, image_id) == [f"{repository}:two"]
 
 
+def test_it_untags_the_only_tag_of_a_used_image_only_when_forced(logged_in, engine, make_image, docker_client):
+    reference = f"{random_name('img')}:v1"
+    image_id = make_image(reference)
+    engine.container("sleep 300", image=image_id)
+    page = logged_in.get(f"/images/{image_id}/untag/?tag={reference}").content.decode()
+    assert "only tag" in page and 'name="force"' in page
+    response = logged_in.post(f"/images/{image_id}/untag/", {"tag": reference, "confirm": "1"})
+    assert "(must force) - container" in response.content.decode()
+    response = logged_in.post(f"/images/{image_id}/untag/", {"tag": reference, "confirm": "1", "force": "1"})
+    assert response.status_code == 302 and response["Location"] == f"/images/{image_id}/"
+    assert tags_of(docker_client, image_id) == []  # untagged; the running container keeps it
+
+
 def test_it_answers_404_for_a_tag_the_image_lacks(logged_in, make_image):
     image_id = make_image()
     assert logged_in.get(f"/images/{image_id}/untag/?tag=not-its-tag:v1").status_code == 404
