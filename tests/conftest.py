@@ -1,8 +1,9 @@
 """Fixtures for tests against the real Docker engine that `.ci/run` starts.
 
 Every resource a test makes gets a random `berth-test-` name and the label
-`berth.test=1`, and is removed after the test; the session ends with a sweep of
-anything so labelled that was left behind. Under CI=true a missing engine fails the
+`berth.test=1` (plus `berth.test.run=<this run>`), and is removed after the test; the
+session ends with a sweep of what this run so labelled and left behind. The sweep takes
+only this run's resources, so two test sessions on one engine do not remove each other's. Under CI=true a missing engine fails the
 run: it never skips.
 """
 
@@ -16,7 +17,9 @@ import pytest
 
 from tests.images import BUSYBOX_IMAGE, ensure_test_images
 
-TEST_LABEL = {"berth.test": "1"}
+# Set once in the controlling process; pytest-xdist workers inherit it from the environment.
+RUN_ID = os.environ.setdefault("BERTH_TEST_RUN", secrets.token_hex(4))
+TEST_LABEL = {"berth.test": "1", "berth.test.run": RUN_ID}
 TEST_PREFIX = "berth-test-"
 
 
@@ -123,7 +126,7 @@ def logged_in(client, user):
 
 
 def sweep_labelled(client: docker.DockerClient) -> None:
-    label = "berth.test=1"
+    label = f"berth.test.run={RUN_ID}"
     for raw in client.api.containers(all=True, filters={"label": label}):
         try:
             client.api.remove_container(raw["Id"], force=True, v=True)
