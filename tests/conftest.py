@@ -3,8 +3,8 @@
 Every resource a test makes gets a random `berth-test-` name and the label
 `berth.test=1` (plus `berth.test.run=<this run>`), and is removed after the test; the
 session ends with a sweep of what this run so labelled and left behind. The sweep takes
-only this run's resources, so two test sessions on one engine do not remove each other's. Under CI=true a missing engine fails the
-run: it never skips.
+only this run's resources, so two test sessions on one engine do not remove each
+other's. Under CI=true a missing engine fails the run: it never skips.
 """
 
 import os
