@@ -339,12 +339,27 @@ def test_it_fills_the_form_from_an_existing_container(logged_in, engine):
     assert f'name="replace" value="{source}"' in response.content.decode()
 
 
+def form_data_from(client, container_id: str) -> dict:
+    """What the Duplicate/Edit page fills in, as a browser would post it back."""
+    initial = client.get(f"/containers/new/?from={container_id}").context["form"].initial
+    return {key: "on" if value is True else value for key, value in initial.items() if value not in (None, False)}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_it_duplicates_every_scenario_faithfully(scenario, logged_in, engine, fixtures):
+    fields = {key: fixtures.fill(value) for key, value in SCENARIOS[scenario][2].items()}
+    original_id = created_id(engine, post_form(logged_in, name=random_name("orig"), **fields))
+    copy = {**form_data_from(logged_in, original_id), "name": random_name("copy"), "action": "create"}
+    copy_id = created_id(engine, logged_in.post(f"/containers/new/?from={original_id}", copy))
+    original, duplicate = (engine.client.api.inspect_container(i) for i in (original_id, copy_id))
+    assert essentials(duplicate) == essentials(original)
+
+
 def test_it_recreates_a_container_with_changed_values(logged_in, engine):
     name = random_name()
     # --init: `sleep` as PID 1 ignores SIGTERM, and the old container is stopped on the way.
     old_id = created_id(engine, post_form(logged_in, name=name, env="COLOR=blue", command="sleep 300", init="on", action="run"))
-    edited = {**logged_in.get(f"/containers/new/?from={old_id}").context["form"].initial}
-    edited = {k: ("on" if v is True else v) for k, v in edited.items() if v not in (None, False)}
+    edited = form_data_from(logged_in, old_id)
     edited.update(env=edited["env"].replace("COLOR=blue", "COLOR=green"), replace=old_id, action="run")
     response = logged_in.post(f"/containers/new/?from={old_id}", edited)
     new_id = created_id(engine, response)
