@@ -416,3 +416,26 @@ def test_it_pulls_a_missing_image_then_runs_it(logged_in, engine):
 def test_it_requires_login(client):
     response = client.get("/containers/new/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+# ---------------------------------------------------------------- engine errors never become 500s
+
+
+def test_it_shows_the_daemons_refusal_at_create_on_the_form(logged_in, engine):
+    case, name = random_name("case"), random_name()
+    # More CPUs than the host has: the form accepts the number, the engine refuses it at create.
+    response = post_form(logged_in, name=name, cpus="1000", labels=f"berth.test=1\nberth.case={case}")
+    assert response.status_code == 200
+    assert "CPUs" in " ".join(response.context["form"].non_field_errors())
+    assert count_labelled(engine, case) == 0
+
+
+def test_it_answers_503_when_the_engine_is_down(logged_in, monkeypatch):
+    from dashboard.engine import EngineUnavailable
+
+    def down():
+        raise EngineUnavailable("ConnectionError")
+
+    monkeypatch.setattr(services, "network_names", down)
+    response = logged_in.get("/containers/new/")
+    assert response.status_code == 503
