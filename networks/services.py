@@ -7,6 +7,7 @@ list call (`containers.services.list_raw_containers`), never one call per networ
 
 import ipaddress
 import os
+import socket
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 from dataclasses import dataclass, field, replace
@@ -233,8 +234,9 @@ def _engine_info() -> dict:
     return get_client().api.info()
 
 
-def network_drivers() -> list[DriverChoice]:
-    """What the create form offers: every installed driver that can make a network here."""
+def network_drivers() -> tuple[list[DriverChoice], list[str]]:
+    """What the create form offers: every installed driver that can make a network here,
+    and the host's interfaces as macvlan parents when the engine runs on this machine."""
     info = _engine_info()
     installed = (info.get("Plugins") or {}).get("Network") or []
     swarm_active = ((info.get("Swarm") or {}).get("LocalNodeState") or "") == "active"
@@ -246,12 +248,13 @@ def network_drivers() -> list[DriverChoice]:
             choices.append(DriverChoice(name, False, UNAVAILABLE_DRIVERS[name]))
         else:
             choices.append(DriverChoice(name, True))
-    return choices
+    return choices, _host_interfaces(info)
 
 
-def host_interfaces() -> list[str]:
-    """Parent interface suggestions for macvlan, when the engine runs on this machine."""
-    if not docker_host().startswith("unix://") or os.path.exists("/.dockerenv"):
+def _host_interfaces(info: dict) -> list[str]:
+    # Only when the engine's host is this one (same host name over a local socket): in a
+    # container, /sys/class/net lists the container's own interfaces, not the host's.
+    if not docker_host().startswith("unix://") or info.get("Name") != socket.gethostname():
         return []
     try:
         names = os.listdir("/sys/class/net")

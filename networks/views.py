@@ -50,7 +50,7 @@ def detail(request: HttpRequest, network_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
-    drivers = services.network_drivers()
+    drivers, interfaces = services.network_drivers()
     form = NetworkCreateForm(request.POST if request.method == "POST" else None, drivers=drivers)
     if request.method == "POST" and form.is_valid():
         try:
@@ -61,7 +61,7 @@ def create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Created network {form.cleaned_data['name']}.")
             return redirect("networks:detail", network_id)
-    context = {"form": form, "drivers": drivers, "interfaces": services.host_interfaces()}
+    context = {"form": form, "drivers": drivers, "interfaces": interfaces}
     return render(request, "networks/create.html", context)
 
 
@@ -80,13 +80,13 @@ def _after_change(request: HttpRequest, network_id: str) -> HttpResponse:
 def connect(request: HttpRequest) -> HttpResponse:
     """Connect a container (running or stopped) to a network, with aliases and a static IPv4.
 
-    GET shows the form, prefilled from `?network=` or `?container=` (the container page
-    links here and loads it inline).
+    GET shows the form, prefilled from `?network=` or `?container=`; the container page
+    loads it inline with the container fixed and only the networks it is not on yet.
     """
-    form = ConnectForm(
-        request.POST if request.method == "POST" else None, initial=request.GET.dict(),
-        networks=services.list_networks(), containers=services.container_choices(),
-    )
+    fixed = request.GET.get("container", "") if request.method == "GET" else request.POST.get("fixed", "")
+    networks = [n for n in services.list_networks() if not fixed or fixed not in {a.container_id for a in n.containers}]
+    form = ConnectForm(request.POST if request.method == "POST" else None, initial=request.GET.dict(),
+                       networks=networks, containers=services.container_choices())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -100,8 +100,9 @@ def connect(request: HttpRequest) -> HttpResponse:
     if request.htmx and request.htmx.target == "network-containers":
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return _after_change(request, request.POST.get("network", ""))
+    fixed_name = dict(form.fields["container"].choices).get(fixed, "")
     template = "networks/connect.html" + ("#connect-form" if request.htmx and request.htmx.target == "connect-form" else "")
-    return render(request, template, {"form": form})
+    return render(request, template, {"form": form, "fixed": fixed if fixed_name else "", "fixed_name": fixed_name})
 
 
 @require_POST

@@ -149,8 +149,9 @@ def volume_size(volume: VolumeSummary) -> VolumeSize:
 
 
 def _mountpoint_is_local(volume: VolumeSummary) -> bool:
-    # Inside a container the engine's paths are not ours, even if one happens to exist.
-    local_engine = docker_host().startswith("unix://") and not os.path.exists("/.dockerenv")
+    # A local socket and the engine's own path to this very volume present here: the same
+    # host, or a Berth container given the engine's data directory (same files either way).
+    local_engine = docker_host().startswith("unix://")
     return local_engine and volume.driver == "local" and os.path.isdir(volume.mountpoint)
 
 

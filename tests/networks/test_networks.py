@@ -116,6 +116,8 @@ def test_it_explains_the_drivers_it_does_not_offer(logged_in):
     assert "swarm mode" in html and "ipvlan" in html
     assert '<option value="bridge" selected>' in html and '<option value="macvlan">' in html
     assert '<option value="overlay">' not in html and '<option value="host">' not in html
+    # The engine runs on this machine: its interfaces are suggested as macvlan parents.
+    assert "<code>eth0</code>" in html
 
 
 def test_it_connects_a_stopped_container_with_aliases_and_a_static_ip(logged_in, engine, docker_client):
@@ -186,7 +188,17 @@ def test_it_offers_connect_and_disconnect_on_the_container_page(logged_in, engin
     assert f"/networks/connect/?container={container['Id']}" in page
     form = logged_in.get(f"/networks/connect/?container={container['Id']}", headers={"HX-Request": "true", "HX-Target": "connect-form"})
     html = form.content.decode()
-    assert html.lstrip().startswith('<form id="connect-form"') and f'value="{container["Id"]}" selected' in html
+    assert html.lstrip().startswith('<form id="connect-form"')
+    assert f'<input type="hidden" name="container" value="{container["Id"]}">' in html
+    # Only networks it is not on yet are offered.
+    assert f'value="{network["Id"]}"' not in html and ">bridge</option>" in html
+    # Connecting from there goes back to the container page.
+    bridge = docker_client.api.inspect_network("bridge")["Id"]
+    response = logged_in.post("/networks/connect/", {
+        "network": bridge, "container": container["Id"], "fixed": container["Id"], "next": f"/containers/{container['Id']}/",
+    })
+    assert response.status_code == 302 and response["Location"] == f"/containers/{container['Id']}/"
+    assert "bridge" in docker_client.api.inspect_container(container["Id"])["NetworkSettings"]["Networks"]
 
 
 def test_it_refuses_to_remove_a_network_with_containers_and_names_them(logged_in, engine, docker_client):
