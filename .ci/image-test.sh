@@ -4,6 +4,7 @@
 # $BERTH_BASE_CACHE and reused), builds the Dockerfile with every base pointing at it,
 # runs the image against the host engine through the mounted socket, then logs in over
 # HTTP and lists containers. As root on a Debian machine with a running Docker engine.
+# Cold (no cache) about 3 minutes on this machine kind; warm about 5 seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,10 +60,16 @@ trap cleanup EXIT
 
 build_base
 log "docker build $IMAGE on $BASE"
+previous=$(docker image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null || true)
+# The classic builder: BuildKit needs the buildx plugin, which this machine's clients lack.
 DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0} docker build -q \
   --build-arg PYTHON_BASE="$BASE" --build-arg NODE_BASE="$BASE" \
   --build-arg PIP_INDEX_URL="${PIP_INDEX_URL:-https://pypi.org/simple}" \
   -t "$IMAGE" . >/dev/null
+# The image this build replaced is ours: do not let them pile up (never prune: others build here too).
+if [ -n "$previous" ] && [ "$previous" != "$(docker image inspect -f '{{.Id}}' "$IMAGE")" ]; then
+  docker rmi "$previous" >/dev/null 2>&1 || true
+fi
 
 log "run $IMAGE with the host's docker socket"
 docker run -d --name "$NAME" -p 127.0.0.1::8000 \
