@@ -5,6 +5,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.audit import audit, audited, note_outcome
+from accounts.roles import role_required
 from dashboard.engine import EngineError
 from networks import services
 from networks.forms import ConnectForm, DisconnectForm, NetworkCreateForm, RemoveForm, RemoveUnusedForm
@@ -22,6 +24,7 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 
 
 @require_GET
+@role_required("viewer")
 @vary_on_headers("HX-Request")
 def network_list(request: HttpRequest) -> HttpResponse:
     networks = services.list_networks()
@@ -40,6 +43,7 @@ def _detail_context(network_id: str) -> dict:
 
 
 @require_GET
+@role_required("viewer")
 def detail(request: HttpRequest, network_id: str) -> HttpResponse:
     """`docker network inspect`: IPAM, options, labels and every attached container."""
     return render(request, "networks/detail.html", _detail_context(network_id))
@@ -49,6 +53,8 @@ def detail(request: HttpRequest, network_id: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@role_required("admin")
+@audited("network.create", object_type="network")
 def create(request: HttpRequest) -> HttpResponse:
     drivers, interfaces = services.network_drivers()
     form = NetworkCreateForm(request.POST if request.method == "POST" else None, drivers=drivers)
@@ -58,7 +64,9 @@ def create(request: HttpRequest) -> HttpResponse:
         except EngineError as e:
             # The daemon's own words, e.g. "Pool overlaps with other one on this address space".
             form.add_error(None, e.message)
+            note_outcome(request, "failed", e.message, object_name=form.cleaned_data["name"])
         else:
+            note_outcome(request, "ok", object_name=form.cleaned_data["name"], network_id=network_id)
             messages.success(request, f"Created network {form.cleaned_data['name']}.")
             return redirect("networks:detail", network_id)
     context = {"form": form, "drivers": drivers, "interfaces": interfaces}
@@ -77,6 +85,8 @@ def _after_change(request: HttpRequest, network_id: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@role_required("admin")
+@audited("network.connect", object_type="network")
 def connect(request: HttpRequest) -> HttpResponse:
     """Connect a container (running or stopped) to a network, with aliases and a static IPv4.
 
@@ -93,8 +103,11 @@ def connect(request: HttpRequest) -> HttpResponse:
             services.connect(data["network"], data["container"], data["aliases"], data["ipv4"])
         except EngineError as e:
             form.add_error(None, e.message)
+            note_outcome(request, "failed", e.message, object_name=data["network_name"], container=data["container"])
         else:
             container_name = dict(form.fields["container"].choices)[data["container"]]
+            note_outcome(request, "ok", object_name=data["network_name"], container=container_name,
+                         aliases=data["aliases"], ipv4=data["ipv4"])
             messages.success(request, f"Connected {container_name} to {data['network_name']}.")
             return _after_change(request, data["network"])
     if request.htmx and request.htmx.target == "network-containers":
@@ -106,6 +119,8 @@ def connect(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@role_required("admin")
+@audited("network.disconnect", object_type="network", id_kwarg="network_id")
 def disconnect(request: HttpRequest, network_id: str) -> HttpResponse:
     form = DisconnectForm(request.POST)
     if form.is_valid():
@@ -124,6 +139,8 @@ def disconnect(request: HttpRequest, network_id: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@role_required("admin")
+@audited("network.remove", object_type="network", id_kwarg="network_id")
 def remove(request: HttpRequest, network_id: str) -> HttpResponse:
     """GET asks for confirmation naming the network (and refuses built-ins or attached ones up front)."""
     network = services.get_network(network_id)
@@ -133,6 +150,7 @@ def remove(request: HttpRequest, network_id: str) -> HttpResponse:
             services.remove_network(network)
         except EngineError as e:
             form.add_error(None, e.message)
+            note_outcome(request, "failed", e.message, object_name=network.name)
         else:
             messages.success(request, f"Removed network {network.name}.")
             return redirect("networks:list")
@@ -140,11 +158,15 @@ def remove(request: HttpRequest, network_id: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@role_required("admin")
 def remove_unused(request: HttpRequest) -> HttpResponse:
     """First the exact list of unused networks; the confirmation removes those and no others."""
     unused = services.unused_networks()
     form = RemoveUnusedForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         results = services.remove_networks(form.cleaned_data["names"])
+        for result in results:  # one entry per network, each with its own outcome
+            audit(request, "network.remove", object_type="network", object_id=result.name, object_name=result.name,
+                  outcome="ok" if result.ok else "failed", message=result.error, extra={"via": "remove unused"})
         return render(request, "networks/remove_unused.html", {"results": results})
     return render(request, "networks/remove_unused.html", {"unused": unused, "form": form})

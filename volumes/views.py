@@ -7,6 +7,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.audit import audit, audited, note_outcome
+from accounts.roles import role_required
 from dashboard.engine import EngineError
 from volumes import services
 from volumes.forms import RemoveForm, RemoveUnusedForm, VolumeCreateForm
@@ -16,6 +18,7 @@ PER_PAGE = 100
 
 
 @require_GET
+@role_required("viewer")
 @vary_on_headers("HX-Request")
 def volume_list(request: HttpRequest) -> HttpResponse:
     """`docker volume ls`, with the containers using each volume (no sizes: see the volume page)."""
@@ -33,6 +36,7 @@ def volume_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@role_required("viewer")
 def detail(request: HttpRequest, name: str) -> HttpResponse:
     """`docker volume inspect`, its users, and its size (measured here, only on this page)."""
     volume = services.get_volume(name)
@@ -40,6 +44,8 @@ def detail(request: HttpRequest, name: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@role_required("admin")
+@audited("volume.create", object_type="volume")
 def create(request: HttpRequest) -> HttpResponse:
     form = VolumeCreateForm(request.POST if request.method == "POST" else None, drivers=services.volume_drivers())
     if request.method == "POST" and form.is_valid():
@@ -47,13 +53,17 @@ def create(request: HttpRequest) -> HttpResponse:
             name = services.create_volume(**form.service_arguments())
         except EngineError as e:
             form.add_error(None, e.message)
+            note_outcome(request, "failed", e.message, object_name=form.cleaned_data["name"])
         else:
+            note_outcome(request, "ok", object_name=name)
             messages.success(request, f"Created volume {name}.")
             return redirect("volumes:detail", name)
     return render(request, "volumes/create.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
+@role_required("admin")
+@audited("volume.remove", object_type="volume", id_kwarg="name")
 def remove(request: HttpRequest, name: str) -> HttpResponse:
     """GET asks for confirmation naming the volume, or says which containers keep it in use."""
     volume = services.get_volume(name)
@@ -63,6 +73,7 @@ def remove(request: HttpRequest, name: str) -> HttpResponse:
             services.remove_volume(volume)
         except EngineError as e:
             form.add_error(None, e.message)
+            note_outcome(request, "failed", e.message, object_name=volume.name)
         else:
             messages.success(request, f"Removed volume {volume.name}.")
             return redirect("volumes:list")
@@ -70,10 +81,14 @@ def remove(request: HttpRequest, name: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@role_required("admin")
 def remove_unused(request: HttpRequest) -> HttpResponse:
     """First the exact list of unused volumes; the confirmation removes those and no others."""
     form = RemoveUnusedForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         results = services.remove_volumes(form.cleaned_data["names"])
+        for result in results:  # one entry per volume, each with its own outcome
+            audit(request, "volume.remove", object_type="volume", object_id=result.name, object_name=result.name,
+                  outcome="ok" if result.ok else "failed", message=result.error, extra={"via": "remove unused"})
         return render(request, "volumes/remove_unused.html", {"results": results})
     return render(request, "volumes/remove_unused.html", {"unused": services.unused_volumes(), "form": form})

@@ -241,3 +241,32 @@ def test_it_removes_exactly_the_unused_networks_it_listed(logged_in, engine, doc
     assert f"Removed <strong>{listed['Name']}</strong>" in html and f"Kept <strong>{taken['Name']}</strong>" in html
     remaining = network_ids(docker_client)
     assert listed["Id"] not in remaining and {used["Id"], late["Id"], taken["Id"]} <= remaining
+
+
+def test_it_lets_a_viewer_look_but_not_change(client, django_user_model, engine, docker_client):
+    viewer = django_user_model.objects.create_user("victor", password="victor-password-1")
+    client.force_login(viewer)
+    network = make_network(engine, docker_client)
+    container = engine.container("sleep 300", host={"network_mode": network["Name"]})
+    assert "Create a network" not in client.get("/networks/").content.decode()
+    page = client.get(f"/networks/{network['Id']}/").content.decode()
+    assert container["Name"].lstrip("/") in page and "Disconnect" not in page and "Connect a container" not in page
+    before = network_ids(docker_client)
+    assert client.post("/networks/new/", {"name": random_name("net"), "driver": "bridge", "macvlan_mode": "bridge"}).status_code == 403
+    assert client.post(f"/networks/{network['Id']}/disconnect/", {"container": container["Id"]}).status_code == 403
+    assert network_ids(docker_client) == before
+    assert network["Name"] in docker_client.api.inspect_container(container["Id"])["NetworkSettings"]["Networks"]
+
+
+def test_it_records_connect_and_remove_in_the_audit_log(logged_in, engine, docker_client):
+    from accounts.models import AuditEntry
+
+    network = make_network(engine, docker_client)
+    container = engine.container("sleep 300")
+    logged_in.post("/networks/connect/", {"network": network["Id"], "container": container["Id"], "aliases": "web"})
+    logged_in.post(f"/networks/{network['Id']}/disconnect/", {"container": container["Id"]})
+    logged_in.post(f"/networks/{network['Id']}/remove/", {"confirm": "on"})
+    entries = list(AuditEntry.objects.filter(object_type="network").order_by("at").values_list("action", "outcome", "object_name"))
+    assert entries == [
+        ("network.connect", "ok", network["Name"]), ("network.disconnect", "ok", ""), ("network.remove", "ok", ""),
+    ]

@@ -175,3 +175,24 @@ def test_it_needs_confirmation_to_remove_unused(logged_in, engine, docker_client
     response = logged_in.post("/volumes/unused/remove/", {"names": [name]})
     assert "Tick the box" in response.content.decode()
     assert docker_client.api.inspect_volume(name)
+
+
+def test_it_lets_a_viewer_look_but_not_change(client, django_user_model, engine, docker_client):
+    viewer = django_user_model.objects.create_user("victor", password="victor-password-1")
+    client.force_login(viewer)
+    name = make_volume(engine, docker_client)
+    listing = client.get(f"/volumes/?q={name}").content.decode()
+    assert name in listing and "Create a volume" not in listing and "Remove…" not in listing
+    assert client.post(f"/volumes/{name}/remove/", {"confirm": "on"}).status_code == 403
+    assert client.post("/volumes/unused/remove/", {"names": [name], "confirm": "on"}).status_code == 403
+    assert docker_client.api.inspect_volume(name)["Name"] == name
+
+
+def test_it_records_each_removal_of_remove_unused_in_the_audit_log(logged_in, engine, docker_client):
+    from accounts.models import AuditEntry
+
+    gone, kept = make_volume(engine, docker_client), make_volume(engine, docker_client)
+    engine.container("true", start=False, host={"binds": [f"{kept}:/data"]})
+    logged_in.post("/volumes/unused/remove/", {"names": [gone, kept], "confirm": "on"})
+    outcomes = dict(AuditEntry.objects.filter(action="volume.remove").values_list("object_name", "outcome"))
+    assert outcomes == {gone: "ok", kept: "failed"}
