@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import weakref
 from urllib.parse import parse_qs
 
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -31,9 +32,10 @@ log = logging.getLogger(__name__)
 
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_FORBIDDEN = 4403
-LOG_QUEUE_BATCHES = 64  # batches of up to 4,096 lines waiting in the server, per socket
+LOG_QUEUE_BATCHES = 1024  # batches waiting in the server, per socket...
+LOG_QUEUE_LINES = 50_000  # ...and lines in them: beyond, lines are skipped (and counted)
 LOG_FRAME_LINES = 2000  # lines per websocket frame at most
-LOG_FRAMES_IN_FLIGHT = 4  # frames sent and not yet acked
+LOG_FRAMES_IN_FLIGHT = 8  # frames sent and not yet acked
 TERMINAL_QUEUE_CHUNKS = 64
 INLINE_WRITE_LIMIT = 4096  # bigger keystroke frames (pastes) are written from a thread
 
@@ -182,13 +184,23 @@ class ExecConsumer(TerminalConsumer):
 # ---------------------------------------------------------------- logs
 
 
+# One server-side search per user at a time: a new one cancels the one before.
+_searches: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
 class LogsConsumer(StreamConsumer):
     action = "logs"
+    cancelled = False
 
     async def begin(self) -> None:
         self.options = streams.LogOptions.from_query(self.query)
+        if self.options.search:
+            previous = _searches.get(self.scope["user"].pk)
+            if previous is not None and previous is not self:
+                previous.cancel_search()
+            _searches[self.scope["user"].pk] = self
         self.acked = asyncio.Semaphore(LOG_FRAMES_IN_FLIGHT)
-        self.pump = streams.Pump(asyncio.get_running_loop(), LOG_QUEUE_BATCHES, drop=True, name="logs")
+        self.pump = streams.Pump(asyncio.get_running_loop(), LOG_QUEUE_BATCHES, drop=True, name="logs", max_lines=LOG_QUEUE_LINES)
         self.pump.start(lambda pump: streams.read_logs(pump, self.container_id, self.options))
         self.sender = asyncio.create_task(self.forward_lines())
 
@@ -215,8 +227,15 @@ class LogsConsumer(StreamConsumer):
             elif item is streams.EOF:
                 if pump.skipped:
                     await self.send(text_data=streams.dumps({"type": "lines", "lines": [], "skipped": pump.skipped}))
-                await self.finish({"type": "end"})
+                await self.finish({"type": "end", "cancelled": True} if self.cancelled else {"type": "end"})
                 return
+
+    def cancel_search(self) -> None:
+        """A newer search of the same user replaces this one: stop reading (the end follows)."""
+        self.cancelled = True
+        if self.pump is not None:
+            self.pump.stop()
+            self.pump.offer_end()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data and '"ack"' in text_data and hasattr(self, "acked"):

@@ -22,6 +22,7 @@ import io
 import json
 import logging
 import re
+import select
 import shlex
 import socket
 import struct
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 STREAM_LABELS = {0: "i", 1: "o", 2: "e", 3: "s"}  # stdin, stdout, stderr, daemon error
 READ_SIZE = 65536
+GATHER_SECONDS = 0.003  # how long a log read waits for more before passing on what it has
 MAX_LINE_CHARS = 65536  # longer lines are cut for the browser, with a note
 DEFAULT_TAIL = 300
 # The engine holds back every byte that starts its detach sequence until the next key, so it
@@ -85,8 +87,13 @@ def engine_time(moment: datetime) -> str:
     return f"{int(seconds)}.{round((seconds % 1) * 1e6):06d}000"
 
 
-def engine_time_from_rfc3339(value: str) -> str:
-    """"2026-11-28T06:39:04.761428058Z" -> "1795847944.761428058", keeping the nanoseconds."""
+def engine_time_from_rfc3339(value: str) -> str | None:
+    """"2026-11-28T06:39:04.761428058Z" -> "1795847944.761428058", keeping the nanoseconds.
+
+    None for the engine's "never" (0001-01-01), e.g. the FinishedAt of a container never stopped.
+    """
+    if not value or value.startswith("0001-"):
+        return None
     match = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?", value)
     if not match:
         return "0"
@@ -170,13 +177,14 @@ class LineAssembler:
     inside the line.
     """
 
-    def __init__(self, tty: bool):
-        self.tty = tty
+    def __init__(self, tty: bool | None = None):
+        self.tty = tty  # None: told by the first byte (a frame header, or a timestamp's digit)
         self.decoders: dict[int, codecs.IncrementalDecoder] = {}
         self.pending: dict[int, list[str]] = {}  # partial message text per stream id
         self.pending_ts: dict[int, str] = {}
         self.frames = FrameParser()
         self.raw = b""  # TTY bytes not yet ended by a newline
+        self.mixed: bool | None = None  # did the last feed hold lines of more than one stream?
 
     def _decode(self, stream_id: int, data: bytes, final: bool = False) -> str:
         decoder = self.decoders.get(stream_id)
@@ -185,11 +193,35 @@ class LineAssembler:
         return decoder.decode(data, final)
 
     def feed(self, data: bytes) -> list[tuple[str, str, str]]:
+        if self.tty is None and data:
+            self.tty = data[0] not in (0, 1, 2, 3)
         if self.tty:
             return self._feed_tty(data)
-        lines = []
-        for stream_id, payload in self.frames.feed(data):
-            self._message(stream_id, payload, lines)
+        # The frame loop is inlined: it runs once per log line, millions of times for a big log.
+        buffer = self.frames.buffer + data if self.frames.buffer else data
+        lines: list[tuple[str, str, str]] = []
+        append, pending, unpack = lines.append, self.pending, struct.unpack_from
+        position, size = 0, len(buffer)
+        previous_stream = self.mixed = None
+        while size - position >= 8:
+            stream_id, length = unpack(">BxxxL", buffer, position)
+            start, end = position + 8, position + 8 + length
+            if end > size:
+                break
+            position = end
+            if stream_id != previous_stream:
+                self.mixed, previous_stream = previous_stream is not None, stream_id
+            space = buffer.find(b" ", start, end)
+            if length and buffer[end - 1] == 10 and stream_id not in pending and space > start and 48 <= buffer[start] <= 57:
+                # A whole line ("timestamp text\n") with nothing pending: its stream's decoder is
+                # empty (a newline ended what it had last), so a plain decode is the same.
+                text = buffer[space + 1 : end - 1].decode("utf-8", "replace")
+                if text[-1:] == "\r":
+                    text = text[:-1]
+                append((STREAM_LABELS.get(stream_id, "o"), buffer[start:space].decode("ascii"), text if len(text) <= MAX_LINE_CHARS else _clip(text)))
+            else:
+                self._message(stream_id, buffer[start:end], lines)
+        self.frames.buffer = buffer[position:]
         return lines
 
     def _message(self, stream_id: int, payload: bytes, lines: list) -> None:
@@ -332,11 +364,14 @@ class Pump:
 
     live: weakref.WeakSet = weakref.WeakSet()  # every pump not yet collected (tests, diagnostics)
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, maxsize: int, drop: bool, name: str):
+    def __init__(self, loop: asyncio.AbstractEventLoop, maxsize: int, drop: bool, name: str, max_lines: int = 0):
         Pump.live.add(self)
         self.loop = loop
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=maxsize)
         self.drop = drop
+        # Live logs also cap the lines waiting (batches vary from one line to thousands).
+        self.max_lines = max_lines
+        self.queued_lines = 0
         self.skipped = 0
         self.stopping = threading.Event()
         self._room = threading.Semaphore(maxsize)
@@ -364,25 +399,36 @@ class Pump:
 
     # called on the loop
     def _put(self, item, size: int) -> None:
+        if self.max_lines and isinstance(item, list):
+            if self.queued_lines + size > self.max_lines:
+                self.skipped += size
+                return
+            self.queued_lines += size
         try:
             self.queue.put_nowait(item)
         except asyncio.QueueFull:
+            if isinstance(item, list):
+                self.queued_lines -= size
             if item is EOF:  # the end must always get through: make room for it
-                self.queue.get_nowait()
+                removed = self.queue.get_nowait()
+                if isinstance(removed, list):
+                    self.skipped += len(removed)
+                    self.queued_lines -= len(removed) if self.max_lines else 0
                 self.queue.put_nowait(item)
             else:
                 self.skipped += size
 
     async def get(self):
-        item = await self.queue.get()
-        if not self.drop:
-            self._room.release()
-        return item
+        return self._taken(await self.queue.get())
 
     def get_nowait(self):
-        item = self.queue.get_nowait()
+        return self._taken(self.queue.get_nowait())
+
+    def _taken(self, item):
         if not self.drop:
             self._room.release()
+        if self.max_lines and isinstance(item, list):
+            self.queued_lines -= len(item)
         return item
 
     def start(self, produce: Callable[[Pump], None]) -> None:
@@ -494,7 +540,15 @@ def container_facts(container_id: str) -> ContainerFacts:
 
 
 class LogStream:
-    """One `GET /containers/{id}/logs` read as raw bytes, closable from another thread."""
+    """One `GET /containers/{id}/logs` read as raw bytes, closable from another thread.
+
+    On a unix socket it speaks HTTP/1.0 itself: the engine then sends the body as it is, where
+    HTTP/1.1 would wrap every log line in a chunk of its own to be undone again in Python.
+    Other DOCKER_HOSTs go through docker-py's session.
+    """
+
+    response = None
+    raw_socket: socket.socket | None = None
 
     def __init__(self, container_id: str, *, tail: int | None, since: str | None, until: str | None, follow: bool):
         api = get_client().api
@@ -503,6 +557,10 @@ class LogStream:
             params["since"] = since
         if until:
             params["until"] = until
+        socket_path = getattr(getattr(api, "_custom_adapter", None), "socket_path", None)
+        if socket_path and api.base_url.startswith("http+docker://"):
+            self._open_unix(socket_path, api._url("/containers/{0}/logs", container_id), params)
+            return
         response = _translate(lambda: api._get(api._url("/containers/{0}/logs", container_id), params=params, stream=True))
         _translate(lambda: api._raise_for_status(response))
         self.response = response
@@ -512,7 +570,41 @@ class LogStream:
         # http.client's buffered reader may already hold body bytes: read through it.
         self.reader = response.raw._fp.fp
 
+    def _open_unix(self, socket_path: str, url: str, params: dict) -> None:
+        from urllib.parse import urlencode, urlsplit
+
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.raw_socket = sock
+        try:
+            sock.settimeout(get_client().api.timeout)
+            sock.connect(socket_path)
+            request = f"GET {urlsplit(url).path}?{urlencode(params)} HTTP/1.0\r\nHost: docker\r\nUser-Agent: berth\r\n\r\n"
+            sock.sendall(request.encode())
+            head = b""
+            while b"\r\n\r\n" not in head:
+                data = sock.recv(READ_SIZE)
+                if not data:
+                    raise EngineUnavailable("The engine closed the connection.")
+                head += data
+        except OSError as e:
+            _shutdown(sock)
+            raise EngineUnavailable(type(e).__name__) from e
+        head, self.first = head.split(b"\r\n\r\n", 1)
+        status = int(head.split(b" ", 2)[1])
+        if status != 200:
+            body = self.first + b"".join(iter(lambda: sock.recv(READ_SIZE), b""))
+            _shutdown(sock)
+            try:
+                message = json.loads(body.decode("utf-8", "replace")).get("message", "")
+            except ValueError:
+                message = body.decode("utf-8", "replace").strip()
+            raise (EngineNotFound if status == 404 else EngineError)(message or f"The engine answered {status}.", status)
+        sock.settimeout(None)  # a followed log may stay quiet for hours
+
     def __iter__(self) -> Iterator[bytes]:
+        if self.raw_socket is not None:
+            yield from self._iter_unix()
+            return
         dechunker = Dechunker() if self.chunked else None
         while True:
             try:
@@ -530,7 +622,31 @@ class LogStream:
             else:
                 yield data
 
+    def _iter_unix(self) -> Iterator[bytes]:
+        if self.first:
+            yield self.first
+        sock = self.raw_socket
+        recv = sock.recv
+        while True:
+            try:
+                data = recv(READ_SIZE)
+                # A fast log comes a few lines per read: gather what follows within a moment
+                # into one batch, so that every later step runs per batch, not per few lines.
+                while data and len(data) < READ_SIZE and select.select([sock], [], [], GATHER_SECONDS)[0]:
+                    more = recv(READ_SIZE - len(data))
+                    if not more:
+                        break
+                    data += more
+            except (OSError, ValueError):  # closed by close()
+                return
+            if not data:
+                return
+            yield data
+
     def close(self) -> None:
+        if self.raw_socket is not None:
+            _shutdown(self.raw_socket)
+            return
         raw = getattr(self.socket, "_sock", None)
         if raw is not None:
             _quietly(lambda: raw.shutdown(socket.SHUT_RDWR))
@@ -546,9 +662,8 @@ def read_logs(pump: Pump, container_id: str, options: LogOptions, batch_size: in
 
     Offers lists of (stream, timestamp, text) and StateChange items. Runs in the pump thread.
     """
-    facts = container_facts(container_id)
-    if facts.log_driver in ("none",):
-        raise LogDriverUnreadable(f"This container's log driver is “{facts.log_driver}”: it keeps no logs to read.")
+    # No inspect first: the stream's first byte tells a TTY's log from a multiplexed one, and a
+    # log driver that keeps nothing is the engine's own refusal. That saves a round trip.
     since = engine_time(options.since) if options.since else None
     until = engine_time(options.until) if options.until else None
     tail = options.tail
@@ -556,13 +671,19 @@ def read_logs(pump: Pump, container_id: str, options: LogOptions, batch_size: in
     matches = options.matcher()
     follow = options.following
     while not pump.stopping.is_set():
-        stream = LogStream(facts.id, tail=tail, since=since, until=until, follow=follow)
+        try:
+            stream = LogStream(container_id, tail=tail, since=since, until=until, follow=follow)
+        except EngineError as e:
+            if "does not support reading" in e.message:
+                driver = container_facts(container_id).log_driver
+                raise LogDriverUnreadable(f"This container's log driver is “{driver}”: it keeps no logs to read.") from None
+            raise
         pump.on_stop(stream.close)
-        assembler = LineAssembler(facts.tty)
+        assembler = LineAssembler()
         try:
             for data in stream:
                 lines = [line for line in assembler.feed(data) if wanted[line[0]] and (matches is None or matches(line[2]))]
-                if not facts.tty and len(lines) > 1:
+                if assembler.mixed and len(lines) > 1:
                     lines.sort(key=_time_order)  # the engine writes each stream's lines as they come
                 for start in range(0, len(lines), batch_size):
                     pump.offer(lines[start : start + batch_size], len(lines[start : start + batch_size]))
@@ -575,7 +696,7 @@ def read_logs(pump: Pump, container_id: str, options: LogOptions, batch_size: in
             return
         # The followed container stopped: say so, then wait for it to start again and read on
         # from its new start, so no line comes twice.
-        restarted = wait_for_restart(pump, facts.id)
+        restarted = wait_for_restart(pump, container_id)
         if restarted is None:
             return
         since, tail = engine_time_from_rfc3339(restarted), None

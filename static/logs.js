@@ -203,7 +203,7 @@
       }
     } else if (message.type === "end") {
       ended = true;
-      say("End of the log", "ok");
+      say(message.cancelled ? "Search cancelled: a newer search of yours replaced it" : "End of the log", "ok");
       if (!shown) note("No lines match.");
     } else if (message.type === "error") {
       ended = true;
@@ -218,6 +218,15 @@
   });
 
   // ---------------------------------------------------------------- controls
+  const cancel = document.getElementById("log-cancel");
+  if (cancel) {
+    cancel.addEventListener("click", () => {
+      ended = true;
+      socket.close(1000);
+      say("Search cancelled", "ok");
+      cancel.disabled = true;
+    });
+  }
   pauseButton.addEventListener("click", () => {
     paused = !paused;
     pauseButton.textContent = paused ? "Resume" : "Pause";

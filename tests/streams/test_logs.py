@@ -130,6 +130,7 @@ async def test_it_skips_lines_for_a_client_that_falls_behind_and_says_how_many(e
         await poll(lambda: any(pump.skipped > 0 for pump in pumps), timeout=60, message="the server to skip lines")
         for pump in pumps:
             assert pump.queue.qsize() <= consumers.LOG_QUEUE_BATCHES
+            assert pump.queued_lines <= consumers.LOG_QUEUE_LINES
         assert ws.output_queue.qsize() <= consumers.LOG_FRAMES_IN_FLIGHT
         # Reading again: the lines resume, with the count of those skipped.
         await ws.send_to(text_data='{"type":"ack"}')
@@ -213,3 +214,21 @@ async def test_it_honours_since_until_and_search(engine, docker_client, session_
     assert reader.texts == []
     reader = await read_log(session_cookie, container["Id"], "follow=0&tail=all&regex=1&q=(unclosed")
     assert reader.final["type"] == "error" and "regular expression" in reader.final["message"]
+
+
+async def test_it_cancels_a_users_earlier_search_when_a_new_one_starts(engine, session_cookie):
+    container = engine.container(["sh", "-c", "echo needle; sleep 300"])
+    first, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/logs/?follow=1&tail=all&q=needle", session_cookie)
+    assert connected
+    first_reader = LogReader(first)
+    try:
+        await first_reader.read_until(lambda r: r.texts == ["needle"])
+        second, _, _ = await open_socket(f"/ws/containers/{container['Id']}/logs/?follow=1&tail=all&q=need", session_cookie)
+        second_reader = LogReader(second)
+        await second_reader.read_until(lambda r: r.texts == ["needle"])
+        await first_reader.read_to_end()
+        assert first_reader.final == {"type": "end", "cancelled": True}
+        await second.disconnect()
+    finally:
+        await first.disconnect()
+

@@ -1,6 +1,10 @@
 """The pages around the streams: logs, attach and exec, and the links to them."""
 
+import asyncio
+
 import pytest
+
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +69,27 @@ def test_it_says_a_log_driver_none_keeps_no_logs(logged_in, engine):
 def test_it_answers_404_for_an_unknown_container(logged_in):
     assert logged_in.get("/containers/berth-test-no-such-thing/logs/").status_code == 404
     assert logged_in.get("/containers/berth-test-no-such-thing/exec/").status_code == 404
+
+
+# ---------------------------------------------------------------- download
+
+
+def test_it_downloads_the_log_with_the_pages_filters(logged_in, engine, docker_client):
+    container = engine.container(["sh", "-c", "echo out-line; echo err-line >&2; echo other"])
+    wait_for(lambda: docker_client.api.inspect_container(container["Id"])["State"]["Status"] == "exited", message="the container to finish")
+    response = logged_in.get(f"/containers/{container['Id']}/logs/download/?tail=&stdout=1&stderr=0&q=line")
+    assert response.status_code == 200
+    assert response.streaming and response.is_async
+    assert response["Content-Disposition"].startswith("attachment;")
+    text = b"".join(asyncio.run(_collect(response.streaming_content))).decode()
+    assert text == "stdout out-line\n"
+
+
+async def _collect(iterator) -> list[bytes]:
+    return [chunk async for chunk in iterator]
+
+
+def test_it_refuses_a_bad_regex_for_a_download(logged_in, engine):
+    container = engine.container("sleep 300")
+    response = logged_in.get(f"/containers/{container['Id']}/logs/download/?regex=1&q=(")
+    assert response.status_code == 400
