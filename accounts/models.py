@@ -53,7 +53,11 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["action", "object_id", "at"], name="audit_action_object_at")]
+        # The login throttle counts failures per account and per address on every attempt.
+        indexes = [
+            models.Index(fields=["action", "object_id", "at"], name="audit_action_object_at"),
+            models.Index(fields=["action", "address", "at"], name="audit_action_address_at"),
+        ]
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:

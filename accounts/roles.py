@@ -7,6 +7,7 @@ Viewer; anonymous and inactive users have no role at all.
 import functools
 
 from channels.db import database_sync_to_async
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -43,6 +44,17 @@ def _action_name(view) -> str:
     return f"{view.__module__.split('.')[0]}.{view.__name__}"
 
 
+def _forbidden(request: HttpRequest, role: str) -> HttpResponse:
+    """The 403 page; for HTMX, the messages partial aimed at #messages instead of the target."""
+    if getattr(request, "htmx", False):
+        messages.error(request, f"Not allowed: this needs the {role} role. The attempt was recorded.")
+        response = render(request, "base.html#messages", {"oob_messages": False}, status=403)
+        response["HX-Retarget"] = "#messages"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    return render(request, "accounts/forbidden.html", {"needed": role, "actual": role_of(request.user)}, status=403)
+
+
 def role_required(role: str):
     """View decorator: anonymous → login page; below `role` → a 403 page, recorded in the audit log."""
     Role(role)  # a typo fails at import time, not at request time
@@ -58,8 +70,7 @@ def role_required(role: str):
                     outcome=Outcome.DENIED, message=f"needs the {role} role",
                     extra={"method": request.method, "path": request.path},
                 )
-                context = {"needed": role, "actual": role_of(request.user)}
-                return render(request, "accounts/forbidden.html", context, status=403)
+                return _forbidden(request, role)
             return view(request, *args, **kwargs)
 
         wrapper.berth_role = role  # lets the role × view matrix test find what each view needs

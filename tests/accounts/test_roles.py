@@ -77,3 +77,12 @@ def test_it_shows_admin_links_only_to_admins(viewer_client, admin_client_, opera
     Membership.objects.filter(user=operator).update(role="admin")
     page = admin_client_.get("/users/").content.decode()
     assert 'href="/audit/"' in page and 'href="/settings/"' in page and 'href="/users/"' in page
+
+
+def test_it_answers_an_htmx_request_with_a_message_aimed_at_the_messages_box(viewer_client, viewer):
+    response = viewer_client.post("/users/new/", headers={"HX-Request": "true", "HX-Target": "user-table"})
+    assert response.status_code == 403
+    assert response["HX-Retarget"] == "#messages" and response["HX-Reswap"] == "outerHTML"
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="messages"') and "this needs the admin role" in html
+    assert AuditEntry.objects.filter(username="vera", outcome=Outcome.DENIED).count() == 1
