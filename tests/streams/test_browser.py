@@ -1,0 +1,85 @@
+"""The terminal and log pages in Chromium, through a real Daphne (SCENARIOS 1-3, 11-13, 24)."""
+
+import pytest
+
+from tests.browser_support import berth_server, browser, live_server_url, page  # noqa: F401
+from tests.conftest import wait_for
+
+pytestmark = pytest.mark.browser
+
+
+def terminal_text(page) -> str:
+    return page.locator("#terminal .xterm-rows").inner_text()
+
+
+def test_it_starts_an_interactive_container_attached_and_reports_its_exit(page, live_server_url, engine, docker_client):
+    from playwright.sync_api import expect
+
+    container = engine.container("sh", start=False, tty=True, stdin_open=True)
+    page.goto(f"{live_server_url}/containers/{container['Id']}/attach/?start=1")
+    expect(page.locator("#terminal .xterm-rows")).to_contain_text("/ #")  # the first prompt, unprompted
+    page.locator("#terminal").click()
+    page.keyboard.type("echo $((6*7))\n")
+    expect(page.locator("#terminal .xterm-rows")).to_contain_text("42")
+    page.keyboard.type("exit 3\n")
+    expect(page.locator("#terminal-status")).to_contain_text("exited with code 3")
+    expect(page.locator("#container-state")).to_have_text("Exited (3)")
+    assert docker_client.api.inspect_container(container["Id"])["State"]["ExitCode"] == 3
+
+
+def test_it_detaches_on_ctrl_p_ctrl_q_and_leaves_the_container_running(page, live_server_url, engine, docker_client):
+    from playwright.sync_api import expect
+
+    container = engine.container("sh", tty=True, stdin_open=True)
+    page.goto(f"{live_server_url}/containers/{container['Id']}/attach/")
+    expect(page.locator("#terminal-status")).to_contain_text("Attached")
+    page.locator("#terminal").click()
+    page.keyboard.press("Control+p")
+    page.keyboard.press("Control+q")
+    expect(page.locator("#terminal-status")).to_contain_text("Detached")
+    assert docker_client.api.inspect_container(container["Id"])["State"]["Running"]
+
+
+def test_it_opens_a_shell_with_exec_that_fills_the_window(page, live_server_url, engine, docker_client):
+    from playwright.sync_api import expect
+
+    container = engine.container("sleep 300", environment={"GREETING": "hello from berth"})
+    page.goto(f"{live_server_url}/containers/{container['Id']}/exec/")
+    expect(page.locator("#terminal .xterm-rows")).to_contain_text("starting sh instead")
+    page.locator("#terminal").click()
+    page.keyboard.type("echo $GREETING; stty size\n")
+    expect(page.locator("#terminal .xterm-rows")).to_contain_text("hello from berth")
+    rows = int(terminal_text(page).split("hello from berth")[1].split()[0])
+    assert rows > 30  # not Portainer's fixed 30 rows: the terminal follows the window
+    page.set_viewport_size({"width": 1000, "height": 600})
+    page.wait_for_timeout(300)
+    page.keyboard.type("clear; stty size\n")
+    expect(page.locator("#terminal .xterm-rows")).not_to_contain_text(f"{rows} ")
+    page.close()  # closing the tab kills the shell
+    assert wait_for(lambda: all(p[-1] == "sleep 300" for p in docker_client.api.top(container["Id"])["Processes"]), timeout=10)
+
+
+def test_it_shows_log_lines_escaped_coloured_and_structured(page, live_server_url, engine, docker_client):
+    from playwright.sync_api import expect
+
+    script = (
+        "printf 'plain <script>window.hacked=1</script> \\033[31mred\\033[0m\\n'; "
+        "printf '{\"level\":\"error\",\"msg\":\"json failure\",\"user\":\"bob\"}\\n' >&2; "
+        "printf 'level=warn msg=\"logfmt warning\" n=2\\n'"
+    )
+    container = engine.container(["sh", "-c", script])
+    wait_for(lambda: not docker_client.api.inspect_container(container["Id"])["State"]["Running"])
+    page.goto(f"{live_server_url}/containers/{container['Id']}/logs/")
+    view = page.locator("#log-view")
+    expect(view).to_contain_text("<script>window.hacked=1</script>")
+    assert view.locator("script").count() == 0 and page.evaluate("window.hacked") is None
+    expect(view.locator("span", has_text="red").last).to_have_css("color", "rgb(205, 49, 49)")
+    expect(view.locator(".line.e .level-error")).to_have_text("ERROR")
+    expect(view.locator(".line.e")).to_contain_text("json failure")
+    expect(view.locator(".level-warn")).to_have_text("WARN")
+    expect(page.locator("#log-status")).to_contain_text("Stopped (exit code 0)")
+    # stderr hidden at once, without reconnecting; the filter narrows what is shown.
+    page.get_by_label("stderr").uncheck()
+    expect(view.locator(".line.e")).to_be_hidden()
+    page.locator("#log-filter").fill("logfmt")
+    expect(view.locator(".line:visible")).to_have_count(1)
