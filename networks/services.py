@@ -200,7 +200,7 @@ def get_network(network_id: str) -> NetworkDetail:
     raw = _inspect_network(network_id)
     containers = _attached_to(raw, _attachments_by_network(list_raw_containers(all=True)))
     if raw.get("Name") not in BUILTIN_NETWORKS and len(containers) <= MAX_ALIAS_LOOKUPS:
-        containers = [_with_aliases(a, raw["Name"]) for a in containers]
+        containers = list(_engine_calls.map(lambda a: _with_aliases(a, raw["Name"]), containers))
     ipam = raw.get("IPAM") or {}
     return NetworkDetail(
         **_summary_fields(raw, containers),

@@ -78,10 +78,10 @@ def create(request: HttpRequest) -> HttpResponse:
 
 def _after_change(request: HttpRequest, network_id: str) -> HttpResponse:
     """An HTMX POST from the network page gets the fresh container table; others redirect back."""
-    if request.htmx and request.htmx.target == "network-containers":
+    if request.htmx and request.htmx.target == "network-containers" and network_id:
         context = {**_detail_context(network_id), "oob_messages": True}
         return render(request, "networks/detail.html#network-containers", context)
-    return redirect(_safe_next(request, f"/networks/{network_id}/"))
+    return redirect(_safe_next(request, f"/networks/{network_id}/" if network_id else "/networks/"))
 
 
 @require_http_methods(["GET", "POST"])

@@ -270,3 +270,8 @@ def test_it_records_connect_and_remove_in_the_audit_log(logged_in, engine, docke
     assert entries == [
         ("network.connect", "ok", network["Name"]), ("network.disconnect", "ok", ""), ("network.remove", "ok", ""),
     ]
+
+
+def test_it_answers_a_malformed_htmx_connect_without_a_500(logged_in):
+    response = logged_in.post("/networks/connect/", {"container": "x"}, headers={"HX-Request": "true", "HX-Target": "network-containers"})
+    assert response.status_code == 302 and response["Location"] == "/networks/"
