@@ -116,7 +116,7 @@ def _attachments_by_network(raw_containers: list[dict]) -> dict[str, list[Attach
     """
     found: dict[str, list[Attachment]] = {}
     for raw in raw_containers:
-        name = (raw.get("Names") or ["/" + raw["Id"][:12]])[0].lstrip("/")
+        name = _container_name(raw)
         for network_name, endpoint in ((raw.get("NetworkSettings") or {}).get("Networks") or {}).items():
             found.setdefault(endpoint.get("NetworkID") or network_name, []).append(
                 Attachment(
@@ -171,11 +171,30 @@ _engine_calls = ThreadPoolExecutor(max_workers=8, thread_name_prefix="berth-engi
 
 def list_networks() -> list[NetworkSummary]:
     """Every network with its containers: two engine calls whatever the counts, made side by side."""
+    return _networks_and_containers()[0]
+
+
+def _networks_and_containers() -> tuple[list[NetworkSummary], list[tuple[str, str]]]:
     raw_networks, raw_containers = side_by_side(list_raw_networks, lambda: list_raw_containers(all=True))
     attached = _attachments_by_network(raw_containers)
     networks = [NetworkSummary(**_summary_fields(raw, _attached_to(raw, attached))) for raw in raw_networks]
     # Built-ins first (as `docker network ls` users look for them), then by name.
-    return sorted(networks, key=lambda n: (not n.builtin, n.name.lower()))
+    networks.sort(key=lambda n: (not n.builtin, n.name.lower()))
+    containers = sorted(((raw["Id"], _container_name(raw)) for raw in raw_containers), key=lambda row: row[1])
+    return networks, containers
+
+
+def _container_name(raw: dict) -> str:
+    return (raw.get("Names") or ["/" + raw["Id"][:12]])[0].lstrip("/")
+
+
+def connect_choices(container_id: str = "") -> tuple[list[NetworkSummary], list[tuple[str, str]]]:
+    """For the connect form: the networks (only those a given container is not on yet)
+    and every container as (id, name), from the same two calls as the list."""
+    networks, containers = _networks_and_containers()
+    if container_id:
+        networks = [n for n in networks if container_id not in {a.container_id for a in n.containers}]
+    return networks, containers
 
 
 @translate_errors
@@ -369,8 +388,6 @@ def remove_networks(names_or_ids: list[str]) -> list[RemovalResult]:
     return results
 
 
-@translate_errors
 def container_choices() -> list[tuple[str, str]]:
     """(id, name) of every container, for the connect form; one call."""
-    rows = [(raw["Id"], (raw.get("Names") or ["/" + raw["Id"][:12]])[0].lstrip("/")) for raw in list_raw_containers(all=True)]
-    return sorted(rows, key=lambda row: row[1])
+    return sorted(((raw["Id"], _container_name(raw)) for raw in list_raw_containers(all=True)), key=lambda row: row[1])

@@ -94,9 +94,9 @@ def connect(request: HttpRequest) -> HttpResponse:
     loads it inline with the container fixed and only the networks it is not on yet.
     """
     fixed = request.GET.get("container", "") if request.method == "GET" else request.POST.get("fixed", "")
-    networks = [n for n in services.list_networks() if not fixed or fixed not in {a.container_id for a in n.containers}]
+    networks, containers = services.connect_choices(fixed)
     form = ConnectForm(request.POST if request.method == "POST" else None, initial=request.GET.dict(),
-                       networks=networks, containers=services.container_choices())
+                       networks=networks, containers=containers)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
