@@ -117,10 +117,11 @@ class LogOptions:
     def from_query(cls, query: dict[str, str]) -> LogOptions:
         """From `?tail=&since=&until=&timestamps=&follow=` (plus stdout/stderr/q/regex)."""
         flag = lambda name, default: (query.get(name, "") or ("1" if default else "0")).lower() in ("1", "true", "on", "yes")  # noqa: E731
-        tail_text = (query.get("tail") or "").strip().lower()
-        if tail_text in ("", "default"):
+        tail_text = query.get("tail")
+        tail_text = "default" if tail_text is None else tail_text.strip().lower()
+        if tail_text == "default":
             tail = DEFAULT_TAIL
-        elif tail_text == "all":
+        elif tail_text in ("", "all"):
             tail = None
         elif tail_text.isdigit():
             tail = int(tail_text)

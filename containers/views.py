@@ -254,8 +254,9 @@ LOG_QUERY_KEYS = ("tail", "since", "until", "timestamps", "follow", "stdout", "s
 def _log_query(request: HttpRequest) -> dict[str, str]:
     """The log view's settings from the address, with the defaults the page starts from."""
     query = {key: request.GET.get(key, "") for key in LOG_QUERY_KEYS}
+    query["tail"] = request.GET.get("tail", str(streams.DEFAULT_TAIL))  # present but empty: the whole log
     if not request.GET:
-        query.update(tail=str(streams.DEFAULT_TAIL), follow="1", stdout="1", stderr="1")
+        query.update(follow="1", stdout="1", stderr="1")
     for flag in ("timestamps", "follow", "stdout", "stderr", "regex"):
         query[flag] = "1" if query[flag] in ("1", "on", "true") else "0"
     return query
