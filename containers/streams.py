@@ -426,7 +426,7 @@ class Pump:
         return self._taken(self.queue.get_nowait())
 
     def _taken(self, item):
-        if not self.drop:
+        if not self.drop and item is not EOF:  # the end is offered without taking room
             self._room.release()
         if self.max_lines and isinstance(item, list):
             self.queued_lines -= len(item)
@@ -458,9 +458,11 @@ class Pump:
             _quietly(closer)
 
     async def stop_and_join(self, timeout: float = 3) -> None:
+        """Stop, and wait for the thread to end: polled, so no executor thread is taken for it."""
         self.stop()
-        if self.thread is not None:
-            await asyncio.to_thread(self.thread.join, timeout)
+        deadline = time.monotonic() + timeout
+        while self.thread is not None and self.thread.is_alive() and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
 
 
 @dataclass(frozen=True)
