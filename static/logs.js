@@ -19,6 +19,7 @@
   let held = []; // lines that arrived while paused (bounded)
   let heldSkipped = 0;
   let shown = 0;
+  let skippedTotal = 0;
   let filter = "";
 
   const say = (text, kind) => {
@@ -157,16 +158,18 @@
 
   function draw(lines, skipped) {
     const stick = atBottom();
-    if (lines.length > MAX_LINES) { skipped += lines.length - MAX_LINES; lines = lines.slice(-MAX_LINES); }
+    const room = skipped ? MAX_LINES - 1 : MAX_LINES; // the marker takes a place too
+    if (lines.length > room) { skipped += lines.length - room; lines = lines.slice(-room); }
     const fragment = document.createDocumentFragment();
     if (skipped) fragment.append(el("div", "marker", `… ${skipped.toLocaleString()} lines skipped (the browser fell behind; Download has them all)`));
     for (const line of lines) fragment.append(lineNode(line));
     view.append(fragment);
     shown += lines.length;
+    skippedTotal += skipped;
     let extra = view.childElementCount - MAX_LINES;
     while (extra-- > 0) view.firstElementChild.remove(); // the page keeps a bounded number of lines
     if (stick) view.scrollTop = view.scrollHeight;
-    count.textContent = `${shown.toLocaleString()} lines received${paused ? " · paused" : ""}`;
+    count.textContent = `${shown.toLocaleString()} lines shown${skippedTotal ? `, ${skippedTotal.toLocaleString()} skipped` : ""}`;
   }
 
   function receive(lines, skipped) {
