@@ -6,7 +6,6 @@
   if (!view || view.dataset.disabled) return;
 
   const MAX_LINES = Number(view.dataset.maxLines) || 5000;
-  const showTimestamps = view.dataset.timestamps === "1";
   const status = document.getElementById("log-status");
   const stateBadge = document.getElementById("container-state");
   const count = document.getElementById("log-count");
@@ -138,7 +137,7 @@
   // ---------------------------------------------------------------- drawing
   function lineNode([stream, timestamp, text]) {
     const row = el("div", `line ${stream}`);
-    if (showTimestamps && timestamp) row.append(el("span", "ts", timestamp.replace("T", " ").replace(/(\.\d{3})\d*Z$/, "$1")));
+    if (timestamp) row.append(el("span", "ts", timestamp.replace("T", " ").replace(/(\.\d{3})\d*Z$/, "$1")));
     row.append(el("span", "stream", STREAM_NAMES[stream] || stream));
     const body = el("span", "text");
     const fields = structured(text);
@@ -251,10 +250,10 @@
       }
     }, 120);
   });
-  // stdout/stderr: shown or hidden at once; the download link follows the choice.
-  for (const box of document.querySelectorAll("#log-controls input[data-stream]")) {
+  // stdout/stderr and timestamps: shown or hidden at once; the download link follows the choice.
+  for (const box of document.querySelectorAll("#log-controls input[data-toggle]")) {
     const apply = () => {
-      view.classList.toggle(`hide-${box.dataset.stream}`, !box.checked);
+      view.classList.toggle(box.dataset.toggle, box.dataset.toggle === "show-ts" ? box.checked : !box.checked);
       const url = new URL(download.href, window.location.href);
       url.searchParams.set(box.name, box.checked ? "1" : "0");
       download.href = url.pathname + url.search;

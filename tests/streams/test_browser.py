@@ -78,7 +78,10 @@ def test_it_shows_log_lines_escaped_coloured_and_structured(page, live_server_ur
     expect(view.locator(".line.e")).to_contain_text("json failure")
     expect(view.locator(".level-warn")).to_have_text("WARN")
     expect(page.locator("#log-status")).to_contain_text("Stopped (exit code 0)")
-    # stderr hidden at once, without reconnecting; the filter narrows what is shown.
+    # Timestamps and stderr shown or hidden at once, without reconnecting; the filter narrows what is shown.
+    expect(view.locator(".ts").first).to_be_hidden()
+    page.get_by_label("timestamps").check()
+    expect(view.locator(".ts").first).to_be_visible()
     page.get_by_label("stderr").uncheck()
     expect(view.locator(".line.e")).to_be_hidden()
     page.locator("#log-filter").fill("logfmt")
