@@ -962,7 +962,7 @@ class ExecSession(Terminal):
         if not self.facts.running:
             raise EngineError(f"{self.facts.name} is not running: exec needs a running container.")
         try:
-            choice = choose_command(self.container_id, self.cmd, self.user)
+            choice = choose_command(self.container_id, self.cmd, self.user or self.facts.user)
         except ValueError as e:
             raise EngineError(f"Bad command: {e}") from None
         api = get_client().api

@@ -134,6 +134,17 @@ async def test_it_starts_the_login_shell_from_etc_passwd(engine, docker_client, 
         await terminal.ws.disconnect()
 
 
+async def test_it_takes_the_login_shell_of_the_containers_own_user(engine, docker_client, session_cookie):
+    container = engine.container("sleep 300", user="1000")
+    put_file(docker_client, container["Id"], "/etc", "passwd", b"root:x:0:0::/:/bin/false\nappuser:x:1000:1000::/:/bin/ash\n")
+    terminal = await exec_terminal(session_cookie, container["Id"])
+    try:
+        await terminal.read_until(lambda out: b"$ " in out)
+        assert b"starting /bin/ash, the login shell of 1000" in terminal.output
+    finally:
+        await terminal.ws.disconnect()
+
+
 async def test_it_refuses_exec_in_a_stopped_container(engine, session_cookie):
     container = engine.container("true", start=False)
     terminal = await exec_terminal(session_cookie, container["Id"])
