@@ -7,6 +7,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
 
+from accounts.audit import audit, audited, note_outcome
+from accounts.roles import role_required
 from dashboard.engine import EngineError
 from images import pulls, services
 from images.forms import DanglingForm, ImageFilterForm, PullForm, RemoveForm, TagForm, UntagForm
@@ -22,6 +24,7 @@ def _list_url(query: dict, **changes) -> str:
 
 
 @require_GET
+@role_required("viewer")
 @vary_on_headers("HX-Request")
 def image_list(request: HttpRequest) -> HttpResponse:
     form = ImageFilterForm(request.GET)
@@ -41,11 +44,14 @@ def image_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@role_required("viewer")
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "images/detail.html", {"image": services.get_image(reference)})
 
 
 @require_http_methods(["GET", "POST"])
+@role_required("operator")
+@audited("image.tag", object_type="image", id_kwarg="image_id")
 def tag(request: HttpRequest, image_id: str) -> HttpResponse:
     image = services.get_image(image_id)
     form = TagForm(request.POST or None)
@@ -55,6 +61,7 @@ def tag(request: HttpRequest, image_id: str) -> HttpResponse:
             services.tag_image(image.id, repository, new_tag)
         except EngineError as e:
             form.add_error("target", e.message)
+            note_outcome(request, "failed", e.message)
         else:
             messages.success(request, f"Tagged {image.short_id} as {repository}:{new_tag}.")
             return redirect("images:detail", image.id)
@@ -69,7 +76,9 @@ def _confirm_removal(request: HttpRequest, image: services.ImageDetail, form: Re
             removal = services.remove_image(target, force=form.cleaned_data["force"])
         except EngineError as e:
             form.add_error(None, e.message)
+            note_outcome(request, "failed", e.message, object_name=target)
         else:
+            note_outcome(request, "ok", object_name=target)
             gone = [f"untagged {t}" for t in removal.untagged] + [f"deleted {d[7:19]}" for d in removal.deleted]
             messages.success(request, f"Done: {', '.join(gone) or 'nothing to remove'}.")
             return redirect("images:list") if removal.deleted else redirect("images:detail", image.id)
@@ -78,6 +87,8 @@ def _confirm_removal(request: HttpRequest, image: services.ImageDetail, form: Re
 
 
 @require_http_methods(["GET", "POST"])
+@role_required("admin")
+@audited("image.untag", object_type="image", id_kwarg="image_id")
 def untag(request: HttpRequest, image_id: str) -> HttpResponse:
     image = services.get_image(image_id)
     target = request.POST.get("tag") or request.GET.get("tag", "")
@@ -87,17 +98,24 @@ def untag(request: HttpRequest, image_id: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@role_required("admin")
+@audited("image.remove", object_type="image", id_kwarg="image_id")
 def remove(request: HttpRequest, image_id: str) -> HttpResponse:
     image = services.get_image(image_id)
     return _confirm_removal(request, image, RemoveForm(request.POST or None), image.id)
 
 
 @require_http_methods(["GET", "POST"])
+@role_required("admin")
+@audited("image.remove_dangling", object_type="image")
 def remove_dangling(request: HttpRequest) -> HttpResponse:
     """GET lists the dangling images; the confirmed POST deletes exactly the ids it listed."""
     form = DanglingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         outcomes = services.remove_dangling(form.cleaned_data["ids"])
+        for outcome in outcomes:
+            audit(request, "image.remove", object_type="image", object_id=outcome.image_id,
+                  outcome="failed" if outcome.error else "ok", message=outcome.error)
         return render(request, "images/dangling_done.html", {"outcomes": outcomes})
     dangling = [image for image in services.list_images() if image.dangling]
     return render(request, "images/dangling.html", {"images": dangling, "form": form})
@@ -107,15 +125,19 @@ def remove_dangling(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@role_required("operator")
+@audited("image.pull", object_type="image")
 def pull(request: HttpRequest) -> HttpResponse:
     form = PullForm(request.POST or None, initial={"reference": request.GET.get("reference", "")})
     if request.method == "POST" and form.is_valid():
         job_id = pulls.start_pull(form.cleaned_data["reference"], auth=form.auth())
+        note_outcome(request, "ok", object_name=form.cleaned_data["reference"], job=job_id)
         return redirect(pulls.progress_url(job_id))
     return render(request, "images/pull.html", {"form": form})
 
 
 @require_GET
+@role_required("viewer")
 @vary_on_headers("HX-Request")
 def pull_progress(request: HttpRequest, job_id: str) -> HttpResponse:
     """The job's layers; htmx polls the partial and is sent on (or stops) when the job ends."""
