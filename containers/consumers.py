@@ -25,6 +25,7 @@ from urllib.parse import parse_qs
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from accounts.roles import refuse_unless
 from containers import streams
 from dashboard.engine import EngineError, EngineUnavailable
 
@@ -40,10 +41,15 @@ TERMINAL_QUEUE_CHUNKS = 64
 INLINE_WRITE_LIMIT = 4096  # bigger keystroke frames (pastes) are written from a thread
 
 
-def allowed(user, container_id: str, action: str) -> bool:
-    """May `user` do `action` ("logs", "attach", "exec") on the container?
+# The role each stream needs (accounts/README.md): reading logs is a viewer's; typing into a
+# container is an operator's.
+ROLES = {"logs": "viewer", "attach": "operator", "exec": "operator"}
 
-    The hook for the roles issue: for now every active, logged-in user may.
+
+def allowed(user, container_id: str, action: str) -> bool:
+    """May `user` do `action` ("logs", "attach", "exec") on this container?
+
+    A per-container hook beyond the role (refused with 4403); every active user may for now.
     """
     return bool(user and user.is_authenticated and user.is_active)
 
@@ -52,11 +58,11 @@ class StreamConsumer(AsyncWebsocketConsumer):
     action = ""
 
     async def connect(self) -> None:
-        await self.accept()  # accept first, so that a refusal's close code reaches the browser
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_NOT_LOGGED_IN)
+        # Anonymous: accepted, then closed with 4401; below the role: 4403 (both audited).
+        if await refuse_unless(self, ROLES[self.action]):
             return
+        await self.accept()  # accept first, so that a refusal's close code reaches the browser
+        user = self.scope["user"]
         self.container_id = self.scope["url_route"]["kwargs"]["container_id"]
         if not allowed(user, self.container_id, self.action):
             await self.close(code=CLOSE_FORBIDDEN)

@@ -5,6 +5,7 @@ import json
 
 import pytest
 import websockets
+from channels.db import database_sync_to_async
 
 from bench.common import berth_server, logged_in_session
 from containers import consumers
@@ -53,6 +54,26 @@ async def test_it_closes_with_4403_for_a_user_without_rights(engine, session_coo
     ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/{path}", session_cookie)
     assert connected
     assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": consumers.CLOSE_FORBIDDEN}
+    await ws.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_it_lets_a_viewer_read_logs_but_not_type_into_a_container(engine, client, django_user_model):
+    from accounts.models import Membership
+
+    viewer = await database_sync_to_async(django_user_model.objects.create_user)("vera", password="vera-password-1")
+    await database_sync_to_async(Membership.objects.create)(user=viewer, role="viewer")
+    await database_sync_to_async(client.force_login)(viewer)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    container = engine.container("sleep 300")
+    for path in ("attach/", "exec/"):
+        ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/{path}", cookie)
+        assert connected
+        assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": consumers.CLOSE_FORBIDDEN}
+        await ws.disconnect()
+    ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/logs/?follow=0", cookie)
+    assert json.loads((await ws.receive_output(10))["text"])["type"] in ("lines", "end")
     await ws.disconnect()
 
 
