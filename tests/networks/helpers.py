@@ -27,3 +27,9 @@ def run_in(docker_client, container_id: str, command: str) -> tuple[int, str]:
 
 def network_ids(docker_client) -> set[str]:
     return {n["Id"] for n in docker_client.api.networks()}
+
+
+def network_exists(docker_client, name: str) -> bool:
+    """Whether a network of exactly this name exists. Tests check the name they tried rather
+    than the engine's whole list, which parallel tests change at any moment."""
+    return any(n["Name"] == name for n in docker_client.api.networks(names=[name]))

@@ -5,7 +5,7 @@ import pytest
 from containers import services as container_services
 from networks import services
 from tests.conftest import random_name
-from tests.networks.helpers import free_subnet, make_network, network_ids
+from tests.networks.helpers import free_subnet, make_network, network_exists, network_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -91,24 +91,23 @@ def test_it_creates_a_bridge_with_ipv6_options_and_labels(logged_in, engine, doc
     ],
 )
 def test_it_reports_bad_input_on_its_field_and_creates_nothing(logged_in, docker_client, fields, field, message):
-    before = network_ids(docker_client)
     data = {"name": random_name("net"), "driver": "bridge", "macvlan_mode": "bridge", **fields}
     response = logged_in.post("/networks/new/", data)
     html = response.content.decode()
     assert response.status_code == 200 and message in html
     form = response.context["form"]
     assert message in " ".join(form.errors[field])
-    assert network_ids(docker_client) == before
+    assert not network_exists(docker_client, data["name"])
 
 
 def test_it_reports_an_overlapping_subnet_in_the_daemons_words(logged_in, engine, docker_client):
     subnet, gateway = free_subnet()
     make_network(engine, docker_client, ipam={"Config": [{"Subnet": subnet}]})
-    before = network_ids(docker_client)
-    response = logged_in.post("/networks/new/", {"name": random_name("net"), "driver": "bridge", "subnet": subnet, "macvlan_mode": "bridge"})
+    name = random_name("net")
+    response = logged_in.post("/networks/new/", {"name": name, "driver": "bridge", "subnet": subnet, "macvlan_mode": "bridge"})
     assert response.status_code == 200
     assert "Pool overlaps with other one on this address space" in response.content.decode()
-    assert network_ids(docker_client) == before
+    assert not network_exists(docker_client, name)
 
 
 def test_it_explains_the_drivers_it_does_not_offer(logged_in):
@@ -251,10 +250,10 @@ def test_it_lets_a_viewer_look_but_not_change(client, django_user_model, engine,
     assert "Create a network" not in client.get("/networks/").content.decode()
     page = client.get(f"/networks/{network['Id']}/").content.decode()
     assert container["Name"].lstrip("/") in page and "Disconnect" not in page and "Connect a container" not in page
-    before = network_ids(docker_client)
-    assert client.post("/networks/new/", {"name": random_name("net"), "driver": "bridge", "macvlan_mode": "bridge"}).status_code == 403
+    name = random_name("net")
+    assert client.post("/networks/new/", {"name": name, "driver": "bridge", "macvlan_mode": "bridge"}).status_code == 403
     assert client.post(f"/networks/{network['Id']}/disconnect/", {"container": container["Id"]}).status_code == 403
-    assert network_ids(docker_client) == before
+    assert not network_exists(docker_client, name)
     assert network["Name"] in docker_client.api.inspect_container(container["Id"])["NetworkSettings"]["Networks"]
 
 
