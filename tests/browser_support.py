@@ -1,11 +1,9 @@
 """Shared fixtures for browser tests: a real Daphne server and a logged-in Chromium page.
 
-Use them from a test module with
-
-    from tests.browser_support import berth_server, browser, live_server_url, page  # noqa: F401
-
-(`berth_server`, not `live_server`: pytest-django owns that name) and mark the tests
-`@pytest.mark.browser`. The server runs Berth exactly as `make run`
+tests/conftest.py imports them once, so every test module can ask for them by name
+(`berth_server`, not `live_server`: pytest-django owns that name); mark the tests
+`@pytest.mark.browser`. Importing them into a test module instead would define a second
+session-wide Playwright in the same process, which Playwright refuses. The server runs Berth exactly as `make run`
 does (Daphne, ASGI, websockets included) on a free 127.0.0.1 port, with its own SQLite
 file (DATABASE_URL), migrated, and one admin account; `page` has logged in as that admin
 through the login form. Only Debian's Chromium is used; no browser is ever downloaded.

@@ -2,12 +2,11 @@
 
 import pytest
 
-from tests.browser_support import berth_server, browser, live_server_url, page  # noqa: F401
 
 pytestmark = [pytest.mark.browser]
 
 
-def test_it_violates_no_csp_on_any_page(page, berth_server, engine):  # noqa: F811
+def test_it_violates_no_csp_on_any_page(page, berth_server, engine):
     container = engine.container("sleep 300")
     violations: list[str] = []
     page.on("console", lambda message: "Content Security Policy" in message.text and violations.append(message.text))
@@ -23,7 +22,7 @@ def test_it_violates_no_csp_on_any_page(page, berth_server, engine):  # noqa: F8
     assert page.evaluate("typeof htmx") == "object"  # htmx loaded from 'self' and ran
 
 
-def test_it_shows_the_admin_pages(page, berth_server):  # noqa: F811
+def test_it_shows_the_admin_pages(page, berth_server):
     page.goto(f"{berth_server.url}/users/")
     assert page.locator("nav.mainnav a", has_text="Audit").is_visible()
     page.locator("a", has_text="Add a user").click()

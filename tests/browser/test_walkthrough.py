@@ -8,13 +8,12 @@ import urllib.request
 
 import pytest
 
-from tests.browser_support import berth_server, browser, live_server_url, page  # noqa: F401
 from tests.conftest import random_name
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 
-def test_it_runs_finds_opens_stops_and_removes_a_web_server(page, live_server_url, docker_client, engine):  # noqa: F811
+def test_it_runs_finds_opens_stops_and_removes_a_web_server(page, live_server_url, docker_client, engine):
     name = random_name("web")
     page.goto(f"{live_server_url}/containers/new/")
     page.fill("input[name=image]", "berth-test/busybox")

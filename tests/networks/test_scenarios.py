@@ -11,7 +11,6 @@ import subprocess
 
 import pytest
 
-from tests.browser_support import berth_server, browser, live_server_url, page  # noqa: F401
 from tests.conftest import random_name, wait_for
 from tests.networks.helpers import free_subnet, network_exists, run_in
 

@@ -2,7 +2,6 @@
 
 import pytest
 
-from tests.browser_support import berth_server, browser, live_server_url, page  # noqa: F401
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.browser
