@@ -5,7 +5,9 @@ Viewer; anonymous and inactive users have no role at all.
 """
 
 import functools
+import inspect
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -55,23 +57,42 @@ def _forbidden(request: HttpRequest, role: str) -> HttpResponse:
     return render(request, "accounts/forbidden.html", {"needed": role, "actual": role_of(request.user)}, status=403)
 
 
+def _refusal(request: HttpRequest, view, role: str, kwargs: dict) -> HttpResponse | None:
+    """None when the request may go on; otherwise the login redirect or an audited 403."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if has_role(request.user, role):
+        return None
+    audit(
+        request, _action_name(view), object_id=str(next(iter(kwargs.values()), "")),
+        outcome=Outcome.DENIED, message=f"needs the {role} role",
+        extra={"method": request.method, "path": request.path},
+    )
+    return _forbidden(request, role)
+
+
 def role_required(role: str):
-    """View decorator: anonymous → login page; below `role` → a 403 page, recorded in the audit log."""
+    """View decorator: anonymous → login page; below `role` → a 403 page, recorded in the audit log.
+
+    Works on sync and async views alike (the async log download is one).
+    """
     Role(role)  # a typo fails at import time, not at request time
 
     def decorator(view):
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not has_role(request.user, role):
-                audit(
-                    request, _action_name(view), object_id=str(next(iter(kwargs.values()), "")),
-                    outcome=Outcome.DENIED, message=f"needs the {role} role",
-                    extra={"method": request.method, "path": request.path},
-                )
-                return _forbidden(request, role)
-            return view(request, *args, **kwargs)
+        if inspect.iscoroutinefunction(view):
+
+            @functools.wraps(view)
+            async def async_wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+                refusal = await sync_to_async(_refusal)(request, view, role, kwargs)
+                return refusal if refusal is not None else await view(request, *args, **kwargs)
+
+            wrapper = async_wrapper
+        else:
+
+            @functools.wraps(view)
+            def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+                refusal = _refusal(request, view, role, kwargs)
+                return refusal if refusal is not None else view(request, *args, **kwargs)
 
         wrapper.berth_role = role  # lets the role × view matrix test find what each view needs
         return wrapper

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.audit import audit, audited, note_outcome
+from accounts.roles import role_required
 from containers import services, streams
 from containers.forms import BulkForm, ContainerCreateForm, ListFilterForm, RemoveForm, RenameForm, StopForm
 from containers.specs import ContainerSpec, spec_from_inspect
@@ -51,6 +53,7 @@ def _list_context(request: HttpRequest) -> dict:
 
 
 @require_GET
+@role_required("viewer")
 @vary_on_headers("HX-Request")
 def container_list(request: HttpRequest) -> HttpResponse:
     template = "containers/list.html"
@@ -71,6 +74,7 @@ def _port_links(request: HttpRequest, container: services.ContainerDetail) -> li
 
 
 @require_GET
+@role_required("viewer")
 def detail(request: HttpRequest, container_id: str) -> HttpResponse:
     container = services.get_container(container_id)
     context = {"container": container, "port_links": _port_links(request, container), "output": None, "output_error": ""}
@@ -114,11 +118,15 @@ def _after_action_failed(request: HttpRequest, container_id: str) -> HttpRespons
 
 
 @require_POST
+@role_required("operator")
+@audited("container.start", object_type="container")
 def start(request: HttpRequest, container_id: str) -> HttpResponse:
     return _run_action(request, container_id, "start", services.start_container)
 
 
 @require_POST
+@role_required("operator")
+@audited("container.stop", object_type="container")
 def stop(request: HttpRequest, container_id: str) -> HttpResponse:
     form = StopForm(request.POST)
     timeout = form.cleaned_data["timeout"] if form.is_valid() else 10
@@ -126,6 +134,8 @@ def stop(request: HttpRequest, container_id: str) -> HttpResponse:
 
 
 @require_POST
+@role_required("operator")
+@audited("container.restart", object_type="container")
 def restart(request: HttpRequest, container_id: str) -> HttpResponse:
     form = StopForm(request.POST)
     timeout = form.cleaned_data["timeout"] if form.is_valid() else 10
@@ -133,21 +143,29 @@ def restart(request: HttpRequest, container_id: str) -> HttpResponse:
 
 
 @require_POST
+@role_required("operator")
+@audited("container.kill", object_type="container")
 def kill(request: HttpRequest, container_id: str) -> HttpResponse:
     return _run_action(request, container_id, "kill", services.kill_container)
 
 
 @require_POST
+@role_required("operator")
+@audited("container.pause", object_type="container")
 def pause(request: HttpRequest, container_id: str) -> HttpResponse:
     return _run_action(request, container_id, "pause", services.pause_container)
 
 
 @require_POST
+@role_required("operator")
+@audited("container.unpause", object_type="container")
 def unpause(request: HttpRequest, container_id: str) -> HttpResponse:
     return _run_action(request, container_id, "unpause", services.unpause_container)
 
 
 @require_http_methods(["GET", "POST"])
+@role_required("operator")
+@audited("container.rename", object_type="container")
 def rename(request: HttpRequest, container_id: str) -> HttpResponse:
     container = services.get_container(container_id)
     form = RenameForm(request.POST or None, initial={"name": container.name})
@@ -156,6 +174,7 @@ def rename(request: HttpRequest, container_id: str) -> HttpResponse:
             services.rename_container(container.id, form.cleaned_data["name"])
         except EngineError as e:
             form.add_error("name", e.message)
+            note_outcome(request, "failed", e.message, object_name=container.name)
         else:
             messages.success(request, f"Renamed {container.name} to {form.cleaned_data['name']}.")
             return redirect("containers:detail", container.id)
@@ -163,6 +182,8 @@ def rename(request: HttpRequest, container_id: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@role_required("operator")
+@audited("container.remove", object_type="container")
 def remove(request: HttpRequest, container_id: str) -> HttpResponse:
     """GET asks for confirmation naming the container; POST with `confirm` removes it."""
     container = services.get_container(container_id)
@@ -172,7 +193,9 @@ def remove(request: HttpRequest, container_id: str) -> HttpResponse:
             services.remove_container(container.id, force=form.cleaned_data["force"], volumes=form.cleaned_data["volumes"])
         except EngineError as e:
             form.add_error(None, e.message)
+            note_outcome(request, "failed", e.message, object_name=container.name)
         else:
+            note_outcome(request, "ok", object_name=container.name)
             messages.success(request, f"Removed {container.name}.")
             return redirect("containers:list")
     return render(request, "containers/remove.html", {"container": container, "form": form})
@@ -182,6 +205,8 @@ def remove(request: HttpRequest, container_id: str) -> HttpResponse:
 
 
 @require_POST
+@role_required("operator")
+@audited("container.bulk", object_type="container")
 def bulk(request: HttpRequest) -> HttpResponse:
     """First POST shows exactly which containers the action will touch; `confirm` runs it."""
     everything = services.list_containers(all=True)
@@ -194,6 +219,9 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if not form.cleaned_data["confirm"]:
         return render(request, "containers/bulk_confirm.html", {"form": form, "targets": targets, "action": action})
     results = services.bulk_action(action, targets, **form.action_options())
+    for result in results:
+        audit(request, f"container.{action}", object_type="container", object_id=result.container_id,
+              object_name=result.name, outcome="ok" if result.ok else "failed", message=result.error)
     return render(request, "containers/bulk_done.html", {"results": results, "action": action})
 
 
@@ -232,6 +260,8 @@ def _submit(request: HttpRequest, form: ContainerCreateForm) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@role_required("operator")
+@audited("container.create", object_type="container")
 def create(request: HttpRequest) -> HttpResponse:
     """The Run/Create form; `?from=<id>` fills it from an existing container (Duplicate/Edit)."""
     source = request.GET.get("from", "")
@@ -242,6 +272,7 @@ def create(request: HttpRequest) -> HttpResponse:
             return redirect(_submit(request, form))
         except EngineError as e:
             form.add_error(None, e.message)
+            note_outcome(request, "failed", e.message, object_name=form.cleaned_data.get("name", ""))
     return render(request, "containers/create.html", {"form": form, "original": original})
 
 
@@ -263,6 +294,7 @@ def _log_query(request: HttpRequest) -> dict[str, str]:
 
 
 @require_GET
+@role_required("viewer")
 def logs(request: HttpRequest, container_id: str) -> HttpResponse:
     container = services.get_container(container_id)
     query = _log_query(request)
@@ -283,6 +315,7 @@ def logs(request: HttpRequest, container_id: str) -> HttpResponse:
 
 
 @require_GET
+@role_required("viewer")
 async def logs_download(request: HttpRequest, container_id: str) -> HttpResponse:
     """The log as text, honouring the page's filters, streamed so memory stays flat."""
     query = {**_log_query(request), "follow": "0"}
@@ -299,6 +332,7 @@ async def logs_download(request: HttpRequest, container_id: str) -> HttpResponse
 
 
 @require_GET
+@role_required("operator")
 def attach(request: HttpRequest, container_id: str) -> HttpResponse:
     """The attached terminal; `?start=1` attaches first and then starts, like `docker run -it`."""
     container = services.get_container(container_id)
@@ -308,6 +342,7 @@ def attach(request: HttpRequest, container_id: str) -> HttpResponse:
 
 
 @require_GET
+@role_required("operator")
 def exec_terminal(request: HttpRequest, container_id: str) -> HttpResponse:
     """A new process in the container: the login shell unless a command is given."""
     container = services.get_container(container_id)

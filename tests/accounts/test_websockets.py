@@ -74,6 +74,4 @@ async def test_it_closes_an_anonymous_socket_with_4401(kind, path):
 async def test_it_closes_a_viewers_terminal_with_4403(kind, path, viewer):
     cookie = (b"cookie", await database_sync_to_async(session_cookie)(viewer))
     connected, message = await first_message(path, [GOOD_ORIGIN, cookie])
-    if message != {"type": "websocket.close", "code": 4403}:
-        pytest.xfail(f"{path}: the consumer does not call refuse_unless(self, 'operator') yet")
-    assert connected
+    assert connected and message == {"type": "websocket.close", "code": 4403}

@@ -223,8 +223,10 @@ async def test_it_passes_a_lone_ctrl_p_at_once_and_detaches_on_ctrl_p_ctrl_q(eng
 async def test_it_passes_ctrl_p_ctrl_q_through_to_an_exec_program(engine, session_cookie):
     container = engine.container("sleep 300")
     # -ixon: otherwise the tty itself takes Ctrl-Q as flow control
-    terminal = await exec_terminal(session_cookie, container["Id"], "?cmd=sh -c 'stty -ixon; exec cat -v'")
+    terminal = await exec_terminal(session_cookie, container["Id"], "?cmd=sh -c 'stty -ixon; echo ready; exec cat -v'")
     try:
+        # Type only once stty has run: before it, the tty would take the Ctrl-Q itself.
+        await terminal.read_until(lambda out: b"ready" in out)
         await terminal.send(b"\x10\x11x\r")
         await terminal.read_until(lambda out: out.count(b"^P^Qx") >= 2)  # echo, then cat's own output
     finally:
