@@ -12,12 +12,14 @@ RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 # ---- Python wheels, installed into a virtualenv the final stage copies
 FROM ${PYTHON_BASE} AS python-build
-ARG PIP_INDEX_URL=https://pypi.org/simple
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_INDEX_URL=${PIP_INDEX_URL}
+# Another package index (a mirror); empty means pip's own default.
+ARG PIP_INDEX_URL=
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /build
 COPY requirements.txt .
 # Only the runtime part of requirements.txt: everything above its "# Tests" line.
-RUN sed '/^# Tests/,$d' requirements.txt > runtime-requirements.txt \
+RUN if [ -n "$PIP_INDEX_URL" ]; then export PIP_INDEX_URL; else unset PIP_INDEX_URL; fi \
+ && sed '/^# Tests/,$d' requirements.txt > runtime-requirements.txt \
  && python3 -m venv /opt/berth/venv \
  && /opt/berth/venv/bin/pip wheel --quiet --wheel-dir /wheels -r runtime-requirements.txt \
  && /opt/berth/venv/bin/pip install --quiet --no-index --find-links /wheels -r runtime-requirements.txt

@@ -39,8 +39,13 @@ test-images: prerequisites
 test: install prerequisites test-images
 	$(VENV)/bin/pytest
 
-bench: install
+# Each prints ratios against the raw Engine API or the docker CLI measured in the same run.
+bench: install test-images
 	$(PY) bench/list_containers.py
+	$(PY) bench/networks_volumes.py
+	$(PY) bench/logs.py
+	$(PY) bench/terminal.py
+	$(PY) bench/concurrent_logs.py
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles

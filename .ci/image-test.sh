@@ -24,8 +24,12 @@ build_base() {
     local root="$CACHE/rootfs"
     rm -rf "$root" "$CACHE/rootfs.tar.partial"
     log "debootstrap bookworm into $root (cold cache: a few minutes)"
+    # The same Debian mirror this machine's apt uses.
+    local mirror
+    mirror=$(grep -rhoE '^(URIs:|deb) +[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
+      | awk '{print $2}' | grep -v -- '-security' | head -1)
     debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
-      bookworm "$root" http://deb.debian.org/debian >"$CACHE/debootstrap.log" 2>&1 \
+      bookworm "$root" "$mirror" >"$CACHE/debootstrap.log" 2>&1 \
       || { tail -30 "$CACHE/debootstrap.log"; exit 1; }
     # npm's dependency tree is beyond debootstrap's resolver: apt inside the new root does it.
     mount -t proc proc "$root/proc"
@@ -64,7 +68,7 @@ previous=$(docker image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 # The classic builder: BuildKit needs the buildx plugin, which this machine's clients lack.
 DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0} docker build -q \
   --build-arg PYTHON_BASE="$BASE" --build-arg NODE_BASE="$BASE" \
-  --build-arg PIP_INDEX_URL="${PIP_INDEX_URL:-https://pypi.org/simple}" \
+  --build-arg PIP_INDEX_URL="${PIP_INDEX_URL:-}" \
   -t "$IMAGE" . >/dev/null
 # The image this build replaced is ours: do not let them pile up (never prune: others build here too).
 if [ -n "$previous" ] && [ "$previous" != "$(docker image inspect -f '{{.Id}}' "$IMAGE")" ]; then

@@ -11,6 +11,7 @@ def state_of(docker_client, container_id: str) -> dict:
     return docker_client.api.inspect_container(container_id)["State"]
 
 
+@pytest.mark.postgres_redis  # one scenario of this app also runs on PostgreSQL + Redis in CI
 def test_it_starts_and_stops_a_container(logged_in, engine, docker_client):
     container = engine.container("sleep 300", start=False)
     response = logged_in.post(f"/containers/{container['Id']}/start/")

@@ -32,6 +32,7 @@ def create_through_berth(logged_in, engine, docker_client, **fields) -> dict:
 # ---------------------------------------------------------------- SCENARIOS 20
 
 
+@pytest.mark.postgres_redis  # one scenario of this app also runs on PostgreSQL + Redis in CI
 def test_it_creates_the_custom_bridge_and_addresses_come_from_the_ip_range(logged_in, engine, docker_client):
     """docker network create --driver=bridge --subnet=172.72.0.0/16 --ip-range=172.72.0.0/24 --gateway=172.72.0.1"""
     network = create_through_berth(logged_in, engine, docker_client, name=random_name("my_custom_network"), **SEED)

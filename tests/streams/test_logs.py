@@ -48,6 +48,7 @@ async def test_it_joins_a_character_split_across_reads(engine, docker_client, se
 # ---------------------------------------------------------------- 2. stdout and stderr
 
 
+@pytest.mark.postgres_redis  # one scenario of this app also runs on PostgreSQL + Redis in CI
 async def test_it_labels_stdout_and_stderr_in_order(engine, docker_client, session_cookie):
     container = engine.container(["sh", "-c", "for i in 1 2 3; do echo o$i; echo e$i >&2; done"])
     wait_for(lambda: exited(docker_client, container["Id"]), message="the container to finish")

@@ -9,6 +9,7 @@ from tests.conftest import random_name
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.postgres_redis  # one scenario of this app also runs on PostgreSQL + Redis in CI
 def test_it_lists_one_row_per_tag_with_size_and_usage_count(logged_in, engine, make_image, docker_client):
     repository = random_name("img")
     image_id = make_image(f"{repository}:one")

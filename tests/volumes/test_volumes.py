@@ -73,6 +73,7 @@ def test_it_makes_one_container_list_call_for_the_list(logged_in, engine, docker
     assert len(calls) == 1
 
 
+@pytest.mark.postgres_redis  # one scenario of this app also runs on PostgreSQL + Redis in CI
 def test_it_creates_a_volume_with_driver_options_and_labels(logged_in, engine, docker_client):
     name = random_name("vol")
     engine.volumes.append(name)
