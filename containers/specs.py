@@ -13,6 +13,8 @@ import shlex
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from images.references import parse_reference
+
 # The engine's own name rule for containers and volumes: [a-zA-Z0-9][a-zA-Z0-9_.-]+
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+")
 PROTOCOLS = ("tcp", "udp", "sctp")
@@ -307,24 +309,16 @@ def parse_network(text: str) -> str:
 
 # ---------------------------------------------------------------- image references
 
-_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_DOMAIN = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?"
-_TAG = r"[\w][\w.-]{0,127}"
-_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
-_NAME_AND_TAG = re.compile(rf"{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*(?::{_TAG})?(?:@{_DIGEST})?")
+# The grammar itself is images/references.py; the create form also takes a full image id.
 _IMAGE_ID = re.compile(r"(?:sha256:)?[0-9a-f]{64}")
 
 
 def parse_image_reference(text: str) -> str:
-    """`[registry[:port]/]path[:tag][@digest]` or an image id, as the engine's grammar."""
+    """`[registry[:port]/]path[:tag][@digest]` or a full image id, as the engine's grammar."""
     text = text.strip()
     if _IMAGE_ID.fullmatch(text):
         return text
-    first, slash, rest = text.partition("/")
-    # Like docker, the first part is a registry only when it has a '.' or ':' or is localhost.
-    has_domain = bool(slash) and ("." in first or ":" in first or first == "localhost")
-    domain, remainder = (first, rest) if has_domain else ("", text)
-    if (has_domain and not re.fullmatch(_DOMAIN, domain)) or not _NAME_AND_TAG.fullmatch(remainder) or len(text) > 255:
+    if len(text) > 255 or parse_reference(text) is None:
         raise ValueError(
             f"{text!r} is not a valid image reference: write [registry/]name[:tag], lowercase, e.g. busybox:1.36."
         )

@@ -1,45 +1,13 @@
-import re
-
 from django import forms
 
 from images import services
-
-# The grammar of distribution/reference (what `docker pull` and `docker tag` accept):
-# [domain[:port]/]path-component[/path-component]*[:tag][@algorithm:hex]
-_DOMAIN = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?"
-_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_NAME = rf"(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*"
-_TAG = r"[\w][\w.-]{0,127}"
-_DIGEST = r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}"
-REFERENCE = re.compile(rf"(?P<name>{_NAME})(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?")
-IMAGE_ID = re.compile(r"(sha256:)?[0-9a-f]{12,64}")
+from images.references import IMAGE_ID, normalize_reference, parse_reference
 
 REFERENCE_MESSAGE = (
     "Not a valid image reference: use [registry[:port]/]name[:tag] with a lower-case name, "
     "e.g. busybox, busybox:1.36 or registry.example.com:5000/team/app:v2."
 )
 TAG_MESSAGE = "Not a valid tag: use [registry[:port]/]name[:tag], e.g. myapp:v2 (lower-case name; tag of letters, digits, '_', '.', '-')."
-
-
-def parse_reference(value: str, allow_digest: bool = True) -> tuple[str, str, str] | None:
-    """(name, tag, digest) of an image reference, or None when Docker would refuse it.
-
-    A pure function: the forms use it and it is property-tested.
-    """
-    match = REFERENCE.fullmatch(value.strip())
-    if not match or len(match["name"]) > 255:
-        return None
-    if match["digest"] and not allow_digest:
-        return None
-    return match["name"], match["tag"] or "", match["digest"] or ""
-
-
-def normalize_reference(value: str) -> str:
-    """What to pull: the reference as given, with `:latest` when it names neither tag nor digest."""
-    name, tag, digest = parse_reference(value)
-    if digest:
-        return f"{name}{':' + tag if tag else ''}@{digest}"
-    return f"{name}:{tag or 'latest'}"
 
 
 class ImageFilterForm(forms.Form):

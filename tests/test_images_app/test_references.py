@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from images.forms import normalize_reference, parse_reference
+from images.references import normalize_reference, parse_reference
 
 component = st.from_regex(r"\A[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*\Z").filter(lambda s: len(s) <= 30)
 domain = st.from_regex(r"\A[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9]+)*(?::[0-9]{1,5})?\Z").filter(lambda s: len(s) <= 40)
@@ -44,3 +44,10 @@ def test_it_never_crashes_and_refuses_spaces_and_upper_case_names(text):
 def test_it_refuses_a_digest_where_only_a_tag_may_go():
     assert parse_reference("app@sha256:" + "a" * 64, allow_digest=False) is None
     assert parse_reference("app:v1", allow_digest=False) == ("app", "v1", "")
+
+
+def test_it_refuses_what_docker_refuses_in_a_first_component():
+    # Without '.', ':' or "localhost" the first component is a path, and paths are lower-case.
+    assert parse_reference("Foo/bar") is None
+    assert parse_reference("Registry.example:5000/team/app") == ("Registry.example:5000/team/app", "", "")
+    assert parse_reference("localhost/app:v1") == ("localhost/app", "v1", "")
