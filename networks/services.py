@@ -17,6 +17,7 @@ from docker.types import IPAMConfig, IPAMPool
 
 from containers.services import list_raw_containers, parse_engine_time
 from dashboard.engine import EngineError, docker_host, get_client, translate_errors
+from dashboard.outcomes import RemovalResult
 from networks.validators import IPNetwork
 
 BUILTIN_NETWORKS = ("bridge", "host", "none")
@@ -354,16 +355,6 @@ def _remove_network(network_id: str) -> None:
 def unused_networks() -> list[NetworkSummary]:
     """User-made networks with no container attached (built-ins are never offered)."""
     return [n for n in list_networks() if not n.builtin and not n.containers]
-
-
-@dataclass(frozen=True)
-class RemovalResult:
-    name: str
-    error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.error
 
 
 def remove_networks(names_or_ids: list[str]) -> list[RemovalResult]:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from containers.services import list_raw_containers, parse_engine_time
 from dashboard.engine import EngineError, docker_host, get_client, translate_errors
+from dashboard.outcomes import RemovalResult
 from networks.services import side_by_side
 
 
@@ -214,16 +215,6 @@ def _remove_volume(name: str) -> None:
 
 def unused_volumes() -> list[VolumeSummary]:
     return [v for v in list_volumes() if not v.users]
-
-
-@dataclass(frozen=True)
-class RemovalResult:
-    name: str
-    error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.error
 
 
 def remove_volumes(names: list[str]) -> list[RemovalResult]:
