@@ -1,13 +1,24 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from dashboard import views
+
+# Only the parts of Django's auth URLs Berth uses: no password reset, which would mail a reset
+# link to whoever asks (Berth sends no mail; an admin resets passwords on /users/).
+auth_urlpatterns = [
+    path("login/", accounts_views.login, name="login"),  # Berth's throttled login, as accounts:login
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
     # Berth's login (throttled), audit log, users and settings; before Django's auth URLs.
     path("", include("accounts.urls")),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include(auth_urlpatterns)),
     path("admin/", admin.site.urls),
     path("containers/", include("containers.urls")),
     path("images/", include("images.urls")),

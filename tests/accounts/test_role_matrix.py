@@ -36,8 +36,9 @@ VIEW_ROLES = {
     "accounts:user_create": "admin", "accounts:user_role": "admin", "accounts:user_activate": "admin",
     "accounts:user_deactivate": "admin", "accounts:user_password": "admin", "accounts:settings": "admin",
 }
-# Open to every logged-in user (or to anyone: the login page).
-UNRESTRICTED = {"home", "accounts:login"}
+# Open to every logged-in user (or to anyone: the login pages).
+UNRESTRICTED = {"home", "accounts:login", "login", "logout", "password_change", "password_change_done"}
+PUBLIC = {"accounts:login", "login"}
 SAMPLE_VALUES = ["berth-test-missing", "0123456789ab", 1]
 
 
@@ -45,7 +46,7 @@ def named_patterns(patterns=None, namespace: str = ""):
     for pattern in patterns if patterns is not None else get_resolver().url_patterns:
         if isinstance(pattern, URLResolver):
             module = getattr(pattern.urlconf_name, "__name__", pattern.urlconf_name)
-            if pattern.namespace == "admin" or module == "django.contrib.auth.urls":
+            if pattern.namespace == "admin":
                 continue
             yield from named_patterns(pattern.url_patterns, f"{pattern.namespace}:" if pattern.namespace else namespace)
         elif isinstance(pattern, URLPattern) and pattern.name:
@@ -93,10 +94,22 @@ def test_it_refuses_and_audits_each_view_below_its_role(name, request):
 @pytest.mark.django_db
 def test_it_sends_anonymous_requests_for_every_url_to_the_login_page(client):
     for name, pattern in named_patterns():
-        if name in UNRESTRICTED - {"home"}:
+        if name in PUBLIC:
             continue
         path = sample_path(name, pattern)
         for method in (client.get, client.post):
             response = method(path)
             assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next="), (name, method)
     assert not AuditEntry.objects.exclude(action__startswith="login").exists()
+
+
+@pytest.mark.django_db
+def test_it_serves_no_password_reset(client):
+    """Only login, logout and password change of Django's auth URLs: a reset would mail anyone a link."""
+    from django.urls import NoReverseMatch
+
+    for name in ("password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete"):
+        with pytest.raises(NoReverseMatch):
+            reverse(name, kwargs={"uidb64": "x", "token": "y"} if name == "password_reset_confirm" else None)
+    assert client.get("/accounts/password_reset/").status_code == 404
+    assert (reverse("login"), reverse("logout")) == ("/accounts/login/", "/accounts/logout/")
