@@ -20,11 +20,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import weakref
 from urllib.parse import parse_qs
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from accounts.audit import aaudit
+from accounts.models import Outcome
 from accounts.roles import refuse_unless
 from containers import streams
 from dashboard.engine import EngineError, EngineUnavailable
@@ -105,22 +108,60 @@ class StreamConsumer(AsyncWebsocketConsumer):
 
 
 class TerminalConsumer(StreamConsumer):
+    """Attach and exec; each session is audited when it opens and when it closes (issue 5, item 4)."""
+
     session: streams.AttachSession | streams.ExecSession
+    opened_at: float | None = None
 
     async def begin(self) -> None:
         # Attach or exec before any keystroke is read, so that none is lost.
-        self.session = await asyncio.to_thread(self.make_session)
         try:
-            await asyncio.to_thread(self.session.open)
-        except BaseException:
-            self.session.close()
+            self.session = await asyncio.to_thread(self.make_session)
+            try:
+                await asyncio.to_thread(self.session.open)
+            except BaseException:
+                self.session.close()
+                raise
+        except (ValueError, EngineError, EngineUnavailable) as e:
+            await self.audit_session(outcome=Outcome.FAILED, message=getattr(e, "message", None) or str(e), phase="open")
             raise
+        self.opened_at = time.monotonic()
+        await self.audit_session(phase="open")
         self.pump = streams.Pump(asyncio.get_running_loop(), TERMINAL_QUEUE_CHUNKS, drop=False, name=self.action)
         self.pump.start(self.session.produce)
         self.sender = asyncio.create_task(self.forward_output())
 
     def make_session(self):
         raise NotImplementedError
+
+    def session_facts(self) -> dict:
+        """What the audit entries say about the session, beside who, when and where."""
+        return {}
+
+    async def audit_session(self, *, phase: str, outcome: str = Outcome.OK, message: str = "", **extra) -> None:
+        session = getattr(self, "session", None)
+        facts = getattr(session, "facts", None)
+        await aaudit(
+            self.scope, f"container.{self.action}", object_type="container",
+            object_id=facts.id if facts else self.container_id, object_name=facts.name if facts else "",
+            outcome=outcome, message=message, extra={"phase": phase, **self.session_facts(), **extra},
+        )
+
+    async def audit_close(self, ending: dict) -> None:
+        """The closing entry, once per opened session: how long it lasted and how it ended."""
+        if self.opened_at is None:
+            return
+        seconds, self.opened_at = round(time.monotonic() - self.opened_at, 3), None
+        failed = ending.get("type") == "error"
+        await self.audit_session(
+            phase="close", outcome=Outcome.FAILED if failed else Outcome.OK, message=ending.get("message", ""),
+            seconds=seconds, ended=ending.get("type", ""), exit_code=ending.get("code"),
+        )
+
+    async def finish(self, message: dict) -> None:
+        if not self.finished:
+            await self.audit_close(message)
+        await super().finish(message)
 
     async def forward_output(self) -> None:
         while True:
@@ -171,6 +212,12 @@ class AttachConsumer(TerminalConsumer):
     def make_session(self):
         return streams.AttachSession(self.container_id, start=self.query.get("start") == "1")
 
+    def session_facts(self) -> dict:
+        return {"start": self.query.get("start") == "1"}
+
+    async def cleanup(self) -> None:
+        await self.audit_close({"type": "closed"})  # the browser left; the container goes on
+
 
 class ExecConsumer(TerminalConsumer):
     action = "exec"
@@ -180,11 +227,18 @@ class ExecConsumer(TerminalConsumer):
             self.container_id, cmd=self.query.get("cmd", ""), user=self.query.get("user", ""), workdir=self.query.get("workdir", "")
         )
 
+    def session_facts(self) -> dict:
+        session = getattr(self, "session", None)
+        command = getattr(session, "command", "") or self.query.get("cmd", "")
+        return {"command": command, "exec_user": self.query.get("user", ""), "workdir": self.query.get("workdir", "")}
+
     async def cleanup(self) -> None:
         # Closing the socket does not end an exec'd process: kill it, deliberately (the page says so).
         session = getattr(self, "session", None)
         if session is not None:
             await asyncio.to_thread(session.kill)
+        await self.audit_close({"type": "closed", "message": "the browser closed the terminal; the process was killed"
+                                if getattr(session, "killed", False) else ""})
 
 
 # ---------------------------------------------------------------- logs

@@ -952,6 +952,7 @@ class ExecSession(Terminal):
         self.cmd, self.user, self.workdir = cmd, user, workdir
         self.exec_id = ""
         self.note = ""
+        self.command = ""
         self.pid: int | None = None
         # Keystrokes wait until the wrapper has printed the pid: the tty would echo them first.
         self.held_input = b""
@@ -982,6 +983,7 @@ class ExecSession(Terminal):
         # tty=True on start too: the engine frames output by the start body's Tty.
         self.sock = _raw_socket(_translate(lambda: api.exec_start(self.exec_id, tty=True, socket=True)))
         self.note = choice.note
+        self.command = shlex.join(choice.argv)  # what really runs, for the audit log
 
     def _resize(self, cols: int, rows: int) -> None:
         get_client().api.exec_resize(self.exec_id, height=rows, width=cols)
