@@ -100,9 +100,9 @@ def summarize(raw: dict) -> ContainerSummary:
 
 
 @translate_errors
-def list_raw_containers(all: bool = True) -> list[dict]:
+def list_raw_containers(all: bool = True, filters: dict | None = None) -> list[dict]:
     """The engine's own container list, one call. Other apps count their users from it."""
-    return get_client().api.containers(all=all)
+    return get_client().api.containers(all=all, filters=filters)
 
 
 def list_containers(all: bool = True) -> list[ContainerSummary]:

@@ -10,6 +10,9 @@ import functools
 import inspect
 import os
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import docker
 import docker.errors
@@ -74,6 +77,17 @@ def reset_client() -> None:
         if _client is not None:
             _client.close()
         _client = None
+
+
+# A few threads for engine calls a page can make at once (the list pages' two calls).
+engine_calls = ThreadPoolExecutor(max_workers=8, thread_name_prefix="berth-engine")
+
+
+def side_by_side(*calls: Callable[[], Any]) -> list[Any]:
+    """Run independent engine calls at once: a list page then waits for the slowest call,
+    not for their sum. Exceptions (already translated by the services) propagate."""
+    futures = [engine_calls.submit(call) for call in calls]
+    return [future.result() for future in futures]
 
 
 def explanation(error: docker.errors.APIError) -> str:

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from containers import services as container_services
 from containers.services import ContainerSummary, parse_engine_time
-from dashboard.engine import EngineError, get_client, translate_errors
+from dashboard.engine import EngineError, get_client, side_by_side, translate_errors
 
 SORT_KEYS = ("repository", "tag", "id", "created", "size", "containers")
 NONE = "<none>"
@@ -106,17 +106,18 @@ def list_raw_images() -> list[dict]:
     return get_client().api.images()
 
 
-def _container_users() -> dict[str, list[ContainerSummary]]:
+def _container_users(raw_containers: list[dict]) -> dict[str, list[ContainerSummary]]:
     """Each image id with the containers made from it, from the one container list call."""
     users: dict[str, list[ContainerSummary]] = {}
-    for raw in container_services.list_raw_containers(all=True):
+    for raw in raw_containers:
         users.setdefault(raw.get("ImageID", ""), []).append(container_services.summarize(raw))
     return users
 
 
 def list_images() -> list[ImageSummary]:
-    users = _container_users()
-    return [summarize(raw, users) for raw in list_raw_images()]
+    raw_images, raw_containers = side_by_side(list_raw_images, lambda: container_services.list_raw_containers(all=True))
+    users = _container_users(raw_containers)
+    return [summarize(raw, users) for raw in raw_images]
 
 
 def rows_of(image: ImageSummary) -> list[ImageRow]:
@@ -265,7 +266,9 @@ def image_history(reference: str) -> list[dict]:
 def get_image(reference: str) -> ImageDetail:
     """An image by id, short id or reference; raises EngineNotFound (a 404) for an unknown one."""
     data = inspect_image(reference)
-    users = sorted(_container_users().get(data["Id"], []), key=lambda c: c.name)
+    # Only the containers of this image: the engine filters, and summarizes nothing else.
+    raw_users = container_services.list_raw_containers(all=True, filters={"ancestor": data["Id"]})
+    users = sorted((container_services.summarize(raw) for raw in raw_users if raw.get("ImageID") == data["Id"]), key=lambda c: c.name)
     return detail_from_inspect(data, image_history(data["Id"]), users)
 
 

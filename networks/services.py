@@ -8,15 +8,13 @@ list call (`containers.services.list_raw_containers`), never one call per networ
 import ipaddress
 import os
 import socket
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from docker.types import IPAMConfig, IPAMPool
 
 from containers.services import list_raw_containers, parse_engine_time
-from dashboard.engine import EngineError, docker_host, get_client, translate_errors
+from dashboard.engine import EngineError, docker_host, engine_calls, get_client, side_by_side, translate_errors
 from dashboard.outcomes import RemovalResult
 from networks.validators import IPNetwork
 
@@ -160,16 +158,6 @@ def list_raw_networks() -> list[dict]:
     return get_client().api.networks()
 
 
-def side_by_side(*calls: Callable[[], Any]) -> list[Any]:
-    """Run independent engine calls at once: a list page then waits for the slowest call,
-    not for their sum. Exceptions (already translated by the services) propagate."""
-    futures = [_engine_calls.submit(call) for call in calls]
-    return [future.result() for future in futures]
-
-
-_engine_calls = ThreadPoolExecutor(max_workers=8, thread_name_prefix="berth-engine")
-
-
 def list_networks() -> list[NetworkSummary]:
     """Every network with its containers: two engine calls whatever the counts, made side by side."""
     return _networks_and_containers()[0]
@@ -220,7 +208,7 @@ def get_network(network_id: str) -> NetworkDetail:
     raw = _inspect_network(network_id)
     containers = _attached_to(raw, _attachments_by_network(list_raw_containers(all=True)))
     if raw.get("Name") not in BUILTIN_NETWORKS and len(containers) <= MAX_ALIAS_LOOKUPS:
-        containers = list(_engine_calls.map(lambda a: _with_aliases(a, raw["Name"]), containers))
+        containers = list(engine_calls.map(lambda a: _with_aliases(a, raw["Name"]), containers))
     ipam = raw.get("IPAM") or {}
     return NetworkDetail(
         **_summary_fields(raw, containers),

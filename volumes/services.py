@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from containers.services import list_raw_containers, parse_engine_time
-from dashboard.engine import EngineError, docker_host, get_client, translate_errors
+from dashboard.engine import EngineError, docker_host, get_client, side_by_side, translate_errors
 from dashboard.outcomes import RemovalResult
-from networks.services import side_by_side
 
 
 @dataclass(frozen=True)
