@@ -1,5 +1,6 @@
 from django import forms
 
+from accounts.restrictions import Restrictions, is_bind_volume, restrictions_for
 from containers import services
 from containers.specs import (
     RESTART_POLICIES,
@@ -7,8 +8,10 @@ from containers.specs import (
     is_user_network,
     parse_add_host,
     parse_alias,
+    parse_capability,
     parse_command,
     parse_cpus,
+    parse_devices,
     parse_env,
     parse_image_reference,
     parse_ip_address,
@@ -17,6 +20,7 @@ from containers.specs import (
     parse_log_options,
     parse_memory,
     parse_network,
+    parse_pid_mode,
     parse_ports,
     parse_volumes,
     parse_volumes_from,
@@ -222,6 +226,25 @@ class ContainerCreateForm(forms.Form):
     )
     # Labels & other
     labels = forms.CharField(required=False, widget=_lines(2, "com.example.team=web"), help_text="-l key=value, one per line")
+    # Privileges & devices: each of these hands out root on the host (admins may limit Operators)
+    privileged = forms.BooleanField(
+        required=False, label="Privileged", help_text="--privileged: every capability and every host device",
+    )
+    cap_add = forms.CharField(
+        required=False, widget=_lines(2, "NET_ADMIN"), label="Add capabilities",
+        help_text="--cap-add NET_ADMIN, CAP_SYS_TIME or ALL, one per line or comma-separated",
+    )
+    cap_drop = forms.CharField(
+        required=False, widget=_lines(2, "CHOWN"), label="Drop capabilities", help_text="--cap-drop, one per line or comma-separated",
+    )
+    devices = forms.CharField(
+        required=False, widget=_lines(2, "/dev/fuse\n/dev/snd:/dev/audio:rw"), label="Devices",
+        help_text="--device /dev/host[:/dev/container][:rwm], one per line or comma-separated",
+    )
+    pid = forms.ChoiceField(
+        choices=[("", "its own"), ("host", "host")], required=False, label="PID namespace",
+        help_text="--pid host: see and signal every process of the host",
+    )
 
     # The folded-away parts of the page, in order: (title, fields).
     ADVANCED_SECTIONS = [
@@ -231,14 +254,42 @@ class ContainerCreateForm(forms.Form):
         ("Restart & resources", ["restart_policy", "restart_max_retries", "memory", "cpus"]),
         ("Logging", ["log_driver", "log_options"]),
         ("Labels & other", ["labels"]),
+        ("Privileges & devices", ["privileged", "cap_add", "cap_drop", "devices", "pid"]),
     ]
     CHECKBOXES = ["interactive", "tty", "detach", "auto_remove", "publish_all"]
+    # Fields a restriction forbids outright (the others, volumes and network, only some values of).
+    RESTRICTED_FIELDS = {
+        "privileged": "privileged", "cap_add": "capabilities", "devices": "devices", "pid": "host_pid",
+        "volumes_from": "volumes_from",
+    }
+    NOT_ALLOWED = "Not allowed for your role; an admin can allow it in Settings."
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.networks = services.network_names()
         self.warnings: list[str] = []
         self.replacing = None  # the ContainerDetail a "replace" submission recreates
+        self.restrictions: Restrictions = restrictions_for(user)
+        self._disable_forbidden_fields()
+
+    def _disable_forbidden_fields(self) -> None:
+        """Greyed out, with the reason, for an Operator; the server refuses them anyway.
+
+        Not Django's `disabled`, which would silently drop a posted value instead of refusing it;
+        and a field that already has a value (Duplicate/Edit) stays usable, so that its refusal
+        shows instead of the value quietly disappearing.
+        """
+        values = self.data if self.is_bound else self.initial
+        for name, restriction in self.RESTRICTED_FIELDS.items():
+            field = self.fields[name]
+            if getattr(self.restrictions, restriction) and values.get(name) in (None, "", False):
+                field.widget.attrs["disabled"] = True
+                field.restricted = self.NOT_ALLOWED
+
+    @property
+    def restriction_notes(self) -> list[str]:
+        """What this user may not put in a container, for a note on the form."""
+        return self.restrictions.forbidden
 
     def sections(self) -> list[tuple[str, list, bool]]:
         """Each advanced section's bound fields, open when one of them has an error or a value."""
@@ -328,6 +379,18 @@ class ContainerCreateForm(forms.Form):
     def clean_cpus(self) -> int:
         return _parsed(parse_cpus, self.cleaned_data["cpus"]) if self.cleaned_data["cpus"].strip() else 0
 
+    def clean_cap_add(self) -> tuple:
+        return self._each(parse_capability, "cap_add")
+
+    def clean_cap_drop(self) -> tuple:
+        return self._each(parse_capability, "cap_drop")
+
+    def clean_devices(self) -> tuple:
+        return tuple(_parsed(parse_devices, self.cleaned_data["devices"]))
+
+    def clean_pid(self) -> str:
+        return _parsed(parse_pid_mode, self.cleaned_data["pid"] or "")
+
     def _each(self, parse, field_name: str) -> tuple:
         return tuple(_parsed(parse, item) for item in split_items(self.cleaned_data[field_name]))
 
@@ -339,7 +402,26 @@ class ContainerCreateForm(forms.Form):
         self._check_network(data)
         self._check_targets_exist(data)
         self._check_restart(data)
+        self._check_restrictions(data)
         return data
+
+    def _check_restrictions(self, data: dict) -> None:
+        """What the admin settings forbid this user, each refused on its own field."""
+        volumes = data.get("volumes") or ()
+        binds = [volume.source for volume in volumes if volume.kind == "bind"]
+        bind_volumes = []
+        if self.restrictions.bind_mounts and not binds:
+            # A local volume made with `-o o=bind,device=/etc` is a bind mount under another name.
+            named = dict.fromkeys(volume.source for volume in volumes if volume.kind == "volume")
+            bind_volumes = [name for name in named if is_bind_volume(services.inspect_volume(name) or {})]
+        violations = self.restrictions.violations(
+            binds=binds, bind_volumes=bind_volumes, volumes_from=list(data.get("volumes_from") or ()),
+            privileged=bool(data.get("privileged")), cap_add=list(data.get("cap_add") or ()),
+            devices=[device.text for device in data.get("devices") or ()],
+            network_mode=data.get("network") or "", pid_mode=data.get("pid") or "",
+        )
+        for field_name, message in violations.items():
+            self.add_error(field_name, message)
 
     def _check_name_free(self, data: dict) -> None:
         name = data.get("name")
@@ -398,5 +480,6 @@ class ContainerCreateForm(forms.Form):
             network_aliases=data["network_aliases"], ipv4_address=data["ipv4_address"] or "", extra_hosts=data["add_host"],
             dns=data["dns"], hostname=data["hostname"].strip(), workdir=data["workdir"].strip(), user=data["user"].strip(),
             init=data["init"], labels=data["labels"], log_driver=data["log_driver"], log_options=data["log_options"],
-            memory=data["memory"], nano_cpus=data["cpus"],
+            memory=data["memory"], nano_cpus=data["cpus"], privileged=data["privileged"], cap_add=data["cap_add"],
+            cap_drop=data["cap_drop"], devices=data["devices"], pid_mode=data["pid"],
         )

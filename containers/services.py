@@ -479,6 +479,19 @@ def container_exists(name_or_id: str) -> bool:
 
 
 @translate_errors
+def _inspect_volume(name: str) -> dict:
+    return get_client().api.inspect_volume(name)
+
+
+def inspect_volume(name: str) -> dict | None:
+    """A named volume's inspect document, or None when there is none yet (`-v` would make it)."""
+    try:
+        return _inspect_volume(name)
+    except EngineNotFound:
+        return None
+
+
+@translate_errors
 def network_names() -> list[str]:
     return sorted(network["Name"] for network in get_client().api.networks())
 
@@ -493,6 +506,8 @@ def create_container(spec: ContainerSpec, *, detach: bool = False) -> str:
         endpoint = api.create_endpoint_config(**arguments.endpoint)
         networking = api.create_networking_config({arguments.network: endpoint})
     host_config = api.create_host_config(**arguments.host_config)
+    # docker-py leaves an empty device list out; the CLI always sends one (inspect shows [], not null).
+    host_config.setdefault("Devices", [])
     return api.create_container(host_config=host_config, networking_config=networking, **arguments.container)["Id"]
 
 

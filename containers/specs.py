@@ -8,6 +8,7 @@ existing container to the form's initial data ("Duplicate/Edit").
 """
 
 import ipaddress
+import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -307,6 +308,95 @@ def parse_network(text: str) -> str:
     return text
 
 
+# ---------------------------------------------------------------- privileges (--cap-add, --cap-drop, --device, --pid)
+
+# Linux capabilities (capabilities(7)); the engine refuses any other name at create.
+CAPABILITIES = frozenset(
+    "CAP_" + name for name in (
+        "CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE "
+        "NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT "
+        "SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE "
+        "AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ "
+        "PERFMON BPF CHECKPOINT_RESTORE"
+    ).split()
+)
+PID_MODES = ("", "host")
+
+
+def parse_capability(text: str) -> str:
+    """`NET_ADMIN`, `CAP_NET_ADMIN`, `net_admin` or `ALL`, kept as typed: the CLI sends it so."""
+    name = text.strip()
+    upper = name.upper()
+    if upper != "ALL" and (upper if upper.startswith("CAP_") else f"CAP_{upper}") not in CAPABILITIES:
+        raise ValueError(f"{name!r} is not a Linux capability (for example NET_ADMIN, SYS_TIME or ALL).")
+    return name
+
+
+@dataclass(frozen=True)
+class DeviceSpec:
+    path_on_host: str
+    path_in_container: str
+    permissions: str = "rwm"
+
+    @property
+    def text(self) -> str:
+        target = "" if self.path_in_container == self.path_on_host else f":{self.path_in_container}"
+        mode = "" if self.permissions == "rwm" else f":{self.permissions}"
+        return f"{self.path_on_host}{target}{mode}"
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        return {"PathOnHost": self.path_on_host, "PathInContainer": self.path_in_container, "CgroupPermissions": self.permissions}
+
+
+def _is_device_mode(text: str) -> bool:
+    """r, w and m, each at most once, as the CLI's validDeviceMode."""
+    return bool(text) and set(text) <= set("rwm") and len(set(text)) == len(text)
+
+
+def _clean_path(path: str) -> str:
+    """Go's path.Clean for an absolute path: no `//`, `.` or `..` left, no trailing slash."""
+    return "/" + posixpath.normpath(path).lstrip("/")
+
+
+def parse_device(spec: str) -> DeviceSpec:
+    """`--device /dev/x[:/dev/y][:rwm]`: the host device, where it appears, and the cgroup permissions."""
+    spec = spec.strip()
+    parts = spec.split(":")
+    if len(parts) > 3 or not all(parts):
+        raise ValueError(f"{spec!r} is not a device: write /dev/host[:/dev/container][:rwm].")
+    source, target, mode = parts[0], "", "rwm"
+    if len(parts) == 3:
+        target, mode = parts[1], parts[2]
+        if not _is_device_mode(mode):
+            raise ValueError(f"{spec!r}: the permissions {mode!r} are not valid (some of r, w and m).")
+    elif len(parts) == 2:
+        if _is_device_mode(parts[1]):
+            mode = parts[1]
+        else:
+            target = parts[1]
+    for path in (source, target or source):
+        if not path.startswith("/"):
+            raise ValueError(f"{spec!r}: the device path {path!r} must be absolute (start with /).")
+    # The CLI cleans the container path (and the host path when no container path is given).
+    if not target:
+        source = target = _clean_path(source)
+    elif len(parts) == 2:
+        target = _clean_path(target)
+    return DeviceSpec(source, target, mode)
+
+
+def parse_devices(text: str) -> list[DeviceSpec]:
+    return [parse_device(item) for item in split_items(text)]
+
+
+def parse_pid_mode(text: str) -> str:
+    mode = text.strip()
+    if mode not in PID_MODES:
+        raise ValueError(f"{mode!r} is not a PID mode: leave it empty (the container's own) or write host.")
+    return mode
+
+
 # ---------------------------------------------------------------- image references
 
 # The grammar itself is images/references.py; the create form also takes a full image id.
@@ -362,6 +452,11 @@ class ContainerSpec:
     log_options: dict[str, str] = field(default_factory=dict)
     memory: int = 0
     nano_cpus: int = 0
+    privileged: bool = False
+    cap_add: tuple[str, ...] = ()
+    cap_drop: tuple[str, ...] = ()
+    devices: tuple[DeviceSpec, ...] = ()
+    pid_mode: str = ""
 
     @property
     def wants_terminal(self) -> bool:
@@ -431,6 +526,11 @@ def create_arguments(spec: ContainerSpec, *, detach: bool) -> CreateArguments:
         "log_config": {"Type": spec.log_driver, "Config": dict(spec.log_options)}
         if spec.log_driver or spec.log_options
         else None,
+        "privileged": spec.privileged,
+        "cap_add": list(spec.cap_add) or None,
+        "cap_drop": list(spec.cap_drop) or None,
+        "devices": [device.mapping for device in spec.devices] or None,
+        "pid_mode": spec.pid_mode or None,
     }
     host_config = {key: value for key, value in host_config.items() if value is not None}
     if is_user_network(spec.network) and (spec.network_aliases or spec.ipv4_address):
@@ -467,6 +567,11 @@ def _port_lines(bindings: dict | None) -> list[str]:
         for entry in entries or [{}]:
             lines.append(PortSpec(int(port), protocol or "tcp", entry.get("HostIp", ""), entry.get("HostPort", "")).text)
     return lines
+
+
+def _device_text(device: dict) -> str:
+    source = device.get("PathOnHost", "")
+    return DeviceSpec(source, device.get("PathInContainer") or source, device.get("CgroupPermissions") or "rwm").text
 
 
 def spec_from_inspect(data: dict) -> dict:
@@ -511,4 +616,9 @@ def spec_from_inspect(data: dict) -> dict:
         "log_options": "\n".join(f"{k}={v}" for k, v in sorted((log_config.get("Config") or {}).items())),
         "memory": _format_memory(host.get("Memory") or 0),
         "cpus": _format_cpus(host.get("NanoCpus") or 0),
+        "privileged": bool(host.get("Privileged")),
+        "cap_add": "\n".join(host.get("CapAdd") or []),
+        "cap_drop": "\n".join(host.get("CapDrop") or []),
+        "devices": "\n".join(_device_text(device) for device in host.get("Devices") or []),
+        "pid": host.get("PidMode") or "",
     }

@@ -266,7 +266,8 @@ def create(request: HttpRequest) -> HttpResponse:
     """The Run/Create form; `?from=<id>` fills it from an existing container (Duplicate/Edit)."""
     source = request.GET.get("from", "")
     original = services.get_container(source) if source else None
-    form = ContainerCreateForm(request.POST or None, initial=spec_from_inspect(original.inspect) if original else {})
+    initial = spec_from_inspect(original.inspect) if original else {}
+    form = ContainerCreateForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             return redirect(_submit(request, form))

@@ -63,6 +63,7 @@ def essentials(data: dict) -> dict:
         **{key: host.get(key) for key in (
             "PortBindings", "PublishAllPorts", "NetworkMode", "RestartPolicy", "LogConfig", "Init",
             "Memory", "NanoCpus", "ExtraHosts", "Dns", "AutoRemove", "VolumesFrom",
+            "Privileged", "CapAdd", "CapDrop", "Devices", "PidMode",
         )},
         "Links": [link.replace(f"{name}/", "<self>/") for link in host.get("Links") or []],
         "Mounts": sorted(
@@ -180,6 +181,20 @@ SCENARIOS = {
         {"add_host": "db.local:10.0.0.5, v6.local:::1", "dns": "1.1.1.1", "hostname": "myhost"},
     ),
     "labels": (["--label", "com.example.team=web"], [], {"labels": "berth.test=1\ncom.example.team=web"}),
+    # Privileges and devices (issue 5, item 3)
+    "privileged": (["--privileged"], [], {"privileged": "on"}),
+    "capabilities": (
+        ["--cap-add", "NET_ADMIN", "--cap-add", "cap_sys_time", "--cap-drop", "CHOWN", "--cap-drop", "CAP_MKNOD"],
+        [],
+        {"cap_add": "NET_ADMIN, cap_sys_time", "cap_drop": "CHOWN\nCAP_MKNOD"},
+    ),
+    "capabilities-all": (["--cap-add", "ALL", "--cap-drop", "all"], [], {"cap_add": "ALL", "cap_drop": "all"}),
+    "devices": (
+        ["--device", "/dev/null", "--device", "/dev/zero:/dev/z", "--device", "/dev/full:rw", "--device", "/dev/urandom:/dev/u/:r"],
+        [],
+        {"devices": "/dev/null, /dev/zero:/dev/z\n/dev/full:rw\n/dev/urandom:/dev/u/:r"},
+    ),
+    "pid-host": (["--pid", "host"], [], {"pid": "host"}),
 }
 
 
@@ -282,6 +297,12 @@ def bad_input(logged_in, engine, fixtures):
         ("restart_policy", "cannot be used with --rm", {"auto_remove": "on", "restart_policy": "always"}),
         ("memory", "at least 6m", {"memory": "1m"}),
         ("command", "no closing quotation", {"command": "sh -c 'echo"}),
+        ("cap_add", "is not a Linux capability", {"cap_add": "NET_ADMIN, FLY"}),
+        ("cap_drop", "is not a Linux capability", {"cap_drop": "CAP_"}),
+        ("devices", "must be absolute", {"devices": "dev/null"}),
+        ("devices", "permissions 'rwx' are not valid", {"devices": "/dev/null:/dev/n:rwx"}),
+        ("devices", "is not a device", {"devices": "/dev/null:/dev/n:rw:m"}),
+        ("pid", "not one of the available choices", {"pid": "container:x"}),
     ],
 )
 def test_it_puts_bad_input_on_its_field_and_creates_nothing(bad_input, field, message, fields):

@@ -28,6 +28,10 @@ PARSERS = [
     specs.parse_image_reference,
     specs.parse_ip_address,
     specs.parse_alias,
+    specs.parse_capability,
+    specs.parse_device,
+    specs.parse_devices,
+    specs.parse_pid_mode,
 ]
 
 names = st.from_regex(specs.NAME_PATTERN, fullmatch=True).filter(lambda n: len(n) <= 60)
@@ -345,3 +349,48 @@ def test_it_reads_form_data_back_from_an_inspect_document():
     assert (initial["memory"], initial["cpus"]) == ("512m", "1.5")
     assert (initial["restart_policy"], initial["restart_max_retries"]) == ("on-failure", 3)
     assert initial["log_options"] == "max-size=10k"
+
+
+# ---------------------------------------------------------------- privileges and devices
+
+
+@pytest.mark.parametrize("name", ["NET_ADMIN", "CAP_NET_ADMIN", "net_admin", "cap_sys_time", "ALL", "all", " SYS_PTRACE "])
+def test_it_accepts_capability_names_as_typed(name):
+    assert specs.parse_capability(name) == name.strip()
+
+
+@pytest.mark.parametrize("name", ["FLY", "CAP_", "NET ADMIN", "CAP_ALL", "ALLL", ""])
+def test_it_refuses_unknown_capabilities(name):
+    with pytest.raises(ValueError, match="not a Linux capability"):
+        specs.parse_capability(name)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("/dev/fuse", ("/dev/fuse", "/dev/fuse", "rwm")),
+        ("/dev/zero:/dev/z", ("/dev/zero", "/dev/z", "rwm")),
+        ("/dev/full:rw", ("/dev/full", "/dev/full", "rw")),
+        ("/dev/snd:/dev/audio:r", ("/dev/snd", "/dev/audio", "r")),
+        ("/dev/urandom:/dev/u/", ("/dev/urandom", "/dev/u", "rwm")),  # the CLI cleans the container path
+        ("/dev//null", ("/dev/null", "/dev/null", "rwm")),
+    ],
+)
+def test_it_parses_devices_like_the_cli(text, expected):
+    device = specs.parse_device(text)
+    assert (device.path_on_host, device.path_in_container, device.permissions) == expected
+    assert specs.parse_device(device.text) == device
+
+
+@pytest.mark.parametrize("text", ["dev/null", "/dev/null:dev/n", "/dev/a:/dev/b:rwx", "/dev/a:/dev/b:rr", "/a:/b:r:w", "/dev/a:"])
+def test_it_refuses_bad_devices(text):
+    with pytest.raises(ValueError):
+        specs.parse_device(text)
+
+
+def test_it_sends_privileges_and_devices_to_the_engine():
+    spec = ContainerSpec(image="busybox", privileged=True, cap_add=("NET_ADMIN",), cap_drop=("CHOWN",),
+                         devices=(specs.parse_device("/dev/zero:/dev/z:r"),), pid_mode="host")
+    host = specs.create_arguments(spec, detach=False).host_config
+    assert (host["privileged"], host["cap_add"], host["cap_drop"], host["pid_mode"]) == (True, ["NET_ADMIN"], ["CHOWN"], "host")
+    assert host["devices"] == [{"PathOnHost": "/dev/zero", "PathInContainer": "/dev/z", "CgroupPermissions": "r"}]
