@@ -43,11 +43,13 @@ def masked_env(lines: list[str] | None) -> list[str]:
 
 
 def mask_inspect(inspect: dict) -> dict:
-    """A copy of a container's inspect data with secret-looking environment values masked."""
+    """A copy of a container's (or an image's) inspect data with secret-looking environment values masked."""
     masked = copy.deepcopy(inspect)
-    config = masked.get("Config") or {}
-    if config.get("Env"):
-        config["Env"] = masked_env(config["Env"])
+    # An image built by the legacy builder carries its environment twice: Config and ContainerConfig.
+    for key in ("Config", "ContainerConfig"):
+        config = masked.get(key) or {}
+        if config.get("Env"):
+            config["Env"] = masked_env(config["Env"])
     return masked
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("<str:container_id>/unpause/", views.unpause, name="unpause"),
     path("<str:container_id>/rename/", views.rename, name="rename"),
     path("<str:container_id>/remove/", views.remove, name="remove"),
+    path("<str:container_id>/env/reveal/", views.env_reveal, name="env_reveal"),
     # Live streams (websockets in containers/routing.py)
     path("<str:container_id>/logs/", views.logs, name="logs"),
     path("<str:container_id>/logs/download/", views.logs_download, name="logs_download"),

@@ -2,13 +2,15 @@ import asyncio
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.audit import audit, audited, note_outcome
+from accounts.masking import MASK, is_secret_name, mask_inspect
 from accounts.roles import role_required
 from containers import services, streams
 from containers.forms import BulkForm, ContainerCreateForm, ListFilterForm, RemoveForm, RenameForm, StopForm
@@ -73,11 +75,24 @@ def _port_links(request: HttpRequest, container: services.ContainerDetail) -> li
     ]
 
 
+def _env_rows(container: services.ContainerDetail) -> list[tuple[int, str, str, bool]]:
+    """(row, name, value shown, masked): secret-looking values masked for everyone (issue 5,
+    item 6); an operator reveals one at a time, on request, and that is audited."""
+    rows = []
+    for index, (key, value) in enumerate(container.env, start=1):
+        masked = bool(value) and is_secret_name(key)
+        rows.append((index, key, MASK if masked else value, masked))
+    return rows
+
+
 @require_GET
 @role_required("viewer")
 def detail(request: HttpRequest, container_id: str) -> HttpResponse:
     container = services.get_container(container_id)
-    context = {"container": container, "port_links": _port_links(request, container), "output": None, "output_error": ""}
+    context = {
+        "container": container, "port_links": _port_links(request, container), "output": None, "output_error": "",
+        "env_rows": _env_rows(container), "inspect": mask_inspect(container.inspect),
+    }
     if container.state in ("exited", "dead") and container.logs_readable:
         try:
             context["output"] = services.recent_output(container.id)
@@ -199,6 +214,27 @@ def remove(request: HttpRequest, container_id: str) -> HttpResponse:
             messages.success(request, f"Removed {container.name}.")
             return redirect("containers:list")
     return render(request, "containers/remove.html", {"container": container, "form": form})
+
+
+@require_POST
+@role_required("operator")
+@never_cache
+def env_reveal(request: HttpRequest, container_id: str) -> HttpResponse:
+    """One masked environment value, shown to an operator on request and audited.
+
+    HTMX swaps the value into its row; without JavaScript a small page shows it.
+    """
+    container = services.get_container(container_id)
+    name = request.POST.get("name", "")
+    row = next((row for row in _env_rows(container) if row[1] == name), None)
+    if row is None:
+        raise Http404(f"{container.name} has no environment variable {name!r}.")
+    audit(request, "container.env.reveal", object_type="container", object_id=container.id,
+          object_name=container.name, extra={"variable": name})
+    index, key, _shown, _masked = row
+    context = {"container": container, "index": index, "key": key, "value": dict(container.env)[key], "masked": False}
+    template = "containers/detail.html#env-value" if request.htmx else "containers/env_reveal.html"
+    return render(request, template, context)
 
 
 # ---------------------------------------------------------------- bulk

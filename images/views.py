@@ -1,3 +1,4 @@
+import dataclasses
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -8,6 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
 
 from accounts.audit import audit, audited, note_outcome
+from accounts.masking import can_reveal, mask_env_line, mask_inspect
 from accounts.roles import role_required
 from dashboard.engine import EngineError
 from images import pulls, services
@@ -46,7 +48,15 @@ def image_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @role_required("viewer")
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
-    return render(request, "images/detail.html", {"image": services.get_image(reference)})
+    image = services.get_image(reference)
+    if not can_reveal(request.user):
+        # Secret-looking ENV values are masked for viewers (issue 5, item 6); an operator can
+        # run the image and read them anyway, so for them there is nothing to hide or audit.
+        image = dataclasses.replace(
+            image, env=[(key, mask_env_line(f"{key}={value}").partition("=")[2]) for key, value in image.env],
+            inspect=mask_inspect(image.inspect),
+        )
+    return render(request, "images/detail.html", {"image": image})
 
 
 @require_http_methods(["GET", "POST"])

@@ -20,6 +20,7 @@ VIEW_ROLES = {
     "containers:kill": "operator", "containers:pause": "operator", "containers:unpause": "operator",
     "containers:rename": "operator", "containers:remove": "operator", "containers:create": "operator",
     "containers:bulk": "operator", "containers:attach": "operator", "containers:exec": "operator",
+    "containers:env_reveal": "operator",
     # images
     "images:list": "viewer", "images:detail": "viewer", "images:pull_progress": "viewer",
     "images:pull": "operator", "images:tag": "operator",
