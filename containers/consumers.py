@@ -82,6 +82,16 @@ class StreamConsumer(AsyncWebsocketConsumer):
     async def begin(self) -> None:
         raise NotImplementedError
 
+    async def dispatch(self, message: dict) -> None:
+        # Channels runs close_old_connections() in a worker thread before every message: a
+        # thread hop per keystroke and per ack (about 0.2 ms of a 0.7 ms echo). Incoming frames
+        # never touch the database here; whatever does goes through database_sync_to_async,
+        # which closes old connections itself. Connect and disconnect keep Channels' way.
+        if message["type"] == "websocket.receive":
+            await self.websocket_receive(message)
+        else:
+            await super().dispatch(message)
+
     async def finish(self, message: dict) -> None:
         """The one closing text frame, then the close."""
         if self.finished:
