@@ -8,21 +8,10 @@ never restricted.
 import pytest
 
 from accounts.models import BerthSettings
-from tests.accounts.conftest import client_for, make_user
 from tests.conftest import TEST_LABEL, random_name
 from tests.containers.test_create import Fixtures, count_labelled, created_id, post_form
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def operator_client(django_user_model):
-    return client_for(make_user(django_user_model, "otto", "operator"))
-
-
-@pytest.fixture
-def admin_client_(django_user_model):
-    return client_for(make_user(django_user_model, "ada", "admin"))
 
 
 class RestrictionFixtures(Fixtures):

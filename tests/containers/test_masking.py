@@ -12,22 +12,11 @@ from django.utils.html import escape
 
 from accounts.masking import MASK
 from accounts.models import AuditEntry
-from tests.accounts.conftest import client_for, make_user
 from tests.conftest import random_name
 
 pytestmark = pytest.mark.django_db
 
 SECRET = "hunter2"
-
-
-@pytest.fixture
-def viewer_client(django_user_model):
-    return client_for(make_user(django_user_model, "vera", "viewer"))
-
-
-@pytest.fixture
-def operator_client(django_user_model):
-    return client_for(make_user(django_user_model, "otto", "operator"))
 
 
 @pytest.fixture
