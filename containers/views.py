@@ -161,6 +161,11 @@ def restart(request: HttpRequest, container_id: str) -> HttpResponse:
 @role_required("operator")
 @audited("container.kill", object_type="container")
 def kill(request: HttpRequest, container_id: str) -> HttpResponse:
+    """SIGKILL loses the process's unsaved work: without `confirm` it first asks, naming the
+    container (the page's button confirms in a dialog when JavaScript runs)."""
+    if not request.POST.get("confirm"):
+        container = services.get_container(container_id)
+        return render(request, "containers/kill_confirm.html", {"container": container})
     return _run_action(request, container_id, "kill", services.kill_container)
 
 

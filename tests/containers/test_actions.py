@@ -49,7 +49,10 @@ def test_it_pauses_unpauses_restarts_and_kills(logged_in, engine, docker_client)
     started = state_of(docker_client, cid)["StartedAt"]
     logged_in.post(f"/containers/{cid}/restart/", {"timeout": "0"})
     assert state_of(docker_client, cid)["StartedAt"] != started
-    logged_in.post(f"/containers/{cid}/kill/")
+    page = logged_in.post(f"/containers/{cid}/kill/").content.decode()
+    name = docker_client.api.inspect_container(cid)["Name"].lstrip("/")
+    assert f"Kill {name}?" in page and state_of(docker_client, cid)["Running"]  # asked first
+    logged_in.post(f"/containers/{cid}/kill/", {"confirm": "1"})
     wait_for(lambda: not state_of(docker_client, cid)["Running"], message="the kill")
 
 
