@@ -164,6 +164,8 @@ class LogOptions:
 
 # ---------------------------------------------------------------- assembling log lines
 
+_FRAME_HEADER = struct.Struct(">BxxxL").unpack_from  # compiled once: the loop below runs per line
+_STREAM_LABEL_OF = [STREAM_LABELS.get(stream_id, "o") for stream_id in range(256)]
 # Docker's RFC 3339 timestamp with nanoseconds, as the engine puts it before each message.
 _TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ")
 
@@ -201,27 +203,29 @@ class LineAssembler:
         # The frame loop is inlined: it runs once per log line, millions of times for a big log.
         buffer = self.frames.buffer + data if self.frames.buffer else data
         lines: list[tuple[str, str, str]] = []
-        append, pending, unpack = lines.append, self.pending, struct.unpack_from
+        append, pending, header, labels = lines.append, self.pending, _FRAME_HEADER, _STREAM_LABEL_OF
         position, size = 0, len(buffer)
         previous_stream = self.mixed = None
         while size - position >= 8:
-            stream_id, length = unpack(">BxxxL", buffer, position)
-            start, end = position + 8, position + 8 + length
+            stream_id, length = header(buffer, position)
+            start = position + 8
+            end = start + length
             if end > size:
                 break
             position = end
             if stream_id != previous_stream:
                 self.mixed, previous_stream = previous_stream is not None, stream_id
-            space = buffer.find(b" ", start, end)
-            if length and buffer[end - 1] == 10 and stream_id not in pending and space > start and 48 <= buffer[start] <= 57:
+            if length and buffer[end - 1] == 10 and 48 <= buffer[start] <= 57 and stream_id not in pending:
                 # A whole line ("timestamp text\n") with nothing pending: its stream's decoder is
-                # empty (a newline ended what it had last), so a plain decode is the same.
-                text = buffer[space + 1 : end - 1].decode("utf-8", "replace")
-                if text[-1:] == "\r":
-                    text = text[:-1]
-                append((STREAM_LABELS.get(stream_id, "o"), buffer[start:space].decode("ascii"), text if len(text) <= MAX_LINE_CHARS else _clip(text)))
-            else:
-                self._message(stream_id, buffer[start:end], lines)
+                # empty (a newline ended what it had last), so a plain decode is the same. One
+                # decode of the whole line, split at its first space, is the cheapest way.
+                timestamp, space, text = buffer[start : end - 1].decode("utf-8", "replace").partition(" ")
+                if space:
+                    if text[-1:] == "\r":
+                        text = text[:-1]
+                    append((labels[stream_id], timestamp, text if len(text) <= MAX_LINE_CHARS else _clip(text)))
+                    continue
+            self._message(stream_id, buffer[start:end], lines)
         self.frames.buffer = buffer[position:]
         return lines
 
