@@ -103,7 +103,10 @@ def live_server_url(berth_server) -> str:
     return berth_server.url
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: sync Playwright keeps an event loop running in this thread
+# for as long as it lives, and pytest-asyncio cannot run an async test beside it. Closing it
+# at the end of each browser module leaves the process free for the async tests after it.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
