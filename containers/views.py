@@ -46,6 +46,7 @@ def _list_context(request: HttpRequest) -> dict:
     }
     return {
         "page": page,
+        "containers_url": reverse("containers:list"),
         "filters": form,
         "query": query,
         "sort_urls": sort_urls,
@@ -109,7 +110,8 @@ def _after_action(request: HttpRequest, container_id: str, done: str) -> HttpRes
     messages.success(request, done)
     if request.htmx and request.htmx.target and request.htmx.target.startswith("container-row-"):
         row = next((c for c in services.list_containers() if c.id == container_id), None)
-        return render(request, "containers/list.html#container-row", {"container": row, "oob_messages": True})
+        context = {"container": row, "containers_url": reverse("containers:list"), "oob_messages": True}
+        return render(request, "containers/list.html#container-row", context)
     if request.htmx:
         container = services.get_container(container_id)
         return render(request, "containers/detail.html#container-summary", {"container": container, "oob_messages": True})
