@@ -83,11 +83,14 @@ def format_ports(ports: list[dict]) -> list[str]:
     return formatted
 
 
+def _name_of(raw: dict) -> str:
+    return (raw.get("Names") or ["/" + raw["Id"][:12]])[0].lstrip("/")
+
+
 def summarize(raw: dict) -> ContainerSummary:
-    names = raw.get("Names") or ["/" + raw["Id"][:12]]
     return ContainerSummary(
         id=raw["Id"],
-        name=names[0].lstrip("/"),
+        name=_name_of(raw),
         image=raw.get("Image", ""),
         command=raw.get("Command", ""),
         created=datetime.fromtimestamp(raw.get("Created", 0), tz=timezone.utc),
@@ -109,15 +112,23 @@ def list_containers(all: bool = True) -> list[ContainerSummary]:
     return [summarize(raw) for raw in list_raw_containers(all=all)]
 
 
-def _sort_key(key: str):
-    return {
-        "name": lambda c: c.name.lower(),
-        "image": lambda c: c.image.lower(),
-        "command": lambda c: c.command,
-        "created": lambda c: c.created,
-        "status": lambda c: (c.state, c.status),
-        "ports": lambda c: c.ports,
-    }[key]
+# Sort keys read the engine's dicts directly: only the rows of the page shown are summarized.
+_RAW_SORT_KEYS = {
+    "name": lambda raw: _name_of(raw).lower(),
+    "image": lambda raw: raw.get("Image", "").lower(),
+    "command": lambda raw: raw.get("Command", ""),
+    "created": lambda raw: raw.get("Created", 0),
+    "status": lambda raw: (raw.get("State", ""), raw.get("Status", "")),
+    "ports": lambda raw: format_ports(raw.get("Ports") or []),
+}
+
+
+def _matches(raw: dict, needle: str, state: str, health: str) -> bool:
+    return (
+        (not needle or needle in _name_of(raw).lower() or needle in raw.get("Image", "").lower())
+        and (not state or raw.get("State") == state)
+        and (not health or parse_health(raw.get("Status", "")) == health)
+    )
 
 
 def query_containers(
@@ -132,20 +143,15 @@ def query_containers(
     per_page: int = 100,
 ) -> ContainerPage:
     """Filter, sort and page the whole list on the server, from one engine call."""
-    containers = list_containers(all=all)
+    raws = list_raw_containers(all=all)
     needle = search.strip().lower()
-    matching = [
-        c
-        for c in containers
-        if (not needle or needle in c.name.lower() or needle in c.image.lower())
-        and (not state or c.state == state)
-        and (not health or c.health == health)
-    ]
-    matching.sort(key=_sort_key(sort if sort in SORT_KEYS else "name"), reverse=descending)
+    matching = [raw for raw in raws if _matches(raw, needle, state, health)]
+    matching.sort(key=_RAW_SORT_KEYS[sort if sort in SORT_KEYS else "name"], reverse=descending)
     pages = max(1, -(-len(matching) // per_page))
     page = min(max(1, page), pages)
     start = (page - 1) * per_page
-    return ContainerPage(matching[start : start + per_page], len(containers), len(matching), page, pages)
+    rows = [summarize(raw) for raw in matching[start : start + per_page]]
+    return ContainerPage(rows, len(raws), len(matching), page, pages)
 
 
 # ---------------------------------------------------------------- one container
