@@ -1,4 +1,10 @@
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
+
+from dashboard.engine import EngineError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -11,3 +17,25 @@ class RemovalResult:
     @property
     def ok(self) -> bool:
         return not self.error
+
+
+def remove_listed(keys: list[str], still_there: Mapping[str, T], remove: Callable[[T], None],
+                  gone: str = "no longer exists", name_of: Callable[[T], str] = str) -> list[RemovalResult]:
+    """Remove exactly the objects a confirmation page listed, one by one.
+
+    `still_there` comes from a fresh engine list: a key missing from it is reported with
+    `gone` and left alone (it was removed, or no longer qualifies, since the user looked),
+    and an engine refusal is reported for that object without stopping the rest.
+    """
+    results = []
+    for key in keys:
+        item = still_there.get(key)
+        if item is None:
+            results.append(RemovalResult(key, gone))
+            continue
+        try:
+            remove(item)
+            results.append(RemovalResult(name_of(item)))
+        except EngineError as e:
+            results.append(RemovalResult(name_of(item), e.message))
+    return results

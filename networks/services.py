@@ -15,7 +15,7 @@ from docker.types import IPAMConfig, IPAMPool
 
 from containers.services import list_raw_containers, parse_engine_time
 from dashboard.engine import EngineError, docker_host, engine_calls, get_client, side_by_side, translate_errors
-from dashboard.outcomes import RemovalResult
+from dashboard.outcomes import RemovalResult, remove_listed
 from networks.validators import IPNetwork
 
 BUILTIN_NETWORKS = ("bridge", "host", "none")
@@ -351,20 +351,9 @@ def remove_networks(names_or_ids: list[str]) -> list[RemovalResult]:
     Each one is checked again against a fresh list, so a network that got a container since
     the user confirmed is refused and reported, not removed.
     """
-    current = {n.id: n for n in list_networks()}
-    by_name = {n.name: n for n in current.values()}
-    results = []
-    for key in names_or_ids:
-        network = current.get(key) or by_name.get(key)
-        if network is None:
-            results.append(RemovalResult(key, "no longer exists"))
-            continue
-        try:
-            remove_network(network)
-            results.append(RemovalResult(network.name))
-        except EngineError as e:
-            results.append(RemovalResult(network.name, e.message))
-    return results
+    networks = list_networks()
+    current = {**{n.name: n for n in networks}, **{n.id: n for n in networks}}
+    return remove_listed(names_or_ids, current, remove_network, name_of=lambda network: network.name)
 
 
 def container_choices() -> list[tuple[str, str]]:

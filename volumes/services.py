@@ -12,7 +12,7 @@ from datetime import datetime
 
 from containers.services import list_raw_containers, parse_engine_time
 from dashboard.engine import EngineError, docker_host, get_client, side_by_side, translate_errors
-from dashboard.outcomes import RemovalResult
+from dashboard.outcomes import RemovalResult, remove_listed
 
 
 @dataclass(frozen=True)
@@ -220,15 +220,4 @@ def remove_volumes(names: list[str]) -> list[RemovalResult]:
     """Remove exactly the volumes listed: never the prune call, which on API 1.41 also takes
     whatever became unused after the user looked. Each one is checked against a fresh list."""
     current = {v.name: v for v in list_volumes()}
-    results = []
-    for name in names:
-        volume = current.get(name)
-        if volume is None:
-            results.append(RemovalResult(name, "no longer exists"))
-            continue
-        try:
-            remove_volume(volume)
-            results.append(RemovalResult(name))
-        except EngineError as e:
-            results.append(RemovalResult(name, e.message))
-    return results
+    return remove_listed(names, current, remove_volume, name_of=lambda volume: volume.name)
