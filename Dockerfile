@@ -44,4 +44,4 @@ VOLUME /data
 EXPOSE 8000
 # The entrypoint starts as root only to join the docker socket's group, then drops to berth.
 ENTRYPOINT ["berth-entrypoint"]
-CMD ["daphne", "--websocket_timeout", "-1", "--bind", "0.0.0.0", "--port", "8000", "dashboard.asgi:application"]
+CMD ["python3", "-m", "dashboard.serve", "--host", "0.0.0.0", "--port", "8000"]

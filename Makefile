@@ -23,7 +23,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_admin
 	@echo "Berth on http://$(BIND):$(PORT)/"
-	$(VENV)/bin/daphne --websocket_timeout -1 -b $(BIND) -p $(PORT) dashboard.asgi:application
+	$(PY) -m dashboard.serve --host $(BIND) --port $(PORT)
 
 # Fails at once, naming what is missing, before any test runs.
 prerequisites:

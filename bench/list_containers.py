@@ -1,7 +1,7 @@
 """How fast Berth lists 1,000 containers, against the raw Engine API in the same run.
 
 Makes 1,000 labelled containers (about 20 running, the rest Created), then times the
-median of 10 logged-in GETs of /containers/?all=1 through a real Daphne server, divided
+median of 10 logged-in GETs of /containers/?all=1 through Berth's server (dashboard/serve.py), divided
 by the median raw `GET /containers/json?all=1`. Also a container page (÷ one inspect)
 and /images/ (÷ `GET /images/json` + `GET /containers/json?all=1`). Removes what it made.
 

@@ -19,23 +19,24 @@ import time
 from pathlib import Path
 
 import docker
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect
+from websockets.exceptions import InvalidState
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BENCH_LABEL, BUSYBOX_IMAGE, UnixHTTPConnection, berth_server, logged_in_session, remove_bench_objects  # noqa: E402
+from bench.common import (  # noqa: E402
+    BENCH_LABEL, BUSYBOX_IMAGE, UnixHTTPConnection, WebsocketClient, berth_server, logged_in_session, remove_bench_objects,
+)
 
 
 def server_pid(port: int) -> int | None:
-    """The Daphne process listening on `port` (its peak RSS is Berth's)."""
+    """The server process listening on `port` (its peak RSS is Berth's)."""
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 command = (entry / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if b"daphne" in b" ".join(command) and str(port).encode() in command:
+            if b"dashboard.serve" in command and str(port).encode() in command:
                 return int(entry.name)
     return None
 
@@ -80,7 +81,7 @@ class Berth:
         self.cookie = f"sessionid={session.cookies['sessionid']}"
 
     def socket(self, path: str):
-        return connect(self.ws_base + path, origin=self.base, additional_headers={"Cookie": self.cookie}, max_size=None)
+        return WebsocketClient(self.ws_base + path, origin=self.base, cookie=self.cookie)
 
     def receive_lines(self, path: str, wanted: int, before_read=None) -> tuple[float, int, int]:
         """Open the log socket, read until `wanted` lines; (seconds, lines, skipped)."""
@@ -94,7 +95,7 @@ class Berth:
                 if message["type"] == "lines":
                     try:
                         socket.send('{"type":"ack"}')
-                    except ConnectionClosed:  # the server finished a log that is not followed
+                    except (InvalidState, OSError):  # the server finished a log that is not followed
                         pass
                     lines += len(message["lines"])
                     skipped += message["skipped"]

@@ -7,7 +7,7 @@ mount a volume or sit on a network), all labelled `berth.bench=networks_volumes`
 removed at the end. Then, in the same run, it times:
 
   - the median of 10 logged-in GETs of /volumes/ (its first page: 100 of the 200 volumes,
-    all of them counted and matched to their users) and /networks/ through a real Daphne;
+    all of them counted and matched to their users) and /networks/ through Berth's server (dashboard/serve.py);
   - alternating with them, the median of 10 raw `GET /volumes` + `GET /containers/json?all=1` (and `GET /networks`
     + the same container list) over the unix socket with http.client, bodies read and
     JSON-decoded: the floor any client of the engine pays.
@@ -18,13 +18,9 @@ Each ratio is page time / raw time (target <= 1.5). The last line is
 
 import http.client
 import json
-import os
-import re
 import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -36,6 +32,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import berth_server, logged_in_session  # noqa: E402
 from tests.images import BUSYBOX_IMAGE, ensure_test_images  # noqa: E402
 
 LABEL_KEY, LABEL_VALUE = "berth.bench", "networks_volumes"
@@ -125,50 +122,7 @@ def raw_calls(connection: UnixConnection, paths: list[str]) -> None:
         raw_get(connection, path)
 
 
-# ---------------------------------------------------------------- Berth under Daphne
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_berth(workdir: str) -> tuple[subprocess.Popen, str, dict]:
-    env = {
-        **os.environ, "DATABASE_URL": f"sqlite:///{workdir}/db.sqlite3", "DJANGO_SETTINGS_MODULE": "dashboard.settings",
-        "DJANGO_SUPERUSER_USERNAME": "bench", "DJANGO_SUPERUSER_PASSWORD": "bench-password-1", "LOG_LEVEL": "WARNING",
-    }
-    for command in (["migrate", "--noinput"], ["ensure_admin"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "dashboard.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(f"{workdir}/daphne.log", "wb"),
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(f"{url}/accounts/login/", timeout=2)
-            break
-        except requests.ConnectionError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("Daphne did not start: " + Path(f"{workdir}/daphne.log").read_text()[-2000:])
-            time.sleep(0.1)
-    return server, url, env
-
-
-def log_in(url: str) -> requests.Session:
-    session = requests.Session()
-    page = session.get(f"{url}/accounts/login/").text
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    response = session.post(
-        f"{url}/accounts/login/", data={"csrfmiddlewaretoken": token, "username": "bench", "password": "bench-password-1"},
-        headers={"Referer": f"{url}/accounts/login/"}, allow_redirects=False,
-    )
-    assert response.status_code == 302, f"login failed: {response.status_code}"
-    return session
+# ---------------------------------------------------------------- Berth, timed beside the raw calls
 
 
 def time_pair(session: requests.Session, url: str, expect: str, paths: list[str]) -> tuple[float, float]:
@@ -199,17 +153,12 @@ def main() -> None:
     started = time.perf_counter()
     populate(client)
     print(f"made {VOLUMES} volumes, {NETWORKS} networks, {CONTAINERS} containers in {time.perf_counter() - started:.0f}s", flush=True)
-    workdir = tempfile.mkdtemp(prefix="berth-bench-")
-    server = None
     try:
-        server, url, _ = start_berth(workdir)
-        session = log_in(url)
-        volumes_page, volumes_raw = time_pair(session, f"{url}/volumes/", "bench-vol-000", ["/volumes", "/containers/json?all=1"])
-        networks_page, networks_raw = time_pair(session, f"{url}/networks/", "bench-net-49", ["/networks", "/containers/json?all=1"])
+        with berth_server() as url:
+            session = logged_in_session(url)
+            volumes_page, volumes_raw = time_pair(session, f"{url}/volumes/", "bench-vol-000", ["/volumes", "/containers/json?all=1"])
+            networks_page, networks_raw = time_pair(session, f"{url}/networks/", "bench-net-49", ["/networks", "/containers/json?all=1"])
     finally:
-        if server:
-            server.terminate()
-            server.wait(timeout=10)
         clean(client)
     volumes_ratio, networks_ratio = volumes_page / volumes_raw, networks_page / networks_raw
     print(f"/volumes/  median {volumes_page * 1000:.0f} ms; raw GET /volumes + GET /containers/json?all=1 {volumes_raw * 1000:.0f} ms; ratio {volumes_ratio:.2f}")

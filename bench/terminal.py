@@ -3,8 +3,9 @@
     .venv/bin/python bench/terminal.py [--keys 500]
 
 Sends one byte at a time to `cat` in a TTY exec and waits for the terminal's echo: through
-`/ws/containers/<id>/exec/` on a real Daphne, then through a raw exec socket with docker-py in
-the same run. Prints `terminal ratio=R` (medians) with both medians and p99s in milliseconds.
+`/ws/containers/<id>/exec/` on Berth's server (dashboard/serve.py), then through a raw exec
+socket with docker-py in the same run; both sockets are read in this thread (WebsocketClient).
+Prints `terminal ratio=R` (medians) with both medians and p99s in milliseconds.
 """
 
 import argparse
@@ -14,11 +15,10 @@ import time
 from pathlib import Path
 
 import docker
-from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BENCH_LABEL, BUSYBOX_IMAGE, berth_server, logged_in_session, remove_bench_objects  # noqa: E402
+from bench.common import BENCH_LABEL, BUSYBOX_IMAGE, WebsocketClient, berth_server, logged_in_session, remove_bench_objects  # noqa: E402
 
 
 def p99(samples: list[float]) -> float:
@@ -53,7 +53,7 @@ def receive_pending(receive) -> None:
 def through_berth(base: str, container_id: str, keys: int) -> list[float]:
     session = logged_in_session(base)
     url = base.replace("http://", "ws://") + f"/ws/containers/{container_id}/exec/?cmd=cat"
-    with connect(url, origin=base, additional_headers={"Cookie": f"sessionid={session.cookies['sessionid']}"}) as socket:
+    with WebsocketClient(url, origin=base, cookie=f"sessionid={session.cookies['sessionid']}") as socket:
 
         def receive(timeout: float = 10) -> bytes:
             message = socket.recv(timeout=timeout)

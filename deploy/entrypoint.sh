@@ -2,7 +2,7 @@
 # Berth's container entrypoint. As root, it lets the berth user reach the mounted Docker
 # socket whatever group id owns it on this host (adding a group with that id if the image
 # has none), then drops to berth for good. As berth, it migrates, makes the first admin
-# if there is none, and runs the command (daphne by default).
+# if there is none, and runs the command (uvicorn, through dashboard/serve.py, by default).
 set -eu
 SOCKET=${DOCKER_SOCKET:-/var/run/docker.sock}
 BERTH_USER=${BERTH_USER:-berth}

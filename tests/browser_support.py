@@ -1,10 +1,10 @@
-"""Shared fixtures for browser tests: a real Daphne server and a logged-in Chromium page.
+"""Shared fixtures for browser tests: a real Berth server and a logged-in Chromium page.
 
 tests/conftest.py imports them once, so every test module can ask for them by name
 (`berth_server`, not `live_server`: pytest-django owns that name); mark the tests
 `@pytest.mark.browser`. Importing them into a test module instead would define a second
 session-wide Playwright in the same process, which Playwright refuses. The server runs Berth exactly as `make run`
-does (Daphne, ASGI, websockets included) on a free 127.0.0.1 port, with its own SQLite
+does (dashboard/serve.py: uvicorn, ASGI, websockets included) on a free 127.0.0.1 port, with its own SQLite
 file (DATABASE_URL), migrated, and one admin account; `page` has logged in as that admin
 through the login form. Only Debian's Chromium is used; no browser is ever downloaded.
 """
@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from bench.common import server_command
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -55,13 +57,13 @@ def _wait_until_answering(url: str, server: subprocess.Popen, log_path: str, tim
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"Daphne exited with {server.returncode}:\n{Path(log_path).read_text()[-3000:]}")
+            raise RuntimeError(f"Berth's server exited with {server.returncode}:\n{Path(log_path).read_text()[-3000:]}")
         try:
             urllib.request.urlopen(f"{url}/accounts/login/", timeout=2)
             return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
-    raise RuntimeError(f"Daphne did not answer at {url} within {timeout}s")
+    raise RuntimeError(f"Berth did not answer at {url} within {timeout}s")
 
 
 @pytest.fixture(scope="session")
@@ -81,10 +83,10 @@ def berth_server():
     _manage(env, "ensure_admin")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log_path = f"{workdir}/daphne.log"
+    log_path = f"{workdir}/server.log"
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "--websocket_timeout", "-1", "-b", "127.0.0.1", "-p", str(port), "dashboard.asgi:application"],
+            server_command(port),
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     try:

@@ -1,11 +1,11 @@
-"""The team deployment: PostgreSQL and Redis shared by several Daphne processes.
+"""The team deployment: PostgreSQL and Redis shared by several server processes.
 
 CI runs the `postgres_redis` subset with DATABASE_URL and REDIS_URL set:
 
     DATABASE_URL=postgres://postgres@127.0.0.1/test REDIS_URL=redis://127.0.0.1:6379/0 \
         .venv/bin/pytest -m postgres_redis -n0
 
-The test with two Daphne processes needs a database that other processes can reach, so it
+The test with two server processes needs a database that other processes can reach, so it
 is skipped on the embedded SQLite (whose test database lives in this process's memory).
 """
 
@@ -15,7 +15,6 @@ import os
 import secrets
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,8 +22,9 @@ import requests
 from django.conf import settings
 from django.core.management import call_command
 
-from accounts.models import AuditEntry, Membership
+from accounts.models import AuditEntry
 from tests.accounts.conftest import PASSWORD
+from bench.common import server_command
 from tests.conftest import wait_for
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -50,13 +50,12 @@ def database_url() -> str:
 
 
 @pytest.fixture
-def two_daphnes():
+def two_servers():
     env = {**os.environ, "DATABASE_URL": database_url(), "SECRET_KEY": secrets.token_urlsafe(50),
            "ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SETTINGS_MODULE": "dashboard.settings"}
     ports = [free_port(), free_port()]
     processes = [
-        subprocess.Popen([sys.executable, "-m", "daphne", "--websocket_timeout", "-1", "-b", "127.0.0.1", "-p", str(port),
-                          "dashboard.asgi:application"], cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.Popen(server_command(port), cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         for port in ports
     ]
 
@@ -68,7 +67,7 @@ def two_daphnes():
 
     try:
         for port in ports:
-            wait_for(lambda: answering(port), timeout=60, message=f"daphne on port {port}")
+            wait_for(lambda: answering(port), timeout=60, message=f"Berth on port {port}")
         yield [f"127.0.0.1:{port}" for port in ports]
     finally:
         for process in processes:
@@ -111,9 +110,9 @@ def websocket_frames(host: str, path: str, cookie: str, count: int) -> list:
 @pytest.mark.postgres_redis
 @pytest.mark.skipif(not ON_POSTGRES, reason="needs DATABASE_URL=postgres://… (the CI postgres_redis run)")
 @pytest.mark.django_db(transaction=True)
-def test_it_shares_a_session_between_two_daphne_processes(two_daphnes, operator, engine):
-    first, second = two_daphnes
-    container = engine.container(["sh", "-c", "echo berth-two-daphnes; sleep 300"])
+def test_it_shares_a_session_between_two_server_processes(two_servers, operator, engine):
+    first, second = two_servers
+    container = engine.container(["sh", "-c", "echo berth-two-servers; sleep 300"])
     browser = requests.Session()
     browser.get(f"http://{first}/accounts/login/")
     response = browser.post(f"http://{first}/accounts/login/", allow_redirects=False,
@@ -127,5 +126,5 @@ def test_it_shares_a_session_between_two_daphne_processes(two_daphnes, operator,
     cookie = f"sessionid={browser.cookies['sessionid']}"
     frames = websocket_frames(second, f"/ws/containers/{container['Id']}/logs/?follow=0", cookie, count=5)
     texts = [line[2] for frame in frames if isinstance(frame, dict) and frame.get("type") == "lines" for line in frame["lines"]]
-    assert any("berth-two-daphnes" in text for text in texts), frames
+    assert any("berth-two-servers" in text for text in texts), frames
     assert websocket_frames(second, f"/ws/containers/{container['Id']}/logs/", "", count=1) == [("close", 4401)]

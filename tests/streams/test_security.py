@@ -1,4 +1,4 @@
-"""Who may open a stream (hard case 14), and one real run through Daphne."""
+"""Who may open a stream (hard case 14), and real runs through uvicorn (what Berth ships) and Daphne."""
 
 import asyncio
 import json
@@ -87,23 +87,24 @@ async def test_it_says_when_the_container_does_not_exist(session_cookie):
     await ws.disconnect()
 
 
-# ---------------------------------------------------------------- through a real Daphne
+# ---------------------------------------------------------------- through real servers
 
 
-@pytest.fixture(scope="module")
-def daphne_server():
-    with berth_server() as base:
+# uvicorn serves Berth (dashboard/serve.py); Daphne is the Channels reference server.
+@pytest.fixture(scope="module", params=["uvicorn", "daphne"])
+def real_server(request):
+    with berth_server(request.param) as base:
         yield base
 
 
-def test_it_runs_an_exec_and_refuses_strangers_through_a_real_daphne(daphne_server, engine):
+def test_it_runs_an_exec_and_refuses_strangers_through_a_real_server(real_server, engine):
     container = engine.container("sleep 300")
-    session = logged_in_session(daphne_server)
+    session = logged_in_session(real_server)
     cookie = f"sessionid={session.cookies['sessionid']}"
-    url = daphne_server.replace("http://", "ws://") + f"/ws/containers/{container['Id']}/exec/?cmd=sh"
+    url = real_server.replace("http://", "ws://") + f"/ws/containers/{container['Id']}/exec/?cmd=sh"
 
     async def scenario():
-        async with websockets.connect(url, origin=daphne_server, additional_headers={"Cookie": cookie}) as socket:
+        async with websockets.connect(url, origin=real_server, additional_headers={"Cookie": cookie}) as socket:
             output = b""
             while b"# " not in output:
                 output += await asyncio.wait_for(socket.recv(), 10)
@@ -120,7 +121,7 @@ def test_it_runs_an_exec_and_refuses_strangers_through_a_real_daphne(daphne_serv
         with pytest.raises(websockets.exceptions.InvalidStatus):
             async with websockets.connect(url, origin="http://evil.test", additional_headers={"Cookie": cookie}):
                 pass
-        async with websockets.connect(url, origin=daphne_server) as socket:
+        async with websockets.connect(url, origin=real_server) as socket:
             with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
                 await asyncio.wait_for(socket.recv(), 10)
             assert closed.value.rcvd.code == consumers.CLOSE_NOT_LOGGED_IN
