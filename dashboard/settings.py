@@ -1,7 +1,7 @@
 """Berth settings: one file, driven by the environment.
 
-The embedded defaults make `make run` work with nothing else: SQLite, the in-memory
-channel layer, the local Docker socket, 127.0.0.1:8000. A team deployment sets
+The embedded defaults make `make run` work with nothing else: SQLite, a per-process
+cache, the local Docker socket, 127.0.0.1:8000. A team deployment sets
 DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and DOCKER_HOST.
 """
 
@@ -117,21 +117,15 @@ DATABASES = {
     )
 }
 
+# No CHANNEL_LAYERS: every Berth websocket talks to the engine and its own browser, never to
+# another consumer, and without a layer Channels gives each socket no second receive loop.
 if os.environ.get("REDIS_URL"):
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["REDIS_URL"]]},
-        }
-    }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
         }
     }
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
