@@ -100,6 +100,14 @@ def role_required(role: str):
     return decorator
 
 
+async def signed_in(scope: dict):
+    """A websocket's user (possibly anonymous), looked up by accounts.websocket_auth on the first call."""
+    lookup = scope.pop("user_lookup", None)
+    if lookup is not None:
+        await lookup()
+    return scope.get("user")
+
+
 @database_sync_to_async
 def _role_refusal(scope: dict, role: str) -> int | None:
     user = scope.get("user")
@@ -123,6 +131,9 @@ async def refuse_unless(consumer, role: str) -> bool:
                 return
     """
     Role(role)
+    user = await signed_in(consumer.scope)
+    if getattr(user, "_berth_role", None) is not None and has_role(user, role):
+        return False  # the role came with the user: no database, no thread
     code = await _role_refusal(consumer.scope, role)
     if code is None:
         return False

@@ -18,6 +18,7 @@ a browser sees the code. The ASGI app puts every route behind AllowedHostsOrigin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -30,6 +31,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from accounts.audit import aaudit
 from accounts.models import Outcome
 from accounts.roles import refuse_unless
+from accounts.websocket_auth import may_be_signed_in
 from containers import streams
 from dashboard.engine import EngineError, EngineUnavailable
 
@@ -58,6 +60,27 @@ def allowed(user, container_id: str, action: str) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
+EARLY_STARTS_LIMIT = 4  # sockets at once, per process, reading before their user is known
+_early_starts = 0
+
+
+@contextlib.contextmanager
+def early_start(consumer: StreamConsumer):
+    """Lets the consumer start reading (start_early) while its user is looked up.
+
+    Only for a socket that carries a session cookie, and for at most EARLY_STARTS_LIMIT such
+    sockets at a time: someone without an account can make the engine start no more than
+    a few reads, each stopped as soon as the lookup says no.
+    """
+    global _early_starts
+    started = _early_starts < EARLY_STARTS_LIMIT and may_be_signed_in(consumer.scope) and consumer.start_early()
+    _early_starts += started
+    try:
+        yield
+    finally:
+        _early_starts -= started
+
+
 class StreamConsumer(AsyncWebsocketConsumer):
     action = ""
 
@@ -67,9 +90,10 @@ class StreamConsumer(AsyncWebsocketConsumer):
         self.pump: streams.Pump | None = None
         self.sender: asyncio.Task | None = None
         self.finished = False
-        self.start_early()
         # Anonymous: accepted, then closed with 4401; below the role: 4403 (both audited).
-        if await refuse_unless(self, ROLES[self.action]):
+        with early_start(self):
+            refused = await refuse_unless(self, ROLES[self.action])
+        if refused:
             await self.stop_early()
             return
         await self.accept()  # accept first, so that a refusal's close code reaches the browser
@@ -82,12 +106,10 @@ class StreamConsumer(AsyncWebsocketConsumer):
         except (ValueError, EngineError, EngineUnavailable) as e:
             await self.finish({"type": "error", "message": getattr(e, "message", None) or str(e)})
 
-    def start_early(self) -> None:
-        """Engine work that may start while the role is checked and the socket accepted.
-
-        Only reading, only for a signed-in user, and nothing reaches the socket before both
-        checks pass; a refusal stops it (`stop_early`).
-        """
+    def start_early(self) -> bool:
+        """Engine reading that may start while the user is looked up (see early_start); True
+        when it did. Nothing reaches the socket before the checks pass; a refusal stops it."""
+        return False
 
     async def stop_early(self) -> None:
         if self.pump is not None:
@@ -277,20 +299,19 @@ class LogsConsumer(StreamConsumer):
     action = "logs"
     cancelled = False
 
-    def start_early(self) -> None:
+    def start_early(self) -> bool:
         # Finding the tail of a big log takes the engine a few milliseconds: ask it while the
-        # role is checked and the socket accepted (the lines wait in the pump's queue).
-        # Searches start in begin(), after they have cancelled the user's previous one.
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not user.is_active:
-            return
+        # user is looked up (the lines wait in the pump's queue). Searches start in begin(),
+        # after they have cancelled the user's previous one.
         try:
             options = streams.LogOptions.from_query(self.query)
         except ValueError:
-            return  # begin() says what is wrong
-        if not options.search:
-            self.options = options
-            self.start_reading()
+            return False  # begin() says what is wrong
+        if options.search:
+            return False
+        self.options = options
+        self.start_reading()
+        return True
 
     async def begin(self) -> None:
         if self.pump is None:

@@ -8,8 +8,8 @@ import websockets
 from channels.db import database_sync_to_async
 
 from bench.common import berth_server, logged_in_session
-from containers import consumers
-from tests.streams.conftest import open_socket
+from containers import consumers, streams
+from tests.streams.conftest import LogReader, open_socket
 
 PATHS = ["attach/", "exec/?cmd=sh", "logs/?follow=1"]
 
@@ -127,3 +127,52 @@ def test_it_runs_an_exec_and_refuses_strangers_through_a_real_server(real_server
             assert closed.value.rcvd.code == consumers.CLOSE_NOT_LOGGED_IN
 
     asyncio.run(scenario())
+
+
+# ---------------------------------------------------------------- reading before the user is known
+
+
+@pytest.fixture
+def early_reads(monkeypatch):
+    """Every log read a consumer starts, and whether its user was known by then."""
+    started = []
+    start_reading = consumers.LogsConsumer.start_reading
+
+    def recording(consumer):
+        started.append("user_lookup" not in consumer.scope)  # signed_in() pops it
+        start_reading(consumer)
+
+    monkeypatch.setattr(consumers.LogsConsumer, "start_reading", recording)
+    return started
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_it_starts_a_log_read_before_the_user_is_known_and_stops_it_for_a_stranger(engine, early_reads):
+    container = engine.container(["sh", "-c", "seq 1 100000; sleep 300"])
+    ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/logs/?tail=all&follow=1", "sessionid=forged0123456789abcdefghijklmnop")
+    assert connected
+    # The engine was asked first; the stranger still gets nothing but the refusal.
+    assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": consumers.CLOSE_NOT_LOGGED_IN}
+    assert early_reads == [False]
+    assert not [pump for pump in streams.Pump.live if pump.name == "logs" and not pump.stopping.is_set()]
+    await ws.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_it_reads_early_only_for_a_socket_with_a_session_and_only_a_few_at_once(engine, session_cookie, early_reads, monkeypatch):
+    container = engine.container(["sh", "-c", "echo hello; sleep 300"])
+    path = f"/ws/containers/{container['Id']}/logs/?tail=all&follow=0"
+    ws, _, _ = await open_socket(path, cookie=None)  # no session at all: nothing read
+    await ws.receive_output(5)
+    await ws.disconnect()
+    assert early_reads == []
+    monkeypatch.setattr(consumers, "_early_starts", consumers.EARLY_STARTS_LIMIT)  # others are reading early
+    ws, _, _ = await open_socket(path, session_cookie)
+    reader = LogReader(ws)
+    await reader.read_to_end(10)
+    assert reader.texts == ["hello"]
+    assert early_reads == [True]  # the read waited for the user
+    await ws.disconnect()
+    assert consumers._early_starts == consumers.EARLY_STARTS_LIMIT  # and took no slot
