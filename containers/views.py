@@ -351,8 +351,9 @@ def logs(request: HttpRequest, container_id: str) -> HttpResponse:
         "container": container,
         "query": query,
         "error": error,
-        # The socket carries both streams: the page shows and hides each without reconnecting.
-        "ws_path": f"/ws/containers/{container.id}/logs/?{urlencode({**query, 'stdout': '1', 'stderr': '1'})}",
+        # The socket carries both streams and the timestamps: the page shows and hides each
+        # without reconnecting.
+        "ws_path": f"/ws/containers/{container.id}/logs/?{urlencode({**query, 'stdout': '1', 'stderr': '1', 'timestamps': '1'})}",
         "download_url": reverse("containers:logs_download", args=[container.id]) + "?" + urlencode(query),
     }
     return render(request, "containers/logs.html", context)

@@ -61,6 +61,15 @@ async def test_it_labels_stdout_and_stderr_in_order(engine, docker_client, sessi
     assert times == sorted(times)
 
 
+async def test_it_sends_timestamps_only_when_asked(engine, docker_client, session_cookie):
+    container = engine.container(["sh", "-c", "echo one; echo two >&2"])
+    wait_for(lambda: exited(docker_client, container["Id"]), message="the container to finish")
+    plain = await read_log(session_cookie, container["Id"])
+    assert sorted(plain.lines) == [["e", "", "two"], ["o", "", "one"]]
+    stamped = await read_log(session_cookie, container["Id"], "follow=0&tail=all&timestamps=1")
+    assert all(streams.engine_time_from_rfc3339(line[1]) for line in stamped.lines) and len(stamped.lines) == 2
+
+
 async def test_it_shows_a_tty_containers_merged_output_as_stdout(engine, docker_client, session_cookie):
     container = engine.container(["sh", "-c", "echo o1; echo e1 >&2"], tty=True)
     wait_for(lambda: exited(docker_client, container["Id"]), message="the container to finish")
