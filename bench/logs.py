@@ -37,7 +37,7 @@ def server_pid(port: int) -> int | None:
                 command = (entry / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if (b"dashboard.serve" in command or b"probe" in b" ".join(command)) and str(port).encode() in command:
+            if b"dashboard.serve" in command and str(port).encode() in command:
                 return int(entry.name)
     return None
 
