@@ -44,7 +44,6 @@ LOG_QUEUE_BATCHES = 1024  # batches waiting in the server, per socket...
 LOG_QUEUE_LINES = 50_000  # ...and lines in them: beyond, lines are skipped (and counted)
 LOG_FRAME_LINES = 2000  # lines per websocket frame at most
 LOG_FRAMES_IN_FLIGHT = 8  # frames sent and not yet acked
-TERMINAL_QUEUE_CHUNKS = 64
 INLINE_WRITE_LIMIT = 4096  # bigger keystroke frames (pastes) are written from a thread
 
 
@@ -154,6 +153,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
         sender = getattr(self, "sender", None)
         if sender is not None and sender is not asyncio.current_task():
             sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)  # it has let go of its socket
         pump = getattr(self, "pump", None)
         if pump is not None:
             await pump.stop_and_join()
@@ -186,8 +186,6 @@ class TerminalConsumer(StreamConsumer):
             raise
         self.opened_at = time.monotonic()
         await self.audit_session(phase="open")
-        self.pump = streams.Pump(asyncio.get_running_loop(), TERMINAL_QUEUE_CHUNKS, drop=False, name=self.action)
-        self.pump.start(self.session.produce)
         self.sender = asyncio.create_task(self.forward_output())
 
     def make_session(self):
@@ -223,16 +221,21 @@ class TerminalConsumer(StreamConsumer):
         await super().finish(message)
 
     async def forward_output(self) -> None:
-        while True:
-            item = await self.pump.get()
-            if item is streams.EOF:
-                break
-            if isinstance(item, streams.StreamError):
-                await self.finish({"type": "error", "message": item.message})
-                return
-            await self.send(bytes_data=item)
+        try:
+            async for chunk in self.session.read_output():
+                await self.send(bytes_data=chunk)
+        except Exception as e:  # noqa: BLE001 - said to the user, never lost
+            log.debug("%s output failed", self.action, exc_info=True)
+            await self.finish({"type": "error", "message": streams.engine_message(e)})
+            return
         outcome = await asyncio.to_thread(self.session.outcome)
         await self.finish(outcome)
+
+    async def disconnect(self, code: int) -> None:
+        await super().disconnect(code)  # the output stopped, then cleanup(): exec's kill, the audit
+        session = getattr(self, "session", None)
+        if session is not None:
+            session.close()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.finished or getattr(self, "session", None) is None:

@@ -5,9 +5,12 @@ takes its client from `dashboard.engine.get_client()`. Nothing here imports Djan
 machinery, so the consumers, the download view and the benches share it.
 
 The shape (see shared/reference/streaming-hard-cases.md):
-- every Docker stream is read by one dedicated thread (`Pump`) that offers what it reads to a
+- every log stream is read by one dedicated thread (`Pump`) that offers what it reads to a
   bounded `asyncio.Queue` on the consumer's loop. Log pumps drop batches when the queue is full
-  and count the lines as skipped; terminal and download pumps block instead (back-pressure);
+  and count the lines as skipped; download pumps block instead (back-pressure);
+- terminals are the exception: their sockets are read on the event loop itself
+  (`Terminal.read_output`), since a keystroke's echo is latency, not throughput, and the
+  thread hop was an eighth of its round trip; each read waits for the browser (back-pressure);
 - logs are decoded with one incremental UTF-8 decoder per stream id, split into lines, and
   Docker's 16 KiB partial messages are joined again (`LineAssembler`);
 - terminals carry raw bytes; exec uses tty=True on create *and* start, and the exec'd process
@@ -30,7 +33,7 @@ import tarfile
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -362,7 +365,7 @@ class Pump:
     """Runs `produce(offer)` in its own thread; `offer` puts items on a bounded asyncio queue.
 
     With `drop=True` (live logs) a full queue drops the batch and counts its lines in
-    `skipped`; otherwise (terminals, downloads) the thread waits for room, which holds the
+    `skipped`; otherwise (downloads) the thread waits for room, which holds the
     engine back instead. `stop()` runs the producer's closer, which shuts the engine socket
     down and wakes the blocked read.
     """
@@ -443,7 +446,7 @@ class Pump:
             except Exception as e:  # noqa: BLE001 - reported to the user, never lost
                 if not self.stopping.is_set():
                     log.debug("stream %s failed", self.name, exc_info=True)
-                    self.offer(StreamError(_engine_message(e)))
+                    self.offer(StreamError(engine_message(e)))
             finally:
                 self.offer_end()
 
@@ -487,7 +490,7 @@ def _quietly(call: Callable[[], None]) -> None:
         pass
 
 
-def _engine_message(error: Exception) -> str:
+def engine_message(error: Exception) -> str:
     """The text a user sees for a failure: the daemon's explanation when there is one."""
     if not isinstance(error, (EngineError, EngineUnavailable)):
         try:
@@ -820,9 +823,83 @@ class Terminal:
         if self.sock is not None:
             _shutdown(self.sock)
 
+    # -- output: read on the event loop
+    async def read_output(self) -> AsyncIterator[bytes]:
+        """What the browser is to see, as the engine sends it, until the stream ends.
+
+        Unlike logs, a terminal is read on the event loop, not in a thread of its own: a
+        keystroke's echo then goes straight back to the browser without a hop between threads
+        (about 60 µs of a 0.5 ms round trip). The socket stays blocking for the writes; reads
+        never wait (MSG_DONTWAIT), the loop waits for them. The next read waits until the
+        browser has taken the last chunk, which holds a fast program back instead of buffering.
+        """
+        loop = asyncio.get_running_loop()
+        if self.greeting():
+            yield self.greeting()
+        while True:
+            try:
+                data = self.sock.recv(READ_SIZE, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                if await _readable(loop, self.sock):
+                    continue
+                data = b""
+            except OSError:  # closed by close()
+                data = b""
+            output = self.output(data) if data else self.output_end()
+            if self.size_due:
+                self.size_due = False
+                await asyncio.to_thread(self._apply_size)
+            if output:
+                yield output
+            if not data:
+                return
+
+    size_due = False  # output() saw the process start: apply the held size (an engine call)
+
+    def greeting(self) -> bytes:
+        """What the browser sees before any output."""
+        return b""
+
+    def output(self, data: bytes) -> bytes:
+        """The part of an engine read that the browser sees."""
+        return data
+
+    def output_end(self) -> bytes:
+        """What is left to show when the stream ends."""
+        return b""
+
+
+async def _readable(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> bool:
+    """Wait until `sock` has something to read (or its end); False when it is closed."""
+    try:
+        descriptor = sock.fileno()
+    except OSError:
+        return False
+    if descriptor < 0:
+        return False
+    ready = loop.create_future()
+    loop.add_reader(descriptor, lambda: ready.done() or ready.set_result(True))
+    try:
+        return await ready
+    finally:
+        loop.remove_reader(descriptor)
+
 
 def _raw_socket(sock) -> socket.socket:
-    return getattr(sock, "_sock", sock)
+    """The engine's hijacked socket, ready for a terminal.
+
+    docker-py leaves the client's timeout on it, which would end a terminal that stays quiet
+    that long (and make every read wait in poll() first). Without it reads never wait
+    (read_output), and a write the engine does not take within the timeout still fails, by
+    SO_SNDTIMEO, instead of holding the event loop.
+    """
+    sock = getattr(sock, "_sock", sock)
+    timeout = sock.gettimeout()
+    sock.settimeout(None)
+    if timeout:
+        seconds = int(timeout)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", seconds, int((timeout - seconds) * 1e6)))
+    return sock
 
 
 # -- attach
@@ -838,6 +915,7 @@ class AttachSession(Terminal):
         self.detached = False
         self.start_requested = start
         self._ctrl_p_seen = False
+        self.frames = FrameParser()
 
     def open(self) -> None:
         """Attach; with `start`, attach first and then start, like `docker start -a`."""
@@ -872,21 +950,11 @@ class AttachSession(Terminal):
         if self.facts.tty:
             get_client().api.resize(self.container_id, height=rows, width=cols)
 
-    def produce(self, pump: Pump) -> None:
-        pump.on_stop(self.close)
-        frames = None if self.facts.tty else FrameParser()
-        while True:
-            try:
-                data = self.sock.recv(READ_SIZE)
-            except OSError:
-                return
-            if not data:
-                return
-            if frames is not None:
-                data = b"".join(payload for _, payload in frames.feed(data))
-                if not data:
-                    continue
-            pump.offer(data)
+    def output(self, data: bytes) -> bytes:
+        if self.facts.tty:
+            return data
+        # Without a TTY the engine frames stdout and stderr: the terminal shows both as they come.
+        return b"".join(payload for _, payload in self.frames.feed(data))
 
     def outcome(self) -> dict:
         """What ended the stream: the exit of the main process, a detach, or a lost connection."""
@@ -982,6 +1050,7 @@ class ExecSession(Terminal):
         self.held_input = b""
         self.input_lock = threading.Lock()
         self.killed = False
+        self.first = b""  # output before the wrapper's process id line is complete
 
     def open(self) -> None:
         if not self.facts.running:
@@ -1025,37 +1094,31 @@ class ExecSession(Terminal):
             held, self.held_input = self.held_input, b""
             if held:
                 _quietly(lambda: super(ExecSession, self).write(held))
-        self._apply_size()
+        self.size_due = True
 
-    def produce(self, pump: Pump) -> None:
-        pump.on_stop(self.close)
-        if self.note:
-            pump.offer(self.note.encode())
-        first = b""
-        while True:
-            try:
-                data = self.sock.recv(READ_SIZE)
-            except OSError:
-                return
-            if not data:
-                if first:
-                    pump.offer(first)
-                return
-            if self.pid is None and not self.started.is_set():
-                first += data
-                newline = first.find(b"\n")
-                if newline < 0 and len(first) < 64:
-                    continue
-                head = first[:newline].strip() if newline >= 0 else b""
-                if head.isdigit():
-                    self.pid, data = int(head), first[newline + 1 :]
-                else:
-                    data = first  # the wrapper did not run (no sh?): show what the engine said
-                first = b""
-                self._started()
-                if not data:
-                    continue
-            pump.offer(data)
+    def output(self, data: bytes) -> bytes:
+        if self.pid is not None or self.started.is_set():
+            return data
+        # The wrapper prints the process id first, on a line of its own.
+        self.first += data
+        newline = self.first.find(b"\n")
+        if newline < 0 and len(self.first) < 64:
+            return b""
+        head = self.first[:newline].strip() if newline >= 0 else b""
+        if head.isdigit():
+            self.pid, data = int(head), self.first[newline + 1 :]
+        else:
+            data = self.first  # the wrapper did not run (no sh?): show what the engine said
+        self.first = b""
+        self._started()
+        return data
+
+    def greeting(self) -> bytes:
+        return self.note.encode()
+
+    def output_end(self) -> bytes:
+        rest, self.first = self.first, b""
+        return rest
 
     def kill(self) -> None:
         """Kill the process and its whole session: closing the socket would leave it running."""
@@ -1079,7 +1142,7 @@ class ExecSession(Terminal):
             try:
                 info = get_client().api.exec_inspect(self.exec_id)
             except Exception as e:  # noqa: BLE001
-                return {"type": "error", "message": _engine_message(e)}
+                return {"type": "error", "message": engine_message(e)}
             if not info.get("Running") or time.monotonic() > deadline:
                 code = info.get("ExitCode")
                 if self.pid is None and code in (126, 127, None):

@@ -48,6 +48,22 @@ async def test_it_runs_a_command_and_reports_its_exit_code(engine, session_cooki
         await terminal.ws.disconnect()
 
 
+async def test_it_keeps_a_terminal_open_however_long_it_stays_quiet(engine, session_cookie, monkeypatch):
+    # docker-py leaves its client timeout on the socket; a quiet terminal must not end with it.
+    from dashboard.engine import get_client
+
+    monkeypatch.setattr(get_client().api, "timeout", 1)
+    container = engine.container("sleep 300")
+    terminal = await exec_terminal(session_cookie, container["Id"], "?cmd=cat")
+    try:
+        await asyncio.sleep(2.5)
+        await terminal.send(b"still here\r")
+        await terminal.read_until(lambda output: b"still here" in output)
+        assert terminal.final is None
+    finally:
+        await terminal.ws.disconnect()
+
+
 async def test_it_passes_a_character_split_across_reads_intact(engine, session_cookie):
     container = engine.container("sleep 300")
     command = "sh -c 'printf \"\\342\\202\"; sleep .2; printf \"\\254\\n\"'"
