@@ -17,6 +17,19 @@ started=$(date +%s)
 
 log() { echo "image-test [$(( $(date +%s) - started ))s] $*"; }
 
+# The Debian mirror this machine's apt uses (one-line or deb822 sources; either file may be absent).
+apt_mirror() {
+  local files=() file
+  for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+    [ -f "$file" ] && files+=("$file")
+  done
+  local mirror=""
+  if [ ${#files[@]} -gt 0 ]; then
+    mirror=$(awk '($1 == "URIs:" || $1 == "deb") { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/ && $i !~ /-security/) { print $i; exit } }' "${files[@]}")
+  fi
+  echo "${mirror:-http://deb.debian.org/debian}"
+}
+
 build_base() {
   mkdir -p "$CACHE"
   if [ ! -s "$CACHE/rootfs.tar" ]; then
@@ -24,10 +37,8 @@ build_base() {
     local root="$CACHE/rootfs"
     rm -rf "$root" "$CACHE/rootfs.tar.partial"
     log "debootstrap bookworm into $root (cold cache: a few minutes)"
-    # The same Debian mirror this machine's apt uses.
     local mirror
-    mirror=$(grep -rhoE '^(URIs:|deb) +[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
-      | awk '{print $2}' | grep -v -- '-security' | head -1)
+    mirror=$(apt_mirror)
     debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
       bookworm "$root" "$mirror" >"$CACHE/debootstrap.log" 2>&1 \
       || { tail -30 "$CACHE/debootstrap.log"; exit 1; }
