@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 
 STREAM_LABELS = {0: "i", 1: "o", 2: "e", 3: "s"}  # stdin, stdout, stderr, daemon error
 READ_SIZE = 65536
-GATHER_SECONDS = 0.003  # how long a log read waits for more before passing on what it has
+GATHER_SECONDS = 0.003  # how long a followed log's read waits for more before passing on what it has
+UNFOLLOWED_BATCH = 16384  # what a log that is not followed is read in
 MAX_LINE_CHARS = 65536  # longer lines are cut for the browser, with a note
 DEFAULT_TAIL = 300
 # The engine holds back every byte that starts its detach sequence until the next key, so it
@@ -561,6 +562,7 @@ class LogStream:
     raw_socket: socket.socket | None = None
 
     def __init__(self, container_id: str, *, tail: int | None, since: str | None, until: str | None, follow: bool):
+        self.follow = follow
         api = get_client().api
         params = {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": int(follow), "tail": "all" if tail is None else tail}
         if since:
@@ -636,9 +638,13 @@ class LogStream:
         if self.first:
             yield self.first
         sock = self.raw_socket
-        # recv() waits at most GATHER_SECONDS for the rest of a batch (see _gather).
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 0, int(GATHER_SECONDS * 1e6)))
-        buffer = memoryview(bytearray(READ_SIZE))
+        # A followed log's recv() waits at most GATHER_SECONDS for the rest of a batch (see
+        # _gather). A log that is not followed has an end: its batches are UNFOLLOWED_BATCH bytes
+        # or the rest, so a short log comes whole (its stdout and stderr lines sorted together
+        # whatever pauses the engine makes) and a long one still flows while the engine reads.
+        if self.follow:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 0, int(GATHER_SECONDS * 1e6)))
+        buffer = memoryview(bytearray(READ_SIZE))[: READ_SIZE if self.follow else UNFOLLOWED_BATCH]
         while True:
             try:
                 select.select([sock], [], [])  # however long the log stays quiet
