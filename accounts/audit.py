@@ -86,6 +86,13 @@ def note_outcome(request: HttpRequest, outcome: str, message: str = "", *, objec
     request.berth_audit = {"outcome": str(outcome), "message": message, "object_name": object_name, "extra": extra}
 
 
+def audit_removals(request: HttpRequest, object_type: str, results) -> None:
+    """One entry per object of a "remove unused" confirmation, each with its own outcome."""
+    for result in results:
+        audit(request, f"{object_type}.remove", object_type=object_type, object_id=result.name, object_name=result.name,
+              outcome="ok" if result.ok else "failed", message=result.error, extra={"via": "remove unused"})
+
+
 def _error_messages_since(request: HttpRequest, before: int) -> list[str]:
     queued = getattr(getattr(request, "_messages", None), "_queued_messages", [])
     return [str(m.message) for m in queued[before:] if m.level >= messages.ERROR]

@@ -38,10 +38,10 @@ class NetworkCreateForm(forms.Form):
         self.fields["driver"].choices = [(d.name, d.name) for d in drivers if d.available]
 
     def clean_options(self) -> dict[str, str]:
-        return _key_values(self.cleaned_data["options"], "option")
+        return cleaned_key_values(self.cleaned_data["options"], "option")
 
     def clean_labels(self) -> dict[str, str]:
-        return _key_values(self.cleaned_data["labels"], "label")
+        return cleaned_key_values(self.cleaned_data["labels"], "label")
 
     def clean(self) -> dict:
         data = super().clean()
@@ -83,7 +83,8 @@ class NetworkCreateForm(forms.Form):
         return {**{key: data[key] for key in keys}, "options": options}
 
 
-def _key_values(text: str, what: str) -> dict[str, str]:
+def cleaned_key_values(text: str, what: str) -> dict[str, str]:
+    """KEY=value lines (options, labels) for a form field; volumes/forms.py uses it too."""
     try:
         return validators.parse_key_values(text, what)
     except ValueError as e:

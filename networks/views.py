@@ -5,7 +5,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.audit import audit, audited, note_outcome
+from accounts.audit import audit_removals, audited, note_outcome
 from accounts.roles import role_required
 from dashboard.engine import EngineError
 from networks import services
@@ -161,12 +161,9 @@ def remove(request: HttpRequest, network_id: str) -> HttpResponse:
 @role_required("admin")
 def remove_unused(request: HttpRequest) -> HttpResponse:
     """First the exact list of unused networks; the confirmation removes those and no others."""
-    unused = services.unused_networks()
     form = RemoveUnusedForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         results = services.remove_networks(form.cleaned_data["names"])
-        for result in results:  # one entry per network, each with its own outcome
-            audit(request, "network.remove", object_type="network", object_id=result.name, object_name=result.name,
-                  outcome="ok" if result.ok else "failed", message=result.error, extra={"via": "remove unused"})
+        audit_removals(request, "network", results)
         return render(request, "networks/remove_unused.html", {"results": results})
-    return render(request, "networks/remove_unused.html", {"unused": unused, "form": form})
+    return render(request, "networks/remove_unused.html", {"unused": services.unused_networks(), "form": form})

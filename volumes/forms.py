@@ -2,7 +2,7 @@ import re
 
 from django import forms
 
-from networks.validators import parse_key_values
+from networks.forms import cleaned_key_values
 
 # The engine's rule for volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]+
 NAME_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"
@@ -26,10 +26,10 @@ class VolumeCreateForm(forms.Form):
         self.fields["driver"].choices = [(d, d) for d in drivers]
 
     def clean_options(self) -> dict[str, str]:
-        return _key_values(self.cleaned_data["options"], "option")
+        return cleaned_key_values(self.cleaned_data["options"], "option")
 
     def clean_labels(self) -> dict[str, str]:
-        return _key_values(self.cleaned_data["labels"], "label")
+        return cleaned_key_values(self.cleaned_data["labels"], "label")
 
     def clean(self) -> dict:
         data = super().clean()
@@ -44,13 +44,6 @@ class VolumeCreateForm(forms.Form):
         data = self.cleaned_data
         options = {**data["options"], **{key: data[key] for key in ("type", "device", "o") if data.get(key)}}
         return {"name": data["name"], "driver": data["driver"], "options": options, "labels": data["labels"]}
-
-
-def _key_values(text: str, what: str) -> dict[str, str]:
-    try:
-        return parse_key_values(text, what)
-    except ValueError as e:
-        raise forms.ValidationError(str(e)) from None
 
 
 class RemoveForm(forms.Form):

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.audit import audit, audited, note_outcome
+from accounts.audit import audit_removals, audited, note_outcome
 from accounts.roles import role_required
 from dashboard.engine import EngineError
 from volumes import services
@@ -87,8 +87,6 @@ def remove_unused(request: HttpRequest) -> HttpResponse:
     form = RemoveUnusedForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         results = services.remove_volumes(form.cleaned_data["names"])
-        for result in results:  # one entry per volume, each with its own outcome
-            audit(request, "volume.remove", object_type="volume", object_id=result.name, object_name=result.name,
-                  outcome="ok" if result.ok else "failed", message=result.error, extra={"via": "remove unused"})
+        audit_removals(request, "volume", results)
         return render(request, "volumes/remove_unused.html", {"results": results})
     return render(request, "volumes/remove_unused.html", {"unused": services.unused_volumes(), "form": form})
