@@ -10,6 +10,7 @@ import inspect
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -30,10 +31,18 @@ def role_of(user) -> str | None:
         if user.is_superuser:
             cached = Role.ADMIN
         else:
-            membership = Membership.objects.filter(user=user).only("role").first()
+            membership = _membership(user)
             cached = Role(membership.role) if membership else Role.VIEWER
         user._berth_role = cached
     return str(cached)
+
+
+def _membership(user) -> Membership | None:
+    # The login backend fetches it with the session's user (accounts.throttle); else one query.
+    loaded_with_user = get_user_model().membership  # the descriptor; `user` may be a lazy object
+    if loaded_with_user.is_cached(user):
+        return loaded_with_user.related.get_cached_value(user)
+    return Membership.objects.filter(user=user).only("role").first()
 
 
 def has_role(user, role: str) -> bool:

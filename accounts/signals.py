@@ -1,11 +1,21 @@
-"""Every login, failed login and logout goes into the audit log."""
+"""Every login, failed login and logout goes into the audit log; websockets forget the
+sessions they remembered (accounts.websocket_auth) whenever who may do what changes."""
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from accounts import websocket_auth
 from accounts.audit import audit
-from accounts.models import Outcome
+from accounts.models import Membership, Outcome
 from accounts.throttle import LOGIN, LOGIN_FAILED, LOGIN_THROTTLED, account_key
+
+user_logged_in.connect(websocket_auth.forget_all, dispatch_uid="websocket_auth")
+user_logged_out.connect(websocket_auth.forget_all, dispatch_uid="websocket_auth")
+for model in (settings.AUTH_USER_MODEL, Membership):  # active, password, role
+    post_save.connect(websocket_auth.forget_all, sender=model, dispatch_uid="websocket_auth")
+    post_delete.connect(websocket_auth.forget_all, sender=model, dispatch_uid="websocket_auth")
 
 
 @receiver(user_logged_in)

@@ -10,6 +10,7 @@ whatever usernames they tried (a success does not reset an address).
 import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
@@ -65,3 +66,12 @@ class ThrottledModelBackend(ModelBackend):
                 request.berth_login_throttled = True
             raise PermissionDenied("too many failed logins")
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id):
+        """The session's user, with its role's Membership in the same query: every request and
+        websocket asks for the role (accounts.roles.role_of), and one query less is about 0.4 ms."""
+        try:
+            user = get_user_model()._default_manager.select_related("membership").get(pk=user_id)
+        except get_user_model().DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

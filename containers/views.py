@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts import websocket_auth
 from accounts.audit import audit, audited, note_outcome
 from accounts.masking import MASK, is_secret_name, mask_inspect
 from accounts.roles import role_required
@@ -337,6 +338,12 @@ def _log_query(request: HttpRequest) -> dict[str, str]:
     return query
 
 
+def render_socket_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """A page that opens a websocket: the socket reuses this request's user lookup."""
+    websocket_auth.remember_request(request)
+    return render(request, template, context)
+
+
 @require_GET
 @role_required("viewer")
 def logs(request: HttpRequest, container_id: str) -> HttpResponse:
@@ -356,7 +363,7 @@ def logs(request: HttpRequest, container_id: str) -> HttpResponse:
         "ws_path": f"/ws/containers/{container.id}/logs/?{urlencode({**query, 'stdout': '1', 'stderr': '1', 'timestamps': '1'})}",
         "download_url": reverse("containers:logs_download", args=[container.id]) + "?" + urlencode(query),
     }
-    return render(request, "containers/logs.html", context)
+    return render_socket_page(request, "containers/logs.html", context)
 
 
 @require_GET
@@ -383,7 +390,7 @@ def attach(request: HttpRequest, container_id: str) -> HttpResponse:
     container = services.get_container(container_id)
     start = request.GET.get("start") == "1" and not container.running
     ws_path = f"/ws/containers/{container.id}/attach/" + ("?start=1" if start else "")
-    return render(request, "containers/terminal.html", {"container": container, "mode": "attach", "ws_path": ws_path, "starting": start})
+    return render_socket_page(request, "containers/terminal.html", {"container": container, "mode": "attach", "ws_path": ws_path, "starting": start})
 
 
 @require_GET
@@ -393,4 +400,4 @@ def exec_terminal(request: HttpRequest, container_id: str) -> HttpResponse:
     container = services.get_container(container_id)
     choice = {key: request.GET.get(key, "").strip() for key in ("cmd", "user", "workdir")}
     ws_path = f"/ws/containers/{container.id}/exec/?{urlencode(choice)}"
-    return render(request, "containers/terminal.html", {"container": container, "mode": "exec", "ws_path": ws_path, "choice": choice})
+    return render_socket_page(request, "containers/terminal.html", {"container": container, "mode": "exec", "ws_path": ws_path, "choice": choice})

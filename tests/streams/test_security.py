@@ -8,6 +8,7 @@ import websockets
 from channels.db import database_sync_to_async
 
 from bench.common import berth_server, logged_in_session
+from accounts import websocket_auth
 from containers import consumers, streams
 from tests.streams.conftest import LogReader, open_socket
 
@@ -176,3 +177,65 @@ async def test_it_reads_early_only_for_a_socket_with_a_session_and_only_a_few_at
     assert early_reads == [True]  # the read waited for the user
     await ws.disconnect()
     assert consumers._early_starts == consumers.EARLY_STARTS_LIMIT  # and took no slot
+
+
+# ---------------------------------------------------------------- lookups lent to later sockets
+
+
+async def socket_outcome(path: str, cookie: str) -> str | int:
+    """Opens a socket on a container that has said "hi": "open" when it streams, else its close code."""
+    ws, connected, _ = await open_socket(path, cookie)
+    assert connected
+    message = await ws.receive_output(10)
+    await ws.disconnect()
+    return message["code"] if message["type"] == "websocket.close" else "open"
+
+
+async def signed_in_cookie(client, user) -> str:
+    await database_sync_to_async(client.force_login)(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_page_lends_its_lookup_to_its_socket_until_a_logout(engine, client, user):
+    container = engine.container(["sh", "-c", "echo hi; sleep 300"])
+    cookie = await signed_in_cookie(client, user)
+    await database_sync_to_async(client.get)(f"/containers/{container['Id']}/logs/")
+    assert websocket_auth._recalled(client.cookies["sessionid"].value) is not None
+    path = f"/ws/containers/{container['Id']}/logs/?follow=1"
+    assert await socket_outcome(path, cookie) == "open"
+    await database_sync_to_async(client.logout)()
+    assert await socket_outcome(path, cookie) == consumers.CLOSE_NOT_LOGGED_IN
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_role_taken_away_here_counts_for_the_next_socket_at_once(engine, client, django_user_model):
+    from accounts.models import Membership
+
+    olga = await database_sync_to_async(django_user_model.objects.create_user)("olga", password="olga-password-1")
+    await database_sync_to_async(Membership.objects.create)(user=olga, role="operator")
+    container = engine.container(["sh", "-c", "echo hi; sleep 300"])
+    cookie = await signed_in_cookie(client, olga)
+    await database_sync_to_async(client.get)(f"/containers/{container['Id']}/exec/?cmd=sh")
+    path = f"/ws/containers/{container['Id']}/exec/?cmd=echo+hi"
+    assert await socket_outcome(path, cookie) == "open"
+    # Saved, as the users page saves it (update_or_create).
+    await database_sync_to_async(Membership.objects.update_or_create)(user=olga, defaults={"role": "viewer"})
+    assert websocket_auth._recalled(client.cookies["sessionid"].value) is None
+    assert await socket_outcome(path, cookie) == consumers.CLOSE_FORBIDDEN
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_change_made_by_another_process_counts_within_recent_seconds(engine, client, user, monkeypatch):
+    monkeypatch.setattr(websocket_auth, "RECENT_SECONDS", 0.5)
+    container = engine.container(["sh", "-c", "echo hi; sleep 300"])
+    cookie = await signed_in_cookie(client, user)
+    path = f"/ws/containers/{container['Id']}/logs/?follow=1"
+    assert await socket_outcome(path, cookie) == "open"  # looked up, and remembered
+    # Another process deactivates the user: no signal reaches this one (update() sends none).
+    await database_sync_to_async(type(user).objects.filter(pk=user.pk).update)(is_active=False)
+    await asyncio.sleep(0.6)
+    assert await socket_outcome(path, cookie) == consumers.CLOSE_NOT_LOGGED_IN
