@@ -91,19 +91,22 @@ class Berth:
         with self.socket(path) as socket:
             if before_read is not None:
                 started = before_read()
-            while lines < wanted:
-                message = json.loads(socket.recv(timeout=120))
-                if message["type"] == "lines":
-                    try:
-                        socket.send('{"type":"ack"}')
-                    except (InvalidState, OSError):  # the server finished a log that is not followed
-                        pass
+            while lines + skipped < wanted:
+                frame = socket.recv(timeout=120)
+                if isinstance(frame, bytes):  # relayed log messages: one line each here
+                    lines += frame.count(b"\n")
+                else:
+                    message = json.loads(frame)
+                    if message["type"] in ("end", "error"):
+                        break
+                    if message["type"] != "lines":
+                        continue
                     lines += len(message["lines"])
                     skipped += message["skipped"]
-                    if lines + skipped >= wanted:
-                        break
-                elif message["type"] in ("end", "error"):
-                    break
+                try:
+                    socket.send('{"type":"ack"}')
+                except (InvalidState, OSError):  # the server finished a log that is not followed
+                    pass
             elapsed = time.perf_counter() - started
         return elapsed, lines, skipped
 

@@ -7,9 +7,16 @@ Protocol (issue 3):
   one text frame {"type": "exit", "code": N}, {"type": "detached"} or {"type": "error", "message": ...}.
 - logs: server -> browser text frames {"type": "lines", "lines": [[stream, timestamp, text], ...],
   "skipped": N}, {"type": "state", "state": "exited"|"running"|"removed", "code": N},
-  {"type": "end"} when a log that is not followed is complete, {"type": "error", ...}; the
-  browser acks every "lines" frame with {"type": "ack"}, so that at most a few are in flight
-  and a slow browser makes the server skip lines (and say how many) instead of buffering them.
+  {"type": "end"} when a log that is not followed is complete, {"type": "error", ...}.
+  A log asked for whole (both streams, no q=), as the logs page asks, comes instead as binary
+  frames: the engine's own bytes, whole messages only ("timestamp text\n" with timestamps=1,
+  "text\n" without, in Docker's 8-byte-header frames for a container without a TTY, plain for
+  one with; a line over 16 KiB in several messages); a skip is said by a "lines" frame with no
+  lines. The browser splits them (static/logs.js), puts stdout's and stderr's lines in time
+  order when it has their timestamps, and starts afresh after each "state" frame. The
+  browser acks every "lines" and binary frame with {"type": "ack"}, so that at most a few are
+  in flight and a slow browser makes the server skip lines (and say how many) instead of
+  buffering them.
 
 Refusals accept first and then close with 4401 (not logged in) or 4403 (not allowed), so that
 a browser sees the code. The ASGI app puts every route behind AllowedHostsOriginValidator.
@@ -43,6 +50,7 @@ CLOSE_FORBIDDEN = 4403
 LOG_QUEUE_BATCHES = 1024  # batches waiting in the server, per socket...
 LOG_QUEUE_LINES = 50_000  # ...and lines in them: beyond, lines are skipped (and counted)
 LOG_FRAME_LINES = 2000  # lines per websocket frame at most
+LOG_FRAME_BYTES = 256 * 1024  # relayed bytes per frame, about as many (or one bigger batch)
 LOG_FRAMES_IN_FLIGHT = 8  # frames sent and not yet acked
 INLINE_WRITE_LIMIT = 4096  # bigger keystroke frames (pastes) are written from a thread
 
@@ -139,6 +147,12 @@ class StreamConsumer(AsyncWebsocketConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
+
+    async def websocket_disconnect(self, message: dict) -> None:
+        # Channels' own also runs close_old_connections() in a worker thread: a thread hop per
+        # socket that these consumers do not need (see dispatch), and no groups to leave.
+        await self.disconnect(message["code"])
+        raise StopConsumer()
 
     async def finish(self, message: dict) -> None:
         """The one closing text frame, then the close."""
@@ -342,23 +356,31 @@ class LogsConsumer(StreamConsumer):
 
     def start_reading(self) -> None:
         self.pump = streams.Pump(asyncio.get_running_loop(), LOG_QUEUE_BATCHES, drop=True, name="logs", max_lines=LOG_QUEUE_LINES)
-        self.pump.start(lambda pump: streams.read_logs(pump, self.container_id, self.options))
+        self.pump.start(lambda pump: streams.read_logs(pump, self.container_id, self.options, relay=self.options.relayable))
 
     async def forward_lines(self) -> None:
         pump = self.pump
         while True:
             item = await pump.get()
             if isinstance(item, list):
-                # Gather what else is waiting into one frame.
                 lines = item
-                while len(lines) < LOG_FRAME_LINES and not pump.queue.empty():
-                    peeked = pump.queue._queue[0]  # noqa: SLF001 - look before taking
-                    if not isinstance(peeked, list):
-                        break
-                    lines = lines + pump.get_nowait()
+                for more in self.waiting(list, lambda: len(lines) < LOG_FRAME_LINES):
+                    lines = lines + more
                 await self.acked.acquire()
                 skipped, pump.skipped = pump.skipped, 0
                 await self.send(text_data=streams.dumps({"type": "lines", "lines": lines, "skipped": skipped}))
+            elif isinstance(item, streams.LogBytes):
+                data = [item.data]
+                size = len(item.data)
+                for more in self.waiting(streams.LogBytes, lambda: size < LOG_FRAME_BYTES):
+                    data.append(more.data)
+                    size += len(more.data)
+                if pump.skipped:  # said before the lines that follow the gap
+                    await self.acked.acquire()
+                    skipped, pump.skipped = pump.skipped, 0
+                    await self.send(text_data=streams.dumps({"type": "lines", "lines": [], "skipped": skipped}))
+                await self.acked.acquire()
+                await self.send(bytes_data=b"".join(data))
             elif isinstance(item, streams.StateChange):
                 await self.send(text_data=streams.dumps({"type": "state", "state": item.state, "code": item.code}))
             elif isinstance(item, streams.StreamError):
@@ -369,6 +391,12 @@ class LogsConsumer(StreamConsumer):
                     await self.send(text_data=streams.dumps({"type": "lines", "lines": [], "skipped": pump.skipped}))
                 await self.finish({"type": "end", "cancelled": True} if self.cancelled else {"type": "end"})
                 return
+
+    def waiting(self, kind: type, room):
+        """Batches of `kind` already queued behind the one taken, while room(): one frame for all."""
+        queue = self.pump.queue
+        while room() and not queue.empty() and isinstance(queue._queue[0], kind):  # noqa: SLF001 - look before taking
+            yield self.pump.get_nowait()
 
     def cancel_search(self) -> None:
         """A newer search of the same user replaces this one: stop reading (the end follows)."""

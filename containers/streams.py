@@ -11,8 +11,12 @@ The shape (see shared/reference/streaming-hard-cases.md):
 - terminals are the exception: their sockets are read on the event loop itself
   (`Terminal.read_output`), since a keystroke's echo is latency, not throughput, and the
   thread hop was an eighth of its round trip; each read waits for the browser (back-pressure);
-- logs are decoded with one incremental UTF-8 decoder per stream id, split into lines, and
-  Docker's 16 KiB partial messages are joined again (`LineAssembler`);
+- a log asked for whole (both streams, with timestamps, no search) is relayed as the engine
+  sends it, cut only between messages (`MessageCutter`): the browser splits it into lines
+  (static/logs.js), so the server does no per-line work on the way;
+- other logs (searches, one stream, no timestamps, downloads) are decoded with one incremental
+  UTF-8 decoder per stream id, split into lines, and Docker's 16 KiB partial messages are
+  joined again (`LineAssembler`);
 - terminals carry raw bytes; exec uses tty=True on create *and* start, and the exec'd process
   is killed when its socket closes, since the Engine API has no call that would do it.
 """
@@ -146,6 +150,12 @@ class LogOptions:
         return options
 
     @property
+    def relayable(self) -> bool:
+        """Is every line wanted (both streams, no search)? Then a live view may relay the
+        engine's bytes as they come (read_logs(relay=True)); the client splits them."""
+        return self.stdout and self.stderr and not self.search
+
+    @property
     def following(self) -> bool:
         # A bound in the past ends the log: there is nothing to follow.
         return self.follow and (self.until is None or self.until > datetime.now(timezone.utc))
@@ -184,8 +194,9 @@ class LineAssembler:
     inside the line.
     """
 
-    def __init__(self, tty: bool | None = None):
+    def __init__(self, tty: bool | None = None, timestamps: bool = True):
         self.tty = tty  # None: told by the first byte (a frame header, or a timestamp's digit)
+        self.timestamps = timestamps  # did the engine put one before each message?
         self.decoders: dict[int, codecs.IncrementalDecoder] = {}
         self.pending: dict[int, list[str]] = {}  # partial message text per stream id
         self.pending_ts: dict[int, str] = {}
@@ -207,7 +218,7 @@ class LineAssembler:
         # The frame loop is inlined: it runs once per log line, millions of times for a big log.
         buffer = self.frames.buffer + data if self.frames.buffer else data
         lines: list[tuple[str, str, str]] = []
-        append, pending, header, labels = lines.append, self.pending, _FRAME_HEADER, _STREAM_LABEL_OF
+        append, pending, header, labels, stamped = lines.append, self.pending, _FRAME_HEADER, _STREAM_LABEL_OF, self.timestamps
         position, size = 0, len(buffer)
         previous_stream = self.mixed = None
         while size - position >= 8:
@@ -219,12 +230,14 @@ class LineAssembler:
             position = end
             if stream_id != previous_stream:
                 self.mixed, previous_stream = previous_stream is not None, stream_id
-            if length and buffer[end - 1] == 10 and 48 <= buffer[start] <= 57 and stream_id not in pending:
-                # A whole line ("timestamp text\n") with nothing pending: its stream's decoder is
-                # empty (a newline ended what it had last), so a plain decode is the same. One
-                # decode of the whole line, split at its first space, is the cheapest way.
-                timestamp, space, text = buffer[start : end - 1].decode("utf-8", "replace").partition(" ")
-                if space:
+            if length and buffer[end - 1] == 10 and stream_id not in pending:
+                # A whole line ("timestamp text\n", or "text\n" when the engine was asked for no
+                # timestamps) with nothing pending: its stream's decoder is empty (a newline ended
+                # what it had last), so a plain decode is the same. One decode of the whole line,
+                # split at its first space, is the cheapest way.
+                line = buffer[start : end - 1].decode("utf-8", "replace")
+                timestamp, space, text = line.partition(" ") if stamped else ("", " ", line)
+                if space and (not stamped or 48 <= buffer[start] <= 57):
                     if text[-1:] == "\r":
                         text = text[:-1]
                     append((labels[stream_id], timestamp, text if len(text) <= MAX_LINE_CHARS else _clip(text)))
@@ -235,7 +248,7 @@ class LineAssembler:
 
     def _message(self, stream_id: int, payload: bytes, lines: list) -> None:
         space = payload.find(b" ")
-        if space > 0 and payload[:1].isdigit():
+        if space > 0 and payload[:1].isdigit() and self.timestamps:
             timestamp, body = payload[:space].decode("ascii", "replace"), payload[space + 1 :]
         else:
             timestamp, body = "", payload
@@ -266,7 +279,7 @@ class LineAssembler:
         lines = []
         for line in text.split("\n")[:-1]:
             timestamp = ""
-            match = _TIMESTAMP.match(line.encode("utf-8", "surrogatepass")[:40]) if line[:1].isdigit() else None
+            match = _TIMESTAMP.match(line.encode("utf-8", "surrogatepass")[:40]) if line[:1].isdigit() and self.timestamps else None
             if match:
                 timestamp, line = line[: match.end() - 1], line[match.end() :]
                 line = self._join_tty_partials(timestamp, line)
@@ -322,6 +335,48 @@ class FrameParser:
             position = end
         self.buffer = buffer[position:]
         return frames
+
+
+def _frames_end(buffer: bytes) -> int:
+    """Where the last whole multiplexed frame in `buffer` ends."""
+    position, size, header = 0, len(buffer), _FRAME_HEADER
+    while size - position >= 8:
+        end = position + 8 + header(buffer, position)[1]
+        if end > size:
+            break
+        position = end
+    return position
+
+
+@dataclass(frozen=True, slots=True)
+class LogBytes:
+    """Whole log messages, as the engine sent them, and how many lines they end."""
+
+    data: bytes
+    lines: int
+
+
+class MessageCutter:
+    """Cuts the engine's log bytes after their last whole message, so that no relayed batch (and
+    no batch dropped for a slow browser) splits one: after the last whole frame of a container
+    without a TTY, after the last newline of one with. Told apart as LineAssembler does."""
+
+    def __init__(self):
+        self.tty: bool | None = None
+        self.rest = b""
+
+    def feed(self, data: bytes) -> LogBytes | None:
+        buffer = self.rest + data if self.rest else data
+        if self.tty is None and buffer:
+            self.tty = buffer[0] not in (0, 1, 2, 3)
+        end = buffer.rfind(b"\n") + 1 if self.tty else _frames_end(buffer)
+        self.rest = buffer[end:]
+        return LogBytes(buffer[:end], buffer.count(b"\n", 0, end)) if end else None
+
+    def finish(self) -> LogBytes | None:
+        """A TTY's last line without a newline (a cut frame at the end is not a message)."""
+        rest, self.rest = self.rest, b""
+        return LogBytes(rest, 1) if rest and self.tty else None
 
 
 class Dechunker:
@@ -408,7 +463,7 @@ class Pump:
 
     # called on the loop
     def _put(self, item, size: int) -> None:
-        if self.max_lines and isinstance(item, list):
+        if self.max_lines and is_batch(item):
             if self.queued_lines + size > self.max_lines:
                 self.skipped += size
                 return
@@ -416,13 +471,13 @@ class Pump:
         try:
             self.queue.put_nowait(item)
         except asyncio.QueueFull:
-            if isinstance(item, list):
+            if is_batch(item):
                 self.queued_lines -= size
             if item is EOF:  # the end must always get through: make room for it
                 removed = self.queue.get_nowait()
-                if isinstance(removed, list):
-                    self.skipped += len(removed)
-                    self.queued_lines -= len(removed) if self.max_lines else 0
+                if is_batch(removed):
+                    self.skipped += lines_in(removed)
+                    self.queued_lines -= lines_in(removed) if self.max_lines else 0
                 self.queue.put_nowait(item)
             else:
                 self.skipped += size
@@ -436,8 +491,8 @@ class Pump:
     def _taken(self, item):
         if not self.drop and item is not EOF:  # the end is offered without taking room
             self._room.release()
-        if self.max_lines and isinstance(item, list):
-            self.queued_lines -= len(item)
+        if self.max_lines and is_batch(item):
+            self.queued_lines -= lines_in(item)
         return item
 
     def start(self, produce: Callable[[Pump], None]) -> None:
@@ -471,6 +526,15 @@ class Pump:
         deadline = time.monotonic() + timeout
         while self.thread is not None and self.thread.is_alive() and time.monotonic() < deadline:
             await asyncio.sleep(0.005)
+
+
+def is_batch(item) -> bool:
+    """Log lines a pump offers: a list of (stream, timestamp, text), or relayed LogBytes."""
+    return isinstance(item, (list, LogBytes))
+
+
+def lines_in(batch: list | LogBytes) -> int:
+    return batch.lines if isinstance(batch, LogBytes) else len(batch)
 
 
 @dataclass(frozen=True)
@@ -561,10 +625,10 @@ class LogStream:
     response = None
     raw_socket: socket.socket | None = None
 
-    def __init__(self, container_id: str, *, tail: int | None, since: str | None, until: str | None, follow: bool):
+    def __init__(self, container_id: str, *, tail: int | None, since: str | None, until: str | None, follow: bool, timestamps: bool = True):
         self.follow = follow
         api = get_client().api
-        params = {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": int(follow), "tail": "all" if tail is None else tail}
+        params = {"stdout": 1, "stderr": 1, "timestamps": int(timestamps), "follow": int(follow), "tail": "all" if tail is None else tail}
         if since:
             params["since"] = since
         if until:
@@ -686,38 +750,35 @@ class LogDriverUnreadable(EngineError):
     pass
 
 
-def read_logs(pump: Pump, container_id: str, options: LogOptions, batch_size: int = 4096) -> None:
+def read_logs(pump: Pump, container_id: str, options: LogOptions, relay: bool = False, batch_size: int = 4096) -> None:
     """The producer of a log view: history, then live lines; re-follows across stop and start.
 
-    Offers lists of (stream, timestamp, text) and StateChange items; the timestamp is "" unless
-    options.timestamps (the engine is always asked for them: they order stdout and stderr).
-    Runs in the pump thread.
+    With `relay` (only when options.relayable) it offers LogBytes: the engine's bytes, with
+    timestamps only when options.timestamps, as `GET /containers/{id}/logs` gives them.
+    Otherwise lists of (stream, timestamp, text), filtered, whose timestamp is "" unless
+    options.timestamps (the engine is always asked for them: they put stdout's and stderr's
+    lines in time order). Also StateChange items. Runs in the pump thread.
     """
     # No inspect first: the stream's first byte tells a TTY's log from a multiplexed one, and a
     # log driver that keeps nothing is the engine's own refusal. That saves a round trip.
     since = engine_time(options.since) if options.since else None
     until = engine_time(options.until) if options.until else None
     tail = options.tail
-    wanted = {"o": options.stdout, "e": options.stderr, "s": True, "i": False}
-    matches = options.matcher()
     follow = options.following
     while not pump.stopping.is_set():
         try:
-            stream = LogStream(container_id, tail=tail, since=since, until=until, follow=follow)
+            stream = LogStream(container_id, tail=tail, since=since, until=until, follow=follow, timestamps=options.timestamps or not relay)
         except EngineError as e:
             if "does not support reading" in e.message:
                 driver = container_facts(container_id).log_driver
                 raise LogDriverUnreadable(f"This container's log driver is “{driver}”: it keeps no logs to read.") from None
             raise
         pump.on_stop(stream.close)
-        assembler = LineAssembler()
         try:
-            for data in stream:
-                lines = [line for line in assembler.feed(data) if wanted[line[0]] and (matches is None or matches(line[2]))]
-                if assembler.mixed and len(lines) > 1:
-                    lines.sort(key=_time_order)  # the engine writes each stream's lines as they come
-                offer_lines(pump, lines, options.timestamps, batch_size)
-            offer_lines(pump, [line for line in assembler.finish() if wanted[line[0]]], options.timestamps, batch_size)
+            if relay:
+                relay_messages(pump, stream)
+            else:
+                offer_assembled(pump, stream, options, batch_size)
         finally:
             stream.close()
         if not follow or pump.stopping.is_set():
@@ -728,6 +789,37 @@ def read_logs(pump: Pump, container_id: str, options: LogOptions, batch_size: in
         if restarted is None:
             return
         since, tail = engine_time_from_rfc3339(restarted), None
+
+
+def relay_messages(pump: Pump, stream: LogStream) -> None:
+    cutter = MessageCutter()
+    for data in stream:
+        batch = cutter.feed(data)
+        if batch is not None:
+            pump.offer(batch, batch.lines)
+    batch = cutter.finish()
+    if batch is not None:
+        pump.offer(batch, batch.lines)
+
+
+def offer_assembled(pump: Pump, stream: LogStream, options: LogOptions, batch_size: int) -> None:
+    """Lines, filtered by stream and search, stdout and stderr in time order within each read."""
+    wanted = {"o": options.stdout, "e": options.stderr, "s": True, "i": False}
+    matches = options.matcher()
+    assembler = LineAssembler()
+    for data in stream:
+        lines = [line for line in lines_in_time_order(assembler, data) if wanted[line[0]] and (matches is None or matches(line[2]))]
+        offer_lines(pump, lines, options.timestamps, batch_size)
+    offer_lines(pump, [line for line in assembler.finish() if wanted[line[0]]], options.timestamps, batch_size)
+
+
+def lines_in_time_order(assembler: LineAssembler, data: bytes) -> list[tuple[str, str, str]]:
+    """The lines in `data`, stdout's and stderr's sorted together: the engine writes each stream's
+    lines as they come (logs.js does the same for relayed bytes)."""
+    lines = assembler.feed(data)
+    if assembler.mixed and len(lines) > 1:
+        lines.sort(key=_time_order)
+    return lines
 
 
 def offer_lines(pump: Pump, lines: list[tuple[str, str, str]], timestamps: bool, batch_size: int) -> None:

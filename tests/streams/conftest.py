@@ -7,10 +7,12 @@ made by logging the `user` fixture in, as a browser would have it.
 import asyncio
 import json
 import time
+from urllib.parse import parse_qs
 
 import pytest
 from channels.testing import WebsocketCommunicator
 
+from containers.streams import LineAssembler, lines_in_time_order
 from dashboard.asgi import application
 
 ORIGIN = b"http://testserver"
@@ -88,19 +90,31 @@ class LogReader:
         self.skipped = 0
         self.states: list[dict] = []
         self.final: dict | None = None
+        # Relayed bytes carry the engine's timestamps only when the socket asked for them.
+        self.timestamps = parse_qs(communicator.scope["query_string"].decode()).get("timestamps") == ["1"]
+        self.assembler = LineAssembler(timestamps=self.timestamps)
+        self.relayed = 0  # binary frames
 
     async def receive_one(self, timeout: float, ack: bool = True) -> dict:
         message = await self.ws.receive_output(timeout)
         if message["type"] == "websocket.close":
             self.final = self.final or {"type": "closed", "code": message.get("code")}
             return self.final
-        data = json.loads(message["text"])
-        if data["type"] == "lines":
-            self.lines.extend(data["lines"])
-            self.skipped += data["skipped"]
+        if message.get("bytes") is not None:  # a relayed log: split as logs.js does
+            self.relayed += 1
+            self.lines.extend(list(line) for line in lines_in_time_order(self.assembler, message["bytes"]))
+            data = {"type": "bytes"}
+        else:
+            data = json.loads(message["text"])
+        if data["type"] in ("lines", "bytes"):
+            self.lines.extend(data.get("lines", ()))
+            self.skipped += data.get("skipped", 0)
             if ack:
                 await self.ws.send_to(text_data='{"type":"ack"}')
-        elif data["type"] == "state":
+            return data
+        self.lines.extend(list(line) for line in self.assembler.finish())  # what a stream left
+        self.assembler = LineAssembler(timestamps=self.timestamps)  # a new stream follows a state change
+        if data["type"] == "state":
             self.states.append(data)
         else:
             self.final = data

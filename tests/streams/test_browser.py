@@ -85,3 +85,33 @@ def test_it_shows_log_lines_escaped_coloured_and_structured(page, live_server_ur
     expect(view.locator(".line.e")).to_be_hidden()
     page.locator("#log-filter").fill("logfmt")
     expect(view.locator(".line:visible")).to_have_count(1)
+
+
+@pytest.mark.parametrize("tty", [False, True], ids=["plain", "tty"])
+def test_it_splits_the_relayed_log_into_lines_in_the_browser(page, live_server_url, engine, docker_client, tty):
+    """The logs page gets the engine's bytes (binary frames) and logs.js splits them: a character
+    split across reads, a line Docker cut at 16 KiB, stdout and stderr each in order."""
+    from playwright.sync_api import expect
+
+    script = (
+        "printf '\\342\\202'; sleep .2; printf '\\254\\n'; head -c 40000 /dev/zero | tr '\\0' a; echo; "
+        "for i in 1 2 3; do echo o$i; echo e$i >&2; done"
+    )
+    container = engine.container(["sh", "-c", script], tty=tty)
+    wait_for(lambda: not docker_client.api.inspect_container(container["Id"])["State"]["Running"])
+    binary_frames = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: binary_frames.append(payload) if isinstance(payload, bytes) else None))
+    page.goto(f"{live_server_url}/containers/{container['Id']}/logs/")
+    view = page.locator("#log-view")
+    expect(page.locator("#log-status")).to_contain_text("Stopped (exit code 0)")
+    texts = view.locator(".line .text").all_inner_texts()
+    assert texts[:2] == ["€", "a" * 40000]
+    assert sorted(texts[2:]) == ["e1", "e2", "e3", "o1", "o2", "o3"]
+    streams = view.locator(".line .stream").all_inner_texts()
+    if tty:  # one stream: what the terminal showed, in its order
+        assert texts[2:] == ["o1", "e1", "o2", "e2", "o3", "e3"] and set(streams) == {"out"}
+    else:
+        assert [text for text, stream in zip(texts, streams) if stream == "err"] == ["e1", "e2", "e3"]
+        assert [text for text, stream in zip(texts, streams) if stream == "out"][2:] == ["o1", "o2", "o3"]
+    assert view.locator(".ts").first.text_content().startswith("20")  # every line kept its time
+    assert binary_frames, "the log came as JSON lines, not as the engine's bytes"

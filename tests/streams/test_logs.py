@@ -13,8 +13,30 @@ from tests.streams.conftest import LogReader, open_socket, poll
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 
-async def read_log(cookie: str, container_id: str, query: str = "follow=0&tail=all", until=None, timeout: float = 30) -> LogReader:
-    ws, connected, _ = await open_socket(f"/ws/containers/{container_id}/logs/?{query}", cookie)
+# A log asked for whole (both streams, no search) comes as the engine's bytes (binary frames),
+# which LogReader splits as logs.js does; a search, or one stream, gets "lines" frames split by
+# the server. The hard cases run both ways (the `relayed` fixture): relayed as the logs page
+# asks (with timestamps), and through a search that every line matches.
+PAGE_QUERY = "stdout=1&stderr=1&timestamps=1"
+EVERY_LINE = "regex=1&q=^"
+
+
+@pytest.fixture(params=[False, True], ids=["lines", "relayed"])
+def relayed(request) -> bool:
+    return request.param
+
+
+def log_path(container_id: str, query: str, relayed: bool | None = None) -> str:
+    """The socket's path; `relayed` True or False adds PAGE_QUERY or EVERY_LINE to `query`."""
+    extra = "" if relayed is None else f"&{PAGE_QUERY if relayed else EVERY_LINE}"
+    return f"/ws/containers/{container_id}/logs/?{query}{extra}"
+
+
+async def read_log(
+    cookie: str, container_id: str, query: str = "follow=0&tail=all", until=None, timeout: float = 30, relayed: bool | None = None
+) -> LogReader:
+    path = log_path(container_id, query, relayed)
+    ws, connected, _ = await open_socket(path, cookie)
     assert connected
     reader = LogReader(ws)
     try:
@@ -24,7 +46,16 @@ async def read_log(cookie: str, container_id: str, query: str = "follow=0&tail=a
             await reader.read_until(until, timeout)
     finally:
         await ws.disconnect()
+    assert_frames(reader)
     return reader
+
+
+def assert_frames(reader: LogReader) -> None:
+    """The lines came the way the socket asked: as relayed bytes, or as "lines" frames."""
+    query = reader.ws.scope["query_string"].decode()
+    relayed = not any(word in query for word in ("q=", "stdout=0", "stderr=0"))
+    if reader.lines:
+        assert bool(reader.relayed) == relayed, reader.relayed
 
 
 def exited(docker_client, container_id: str) -> bool:
@@ -37,10 +68,10 @@ SPLIT_EURO = "printf '\\342\\202'; sleep .2; printf '\\254\\n'"
 
 
 @pytest.mark.parametrize("tty", [False, True], ids=["plain", "tty"])
-async def test_it_joins_a_character_split_across_reads(engine, docker_client, session_cookie, tty):
+async def test_it_joins_a_character_split_across_reads(engine, docker_client, session_cookie, tty, relayed):
     container = engine.container(["sh", "-c", SPLIT_EURO], tty=tty)
     wait_for(lambda: exited(docker_client, container["Id"]), message="the container to finish")
-    reader = await read_log(session_cookie, container["Id"])
+    reader = await read_log(session_cookie, container["Id"], relayed=relayed)
     assert reader.texts == ["€"]
     assert reader.final == {"type": "end"}
 
@@ -70,10 +101,10 @@ async def test_it_sends_timestamps_only_when_asked(engine, docker_client, sessio
     assert all(streams.engine_time_from_rfc3339(line[1]) for line in stamped.lines) and len(stamped.lines) == 2
 
 
-async def test_it_shows_a_tty_containers_merged_output_as_stdout(engine, docker_client, session_cookie):
+async def test_it_shows_a_tty_containers_merged_output_as_stdout(engine, docker_client, session_cookie, relayed):
     container = engine.container(["sh", "-c", "echo o1; echo e1 >&2"], tty=True)
     wait_for(lambda: exited(docker_client, container["Id"]), message="the container to finish")
-    reader = await read_log(session_cookie, container["Id"])
+    reader = await read_log(session_cookie, container["Id"], relayed=relayed)
     assert reader.lines and all(line[0] == "o" for line in reader.lines)
     assert reader.texts == ["o1", "e1"]
 
@@ -82,20 +113,20 @@ async def test_it_shows_a_tty_containers_merged_output_as_stdout(engine, docker_
 
 
 @pytest.mark.parametrize("tty", [False, True], ids=["plain", "tty"])
-async def test_it_joins_a_line_docker_cut_at_16k(engine, docker_client, session_cookie, tty):
+async def test_it_joins_a_line_docker_cut_at_16k(engine, docker_client, session_cookie, tty, relayed):
     container = engine.container(["sh", "-c", "head -c 40000 /dev/zero | tr '\\0' a; echo; echo next"], tty=tty)
     wait_for(lambda: exited(docker_client, container["Id"]), message="the container to finish")
-    reader = await read_log(session_cookie, container["Id"])
+    reader = await read_log(session_cookie, container["Id"], relayed=relayed)
     assert reader.texts == ["a" * 40000, "next"]
 
 
-async def test_it_joins_a_multibyte_character_at_the_16k_cut(engine, docker_client, session_cookie):
+async def test_it_joins_a_multibyte_character_at_the_16k_cut(engine, docker_client, session_cookie, relayed):
     # The `local` driver keeps the raw bytes of each partial; json-file stores JSON strings, so
     # the engine itself turns the two halves of the character into U+FFFD before Berth sees them.
     script = "head -c 16383 /dev/zero | tr '\\0' a; printf '\\342\\202\\254'; head -c 20000 /dev/zero | tr '\\0' b; echo"
     container = engine.container(["sh", "-c", script], host={"log_config": {"type": "local", "config": {}}})
     wait_for(lambda: exited(docker_client, container["Id"]), message="the container to finish")
-    reader = await read_log(session_cookie, container["Id"])
+    reader = await read_log(session_cookie, container["Id"], relayed=relayed)
     assert reader.texts == ["a" * 16383 + "€" + "b" * 20000]
 
 
@@ -110,27 +141,27 @@ async def test_it_sends_a_tty_log_as_whole_lines(engine, docker_client, session_
     assert all(line[1].endswith("Z") for line in reader.lines)
 
 
-async def test_it_follows_a_tty_container_line_by_line(engine, session_cookie):
+async def test_it_follows_a_tty_container_line_by_line(engine, session_cookie, relayed):
     container = engine.container(["sh", "-c", "echo first; sleep 1; echo second; sleep 300"], tty=True)
-    reader = await read_log(session_cookie, container["Id"], "follow=1&tail=all", until=lambda r: len(r.lines) >= 2)
+    reader = await read_log(session_cookie, container["Id"], "follow=1&tail=all", until=lambda r: len(r.lines) >= 2, relayed=relayed)
     assert reader.texts == ["first", "second"]
 
 
 # ---------------------------------------------------------------- 5. firehose, 6. slow client
 
 
-async def test_it_tails_without_streaming_the_whole_log(engine, docker_client, session_cookie):
+async def test_it_tails_without_streaming_the_whole_log(engine, docker_client, session_cookie, relayed):
     container = engine.container(["seq", "1", "200000"])
     wait_for(lambda: exited(docker_client, container["Id"]), timeout=60, message="the container to finish")
-    reader = await read_log(session_cookie, container["Id"], "follow=0&tail=100")
+    reader = await read_log(session_cookie, container["Id"], "follow=0&tail=100", relayed=relayed)
     assert reader.texts == [str(n) for n in range(199901, 200001)]
 
 
-async def test_it_skips_lines_for_a_client_that_falls_behind_and_says_how_many(engine, session_cookie):
+async def test_it_skips_lines_for_a_client_that_falls_behind_and_says_how_many(engine, session_cookie, relayed):
     """A firehose read by a client that stops reading: the server keeps only a few frames in
     flight and a bounded queue, counts what it drops, and tells the client when it is back."""
     container = engine.container(["sh", "-c", "seq 1 200000; sleep 300"])
-    ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/logs/?follow=1&tail=all", session_cookie)
+    ws, connected, _ = await open_socket(log_path(container["Id"], "follow=1&tail=all", relayed), session_cookie)
     assert connected
     reader = LogReader(ws)
     try:
@@ -148,6 +179,7 @@ async def test_it_skips_lines_for_a_client_that_falls_behind_and_says_how_many(e
         assert len(reader.lines) + reader.skipped == 200000
         numbers = [int(text) for text in reader.texts]
         assert numbers == sorted(numbers)
+        assert_frames(reader)
     finally:
         await ws.disconnect()
 
@@ -161,7 +193,7 @@ def open_fds() -> int:
 
 async def test_it_frees_threads_and_sockets_after_200_disconnects(engine, session_cookie):
     container = engine.container(["sh", "-c", "echo ready; sleep 300"])
-    path = f"/ws/containers/{container['Id']}/logs/?follow=1&tail=all"
+    path = log_path(container["Id"], "follow=1&tail=all")
     # One round first, so that lazily created pools and caches are in the baseline.
     ws, _, _ = await open_socket(path, session_cookie)
     await LogReader(ws).read_until(lambda r: r.lines)
@@ -184,9 +216,9 @@ async def test_it_frees_threads_and_sockets_after_200_disconnects(engine, sessio
 # ---------------------------------------------------------------- 8. stop and restart while following
 
 
-async def test_it_follows_across_stop_and_start_without_duplicates(engine, docker_client, session_cookie):
+async def test_it_follows_across_stop_and_start_without_duplicates(engine, docker_client, session_cookie, relayed):
     container = engine.container(["sh", "-c", "echo hello; exec sleep 300"])
-    ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/logs/?follow=1&tail=all", session_cookie)
+    ws, connected, _ = await open_socket(log_path(container["Id"], "follow=1&tail=all", relayed), session_cookie)
     assert connected
     reader = LogReader(ws)
     try:
@@ -198,21 +230,22 @@ async def test_it_follows_across_stop_and_start_without_duplicates(engine, docke
         await reader.read_until(lambda r: len(r.texts) >= 2 and any(s["state"] == "running" for s in r.states))
         assert reader.texts == ["hello", "hello"]
         assert await reader.ws.receive_nothing(timeout=1)
+        assert_frames(reader)
     finally:
         await ws.disconnect()
 
 
-async def test_it_reads_the_logs_of_a_container_that_exited(engine, docker_client, session_cookie):
+async def test_it_reads_the_logs_of_a_container_that_exited(engine, docker_client, session_cookie, relayed):
     container = engine.container(["sh", "-c", "echo why it died >&2; exit 3"])
     wait_for(lambda: exited(docker_client, container["Id"]), message="the container to finish")
-    reader = await read_log(session_cookie, container["Id"], "follow=1&tail=300", until=lambda r: r.states)
+    reader = await read_log(session_cookie, container["Id"], "follow=1&tail=300", until=lambda r: r.states, relayed=relayed)
     assert reader.lines[0][0] == "e" and reader.texts == ["why it died"]
     assert reader.states[0] == {"type": "state", "state": "exited", "code": 3}
 
 
-async def test_it_says_a_log_driver_none_keeps_no_logs(engine, session_cookie):
+async def test_it_says_a_log_driver_none_keeps_no_logs(engine, session_cookie, relayed):
     container = engine.container("echo hi", host={"log_config": {"type": "none", "config": {}}})
-    reader = await read_log(session_cookie, container["Id"])
+    reader = await read_log(session_cookie, container["Id"], relayed=relayed)
     assert reader.final["type"] == "error"
     assert "keeps no logs" in reader.final["message"]
 
