@@ -116,6 +116,17 @@ class WebsocketClient:
                 return data.decode() if kind == Opcode.TEXT else data
 
 
+def relayed_texts(frame: bytes) -> list[str]:
+    """The lines of a relayed log frame: the engine's messages, each behind an 8-byte header
+    (the benches' containers have no TTY, write short lines, and ask for no timestamps)."""
+    texts, at = [], 0
+    while at < len(frame):
+        size = int.from_bytes(frame[at + 4 : at + 8], "big")
+        texts.append(frame[at + 8 : at + 8 + size].decode().rstrip("\n"))
+        at += 8 + size
+    return texts
+
+
 def raw_get(path: str) -> bytes:
     """One raw Engine API GET, read to its end (a fresh connection, as a CLI makes)."""
     connection = UnixHTTPConnection()

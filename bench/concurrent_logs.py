@@ -20,7 +20,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BENCH_LABEL, BUSYBOX_IMAGE, berth_server, logged_in_session, remove_bench_objects  # noqa: E402
+from bench.common import BENCH_LABEL, BUSYBOX_IMAGE, berth_server, logged_in_session, relayed_texts, remove_bench_objects  # noqa: E402
 from bench.logs import server_pid  # noqa: E402
 
 
@@ -45,17 +45,23 @@ async def follow(url: str, origin: str, cookie: str, expected: int) -> dict:
     out_of_order = 0
     async with websockets.connect(url, origin=origin, additional_headers={"Cookie": cookie}, max_size=None) as socket:
         while lines + skipped < expected:
-            message = json.loads(await asyncio.wait_for(socket.recv(), 120))
-            if message["type"] == "lines":
-                await socket.send('{"type":"ack"}')
+            frame = await asyncio.wait_for(socket.recv(), 120)
+            if isinstance(frame, bytes):
+                texts = relayed_texts(frame)
+            else:
+                message = json.loads(frame)
+                if message["type"] in ("end", "error") or (message["type"] == "state" and message["state"] != "running"):
+                    break
+                if message["type"] != "lines":
+                    continue
                 skipped += message["skipped"]
-                for _, _, text in message["lines"]:
-                    number = int(text)
-                    out_of_order += number <= last
-                    last = number
-                lines += len(message["lines"])
-            elif message["type"] in ("end", "error") or (message["type"] == "state" and message["state"] != "running"):
-                break
+                texts = [text for _, _, text in message["lines"]]
+            await socket.send('{"type":"ack"}')
+            for text in texts:
+                number = int(text)
+                out_of_order += number <= last
+                last = number
+            lines += len(texts)
     return {"lines": lines, "skipped": skipped, "out_of_order": out_of_order}
 
 

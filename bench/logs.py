@@ -25,7 +25,8 @@ from websockets.exceptions import InvalidState
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
-    BENCH_LABEL, BUSYBOX_IMAGE, UnixHTTPConnection, WebsocketClient, berth_server, logged_in_session, remove_bench_objects,
+    BENCH_LABEL, BUSYBOX_IMAGE, UnixHTTPConnection, WebsocketClient, berth_server, logged_in_session, relayed_texts,
+    remove_bench_objects,
 )
 
 
@@ -93,8 +94,8 @@ class Berth:
                 started = before_read()
             while lines + skipped < wanted:
                 frame = socket.recv(timeout=120)
-                if isinstance(frame, bytes):  # relayed log messages: one line each here
-                    lines += frame.count(b"\n")
+                if isinstance(frame, bytes):  # relayed log messages
+                    lines += len(relayed_texts(frame))
                 else:
                     message = json.loads(frame)
                     if message["type"] in ("end", "error"):
