@@ -8,10 +8,11 @@ Protocol (issue 3):
 - logs: server -> browser text frames {"type": "lines", "lines": [[stream, timestamp, text], ...],
   "skipped": N}, {"type": "state", "state": "exited"|"running"|"removed", "code": N},
   {"type": "end"} when a log that is not followed is complete, {"type": "error", ...}.
-  A log asked for whole (both streams, no q=), as the logs page asks, comes instead as binary
-  frames: the engine's own bytes, whole messages only ("timestamp text\n" with timestamps=1,
-  "text\n" without, in Docker's 8-byte-header frames for a container without a TTY, plain for
-  one with; a line over 16 KiB in several messages); a skip is said by a "lines" frame with no
+  A log asked for whole (both streams, no q=), as the logs page asks, from an engine on a unix
+  socket (tcp:// and ssh:// engines get "lines" frames) comes instead as binary frames: the
+  engine's own bytes, whole messages only ("timestamp text\n" with timestamps=1, "text\n"
+  without, in Docker's 8-byte-header frames for a container without a TTY, plain for one
+  with; a line over 16 KiB in several messages); a skip is said by a "lines" frame with no
   lines. The browser splits them (static/logs.js), puts stdout's and stderr's lines in time
   order when it has their timestamps, and starts afresh after each "state" frame. The
   browser acks every "lines" and binary frame with {"type": "ack"}, so that at most a few are
@@ -356,7 +357,10 @@ class LogsConsumer(StreamConsumer):
 
     def start_reading(self) -> None:
         self.pump = streams.Pump(asyncio.get_running_loop(), LOG_QUEUE_BATCHES, drop=True, name="logs", max_lines=LOG_QUEUE_LINES)
-        self.pump.start(lambda pump: streams.read_logs(pump, self.container_id, self.options, relay=self.options.relayable))
+        if self.options.relayable and streams.engine_socket_path():
+            self.pump.start_on_loop(lambda pump: streams.relay_logs(pump, self.container_id, self.options))
+        else:
+            self.pump.start(lambda pump: streams.read_logs(pump, self.container_id, self.options))
 
     async def forward_lines(self) -> None:
         pump = self.pump

@@ -1,5 +1,6 @@
 """The pure parts of the streams: times, options, frames, lines (no engine needed)."""
 
+import asyncio
 import struct
 from datetime import datetime, timedelta, timezone
 
@@ -90,3 +91,32 @@ def test_it_undoes_chunked_transfer_encoding_across_reads():
     for position in range(len(body)):
         out += dechunker.feed(body[position : position + 1])
     assert out == b"hello world" and dechunker.done
+
+
+@pytest.mark.asyncio
+async def test_relayed_pieces_join_in_the_queue_up_to_a_read():
+    """Read on the loop, a fast log comes in many small pieces: they join the bytes queued last,
+    so the queue's places last as long as its lines do."""
+    from containers.streams import READ_SIZE, LogBytes, Pump
+
+    pump = Pump(asyncio.get_running_loop(), maxsize=4, drop=True, name="test", max_lines=1000)
+    for _ in range(3):
+        pump.offer_here(LogBytes(b"x" * 10, 1), 1)
+    pump.offer_here(LogBytes(b"y" * READ_SIZE, 5), 5)  # too big to join: a place of its own
+    assert pump.queue.qsize() == 2 and pump.queued_lines == 8
+    assert await pump.get() == LogBytes(b"x" * 30, 3)
+    assert pump.queued_lines == 5 and pump.skipped == 0
+
+
+def test_the_cutter_passes_on_whole_messages_only():
+    frame = lambda stream, text: struct.pack(">BxxxL", stream, len(text)) + text  # noqa: E731
+    from containers.streams import MessageCutter
+
+    cutter = MessageCutter()
+    data = frame(1, b"one\n") + frame(2, b"two\n") + frame(1, b"thr")
+    first = cutter.feed(data[:-2])  # the third frame is cut short
+    assert first.data == frame(1, b"one\n") + frame(2, b"two\n") and first.lines == 2
+    assert cutter.feed(data[-2:]).data == frame(1, b"thr") and cutter.finish() is None
+    tty = MessageCutter()
+    assert tty.feed(b"2026-01-31T12:00:00Z a\n2026-01-31T12:00:01Z b").lines == 1
+    assert tty.finish().data == b"2026-01-31T12:00:01Z b"
