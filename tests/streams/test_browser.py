@@ -114,3 +114,19 @@ def test_it_splits_the_relayed_log_into_lines_in_the_browser(page, live_server_u
         assert [text for text, stream in zip(texts, streams) if stream == "err"] == ["e1", "e2", "e3"]
     assert view.locator(".ts").first.text_content().startswith("20")  # every line kept its time
     assert binary_frames, "the log came as JSON lines, not as the engine's bytes"
+
+
+def test_it_follows_a_log_across_a_restart_in_the_browser(page, live_server_url, engine, docker_client):
+    """After the container stops and starts again, the page splits the new stream afresh: no
+    line twice, none lost, a note between them."""
+    from playwright.sync_api import expect
+
+    container = engine.container(["sh", "-c", "echo hello; exec sleep 300"])
+    page.goto(f"{live_server_url}/containers/{container['Id']}/logs/")
+    view = page.locator("#log-view")
+    expect(view.locator(".line .text")).to_have_text(["hello"])
+    docker_client.api.stop(container["Id"], timeout=0)
+    expect(page.locator("#log-status")).to_contain_text("Stopped (exit code 137)")
+    docker_client.api.start(container["Id"])
+    expect(view).to_contain_text("the container started again")
+    expect(view.locator(".line .text")).to_have_text(["hello", "hello"])
