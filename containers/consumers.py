@@ -75,7 +75,7 @@ _early_starts = 0
 
 @contextlib.contextmanager
 def early_start(consumer: StreamConsumer):
-    """Lets the consumer start reading (start_early) while its user is looked up.
+    """Lets the consumer start reading (start_early) while its user is looked up; gives whether it did.
 
     Only for a socket that carries a session cookie, and for at most EARLY_STARTS_LIMIT such
     sockets at a time: someone without an account can make the engine start no more than
@@ -85,7 +85,7 @@ def early_start(consumer: StreamConsumer):
     started = _early_starts < EARLY_STARTS_LIMIT and may_be_signed_in(consumer.scope) and consumer.start_early()
     _early_starts += started
     try:
-        yield
+        yield started
     finally:
         _early_starts -= started
 
@@ -100,7 +100,9 @@ class StreamConsumer(AsyncWebsocketConsumer):
         self.sender: asyncio.Task | None = None
         self.finished = False
         # Anonymous: accepted, then closed with 4401; below the role: 4403 (both audited).
-        with early_start(self):
+        with early_start(self) as reading:
+            if reading:  # a read on the loop sends its request at its first turn: give it one now
+                await asyncio.sleep(0)
             refused = await refuse_unless(self, ROLES[self.action])
         if refused:
             await self.stop_early()
