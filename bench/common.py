@@ -119,12 +119,9 @@ class WebsocketClient:
 def relayed_texts(frame: bytes) -> list[str]:
     """The lines of a relayed log frame: the engine's messages, each behind an 8-byte header
     (the benches' containers have no TTY, write short lines, and ask for no timestamps)."""
-    texts, at = [], 0
-    while at < len(frame):
-        size = int.from_bytes(frame[at + 4 : at + 8], "big")
-        texts.append(frame[at + 8 : at + 8 + size].decode().rstrip("\n"))
-        at += 8 + size
-    return texts
+    from containers.streams import FrameParser  # the pure parser; nothing of Django's runs
+
+    return [payload.decode().rstrip("\n") for _, payload in FrameParser().feed(frame)]
 
 
 def raw_get(path: str) -> bytes:

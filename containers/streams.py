@@ -185,6 +185,12 @@ _STREAM_LABEL_OF = [STREAM_LABELS.get(stream_id, "o") for stream_id in range(256
 _TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ")
 
 
+def _is_tty_log(data: bytes) -> bool:
+    """A log's first byte tells: a TTY's starts with text (a timestamp's digit, or the output),
+    any other's with a frame header, whose first byte is a stream id 0-3."""
+    return data[0] not in (0, 1, 2, 3)
+
+
 class LineAssembler:
     """Turns the engine's log stream into whole lines: (stream label, timestamp, text).
 
@@ -213,7 +219,7 @@ class LineAssembler:
 
     def feed(self, data: bytes) -> list[tuple[str, str, str]]:
         if self.tty is None and data:
-            self.tty = data[0] not in (0, 1, 2, 3)
+            self.tty = _is_tty_log(data)
         if self.tty:
             return self._feed_tty(data)
         # The frame loop is inlined: it runs once per log line, millions of times for a big log.
@@ -360,7 +366,7 @@ class LogBytes:
 class MessageCutter:
     """Cuts the engine's log bytes after their last whole message, so that no relayed batch (and
     no batch dropped for a slow browser) splits one: after the last whole frame of a container
-    without a TTY, after the last newline of one with. Told apart as LineAssembler does."""
+    without a TTY, after the last newline of one with."""
 
     def __init__(self):
         self.tty: bool | None = None
@@ -369,7 +375,7 @@ class MessageCutter:
     def feed(self, data: bytes) -> LogBytes | None:
         buffer = self.rest + data if self.rest else data
         if self.tty is None and buffer:
-            self.tty = buffer[0] not in (0, 1, 2, 3)
+            self.tty = _is_tty_log(buffer)
         end = buffer.rfind(b"\n") + 1 if self.tty else _frames_end(buffer)
         self.rest = buffer[end:]
         return LogBytes(buffer[:end], buffer.count(b"\n", 0, end)) if end else None
@@ -728,11 +734,11 @@ class LogStream:
     def __init__(self, container_id: str, window: LogWindow):
         self.follow = window.follow
         api = get_client().api
+        params = window.params(timestamps=True)
         socket_path = engine_socket_path()
         if socket_path:
-            self._open_unix(socket_path, logs_request(container_id, window.params(timestamps=True)))
+            self._open_unix(socket_path, logs_request(container_id, params))
             return
-        params = window.params(timestamps=True)
         response = _translate(lambda: api._get(api._url("/containers/{0}/logs", container_id), params=params, stream=True))
         _translate(lambda: api._raise_for_status(response))
         self.response = response
@@ -885,14 +891,13 @@ async def relay_logs(pump: Pump, container_id: str, options: LogOptions) -> None
     than in a pump thread. Waiting for a stopped container to start again still takes a thread
     (the events call blocks, maybe for days: not a job for the loop's executor).
     """
-    loop = asyncio.get_running_loop()
     window = LogWindow.of(options)
     while not pump.stopping.is_set():
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.setblocking(False)
         pump.on_stop(lambda sock=sock: _quietly(lambda: sock.shutdown(socket.SHUT_RDWR)))  # wakes the read
         try:
-            first = await _open_log_on_loop(loop, sock, logs_request(container_id, window.params(options.timestamps)))
+            first = await _open_log_on_loop(sock, logs_request(container_id, window.params(options.timestamps)))
             await _relay_socket(pump, sock, first, window.follow)
         except EngineError as e:
             raise (await asyncio.to_thread(unreadable_log, container_id, e)) from None
@@ -906,8 +911,9 @@ async def relay_logs(pump: Pump, container_id: str, options: LogOptions) -> None
         window.after_restart(restarted)
 
 
-async def _open_log_on_loop(loop: asyncio.AbstractEventLoop, sock: socket.socket, request: bytes) -> bytes:
+async def _open_log_on_loop(sock: socket.socket, request: bytes) -> bytes:
     """Send the request, read the response's head; the body bytes read with it."""
+    loop = asyncio.get_running_loop()
     try:
         await loop.sock_connect(sock, engine_socket_path())
         await loop.sock_sendall(sock, request)
@@ -1100,8 +1106,9 @@ class Terminal:
         never wait (MSG_DONTWAIT), the loop waits for them. The next read waits until the
         browser has taken the last chunk, which holds a fast program back instead of buffering.
         """
-        if self.greeting():
-            yield self.greeting()
+        greeting = self.greeting()
+        if greeting:
+            yield greeting
         while True:
             data = await _receive(self.sock)
             output = self.output(data) if data else self.output_end()
