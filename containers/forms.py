@@ -1,5 +1,7 @@
 from django import forms
+from django.utils.translation import gettext as _
 
+from accounts.masking import MASK, can_reveal, unmask_env
 from accounts.restrictions import Restrictions, is_bind_volume, restrictions_for
 from containers import services
 from containers.specs import (
@@ -264,8 +266,12 @@ class ContainerCreateForm(forms.Form):
     }
     NOT_ALLOWED = "Not allowed for your role; an admin can allow it in Settings."
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, source_env: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Duplicate/Edit: the source container's environment, for the placeholders of its masked values.
+        self.source_env = source_env if source_env is not None and can_reveal(user) else None
+        if self.source_env is not None:
+            self.fields["env"].help_text += _("; %(mask)s keeps the source container's value of that variable") % {"mask": MASK}
         self.networks = services.network_names()
         self.warnings: list[str] = []
         self.replacing = None  # the ContainerDetail a "replace" submission recreates
@@ -332,7 +338,7 @@ class ContainerCreateForm(forms.Form):
         return tuple(_parsed(parse_ports, self.cleaned_data["ports"]))
 
     def clean_env(self) -> tuple:
-        return tuple(_parsed(parse_env, self.cleaned_data["env"]))
+        return tuple(_parsed(lambda text: unmask_env(parse_env(text), self.source_env), self.cleaned_data["env"]))
 
     def clean_command(self) -> tuple:
         return tuple(_parsed(parse_command, self.cleaned_data["command"]))

@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts import websocket_auth
 from accounts.audit import audit, audited, note_outcome
-from accounts.masking import MASK, is_secret_name, mask_inspect
+from accounts.masking import MASK, is_secret, mask_inspect, masked_env
 from accounts.roles import role_required
 from containers import services, streams
 from containers.forms import BulkForm, ContainerCreateForm, ListFilterForm, RemoveForm, RenameForm, StopForm
@@ -78,11 +78,11 @@ def _port_links(request: HttpRequest, container: services.ContainerDetail) -> li
 
 
 def _env_rows(container: services.ContainerDetail) -> list[tuple[int, str, str, bool]]:
-    """(row, name, value shown, masked): secret-looking values masked for everyone (issue 5,
-    item 6); an operator reveals one at a time, on request, and that is audited."""
+    """(row, name, value shown, masked): secret values masked for everyone (issue 5 item 6,
+    issue 10 item 8); an operator reveals one at a time, on request, and that is audited."""
     rows = []
     for index, (key, value) in enumerate(container.env, start=1):
-        masked = bool(value) and is_secret_name(key)
+        masked = is_secret(key, value)
         rows.append((index, key, MASK if masked else value, masked))
     return rows
 
@@ -311,7 +311,9 @@ def create(request: HttpRequest) -> HttpResponse:
     source = request.GET.get("from", "")
     original = services.get_container(source) if source else None
     initial = spec_from_inspect(original.inspect) if original else {}
-    form = ContainerCreateForm(request.POST or None, initial=initial, user=request.user)
+    if original:  # secrets become placeholders, which the form resolves from `original` again on POST
+        initial["env"] = "\n".join(masked_env(original.inspect["Config"].get("Env")))
+    form = ContainerCreateForm(request.POST or None, initial=initial, user=request.user, source_env=dict(original.env) if original else None)
     if request.method == "POST" and form.is_valid():
         try:
             return redirect(_submit(request, form))

@@ -9,7 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
 
 from accounts.audit import audit, audited, note_outcome
-from accounts.masking import can_reveal, mask_env_line, mask_inspect
+from accounts.masking import MASK, is_secret, mask_inspect, mask_text
 from accounts.roles import role_required
 from dashboard.engine import EngineError
 from images import pulls, services
@@ -45,18 +45,20 @@ def image_list(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- one image
 
 
+def _masked(image: services.ImageDetail) -> services.ImageDetail:
+    """Secret ENV values masked for every role, as on the container page (issue 10, item 8):
+    in the ENV table, in the history's ENV/ARG/RUN lines and in the inspect JSON."""
+    return dataclasses.replace(
+        image, env=[(key, MASK if is_secret(key, value) else value) for key, value in image.env],
+        history=[dataclasses.replace(entry, created_by=mask_text(entry.created_by)) for entry in image.history],
+        inspect=mask_inspect(image.inspect),
+    )
+
+
 @require_GET
 @role_required("viewer")
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
-    image = services.get_image(reference)
-    if not can_reveal(request.user):
-        # Secret-looking ENV values are masked for viewers (issue 5, item 6); an operator can
-        # run the image and read them anyway, so for them there is nothing to hide or audit.
-        image = dataclasses.replace(
-            image, env=[(key, mask_env_line(f"{key}={value}").partition("=")[2]) for key, value in image.env],
-            inspect=mask_inspect(image.inspect),
-        )
-    return render(request, "images/detail.html", {"image": image})
+    return render(request, "images/detail.html", {"image": _masked(services.get_image(reference))})
 
 
 @require_http_methods(["GET", "POST"])

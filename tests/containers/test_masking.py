@@ -2,7 +2,9 @@
 
 A container with DB_PASSWORD=hunter2 and GREETING=hi: a viewer sees GREETING's value but
 never hunter2, not even in the inspect JSON; an operator reveals it on request, and every
-reveal is in the audit log.
+reveal is in the audit log. Issue 10, item 8: URLs with a password and names such as PGPASS or
+JWT too, on the container and image pages (history, config, inspect) for every role, and the
+Duplicate/Edit form sends placeholders that the server puts the source's values back into.
 """
 
 import json
@@ -13,6 +15,7 @@ from django.utils.html import escape
 from accounts.masking import MASK
 from accounts.models import AuditEntry
 from tests.conftest import random_name
+from tests.test_images_app.conftest import build_image, remove_build
 
 pytestmark = pytest.mark.django_db
 
@@ -77,10 +80,106 @@ def test_it_answers_404_for_a_variable_the_container_does_not_have(operator_clie
     assert response.status_code == 404 and not reveals(container["Id"]).exists()
 
 
-def test_it_masks_an_images_environment_for_a_viewer(viewer_client, operator_client, engine, container):
+def test_it_masks_a_committed_images_environment(viewer_client, operator_client, engine, container):
     repository = random_name("masked")
     image_id = engine.client.api.commit(container["Id"], repository=repository, tag="latest", changes=["ENV API_TOKEN=s3cret-token"])["Id"]
     engine.images.append(image_id)
-    page = viewer_client.get(f"/images/{image_id}/").content.decode()
-    assert "API_TOKEN" in page and "s3cret-token" not in page and SECRET not in page and "GREETING" in page
-    assert "s3cret-token" in operator_client.get(f"/images/{image_id}/").content.decode()
+    for client in (viewer_client, operator_client):
+        page = client.get(f"/images/{image_id}/").content.decode()
+        assert "API_TOKEN" in page and "s3cret-token" not in page and SECRET not in page and "GREETING" in page
+
+
+# ---------------------------------------------------------------- issue 10, item 8: by name and by value, for every role
+
+MARK = "s3cr3t"  # in every secret value below: it must appear nowhere in any page
+SECRET_ENV = {
+    "DATABASE_URL": f"postgres://u:{MARK}@db/x",
+    "REDIS_URL": f"redis://:{MARK}pw@r/0",
+    "PGPASS": f"{MARK}-pg",
+    "JWT": f"eyJ.{MARK}.sig",
+}
+# The legacy builder keeps `ENV A=1 B=2` as one history line, unquoted.
+SECRET_STEPS = "ENV DATABASE_URL={DATABASE_URL} REDIS_URL={REDIS_URL}\nENV PGPASS={PGPASS} JWT={JWT} TZ=UTC\n".format(**SECRET_ENV)
+ROLES = ["viewer_client", "operator_client", "admin_client_"]
+
+
+@pytest.fixture
+def secret_image(docker_client, engine):
+    image_id, build = build_image(docker_client, f"{random_name('secrets')}:v1", SECRET_STEPS)
+    engine.images.append(image_id)
+    yield image_id
+    remove_build(docker_client, build)
+
+
+@pytest.fixture
+def secret_container(engine, secret_image) -> dict:
+    # The image's secrets, one of its own that spans lines (byte for byte on the way back), and a plain one.
+    return engine.container("sleep 300", image=secret_image, environment=[f"SSH_PRIVATE_KEY=-----BEGIN-----\n{MARK}\n-----END----- ", "GREETING=hi"])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_masks_urls_and_secret_names_on_the_container_page_for_every_role(role, request, secret_container):
+    page = request.getfixturevalue(role).get(f"/containers/{secret_container['Id']}/").content.decode()
+    assert MARK not in page and "<code>hi</code>" in page
+    for key in (*SECRET_ENV, "SSH_PRIVATE_KEY"):
+        assert f"<th>{key}</th>" in page and escape(json.dumps(f"{key}={MASK}")) in page  # the table and the inspect JSON
+    assert page.count(">Reveal</button>") == (0 if role == "viewer_client" else 5)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_masks_an_images_history_config_and_inspect_for_every_role(role, request, secret_image):
+    page = request.getfixturevalue(role).get(f"/images/{secret_image}/").content.decode()
+    assert MARK not in page
+    assert escape(f"ENV DATABASE_URL={MASK} REDIS_URL={MASK}") in page and escape(f"ENV PGPASS={MASK} JWT={MASK} TZ=UTC") in page
+    assert escape(json.dumps(f"JWT={MASK}")) in page and "<code>UTC</code>" in page
+
+
+def test_it_reveals_a_url_value_to_an_operator_and_audits_it(operator_client, secret_container):
+    response = operator_client.post(f"/containers/{secret_container['Id']}/env/reveal/", {"name": "DATABASE_URL"})
+    assert f"<code>{SECRET_ENV['DATABASE_URL']}</code>" in response.content.decode()
+    [entry] = reveals(secret_container["Id"])
+    assert (entry.username, entry.extra) == ("otto", {"variable": "DATABASE_URL"})
+
+
+def test_it_refuses_a_viewer_the_reveal_of_a_url_value(viewer_client, secret_container):
+    response = viewer_client.post(f"/containers/{secret_container['Id']}/env/reveal/", {"name": "DATABASE_URL"})
+    assert response.status_code == 403 and MARK not in response.content.decode() and not reveals(secret_container["Id"]).exists()
+
+
+# ---------------------------------------------------------------- Duplicate/Edit: placeholders, resolved from the source
+
+
+def duplicate_form(client, container_id: str) -> tuple[str, dict]:
+    """The Duplicate/Edit page and what it fills in, as a browser would post it back."""
+    response = client.get(f"/containers/new/?from={container_id}")
+    initial = response.context["form"].initial
+    return response.content.decode(), {key: "on" if value is True else value for key, value in initial.items() if value not in (None, False)}
+
+
+def test_it_keeps_every_masked_value_byte_for_byte_through_an_edit_with_replace(operator_client, engine, secret_container):
+    old = engine.client.api.inspect_container(secret_container["Id"])
+    page, data = duplicate_form(operator_client, old["Id"])
+    assert MARK not in page and f"JWT={MASK}" in data["env"] and "GREETING=hi" in data["env"]
+    data.update(replace=old["Id"], action="create")
+    response = operator_client.post(f"/containers/new/?from={old['Id']}", data)
+    assert response.status_code == 302, response.context["form"].errors
+    new = engine.client.api.inspect_container(old["Name"].lstrip("/"))
+    engine.track_container(new["Id"])
+    assert new["Id"] != old["Id"] and new["Config"]["Env"] == old["Config"]["Env"]
+
+
+def test_it_refuses_a_placeholder_for_a_name_the_source_does_not_have(operator_client, engine, secret_container):
+    _page, data = duplicate_form(operator_client, secret_container["Id"])
+    name = random_name("forged")
+    data.update(name=name, env=data["env"] + f"\nAPI_KEY={MASK}", action="create")
+    response = operator_client.post(f"/containers/new/?from={secret_container['Id']}", data)
+    assert response.status_code == 200 and "API_KEY" in " ".join(response.context["form"].errors["env"])
+    assert MARK not in response.content.decode()
+    assert not engine.client.api.containers(all=True, filters={"name": name})
+
+
+def test_it_refuses_a_placeholder_without_a_source_container(operator_client, engine):
+    name = random_name("forged")
+    response = operator_client.post("/containers/new/", {"image": "berth-test/busybox", "name": name, "env": f"JWT={MASK}", "labels": "berth.test=1", "action": "create"})
+    assert response.status_code == 200 and "JWT" in " ".join(response.context["form"].errors["env"])
+    assert not engine.client.api.containers(all=True, filters={"name": name})
