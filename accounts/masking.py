@@ -54,6 +54,15 @@ def is_secret(name: str, value: str) -> bool:
     return bool(value) and (is_secret_name(name) or bool(URL_WITH_PASSWORD.search(value)))
 
 
+def env_rows(pairs: list[tuple[str, str]]) -> list[tuple[int, str, str, bool]]:
+    """(row, name, value shown, masked) for an environment table with a Reveal per masked value."""
+    rows = []
+    for index, (key, value) in enumerate(pairs, start=1):
+        masked = is_secret(key, value)
+        rows.append((index, key, MASK if masked else value, masked))
+    return rows
+
+
 def mask_env_line(line: str) -> str:
     """'KEY=value' with the value masked when it is a secret; other lines unchanged."""
     name, equals, value = line.partition("=")

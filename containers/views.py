@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts import websocket_auth
 from accounts.audit import audit, audited, note_outcome
-from accounts.masking import MASK, is_secret, mask_inspect, masked_env
+from accounts.masking import env_rows, mask_inspect, masked_env
 from accounts.roles import role_required
 from containers import services, streams
 from containers.forms import BulkForm, ContainerCreateForm, ListFilterForm, RemoveForm, RenameForm, StopForm
@@ -77,23 +77,13 @@ def _port_links(request: HttpRequest, container: services.ContainerDetail) -> li
     ]
 
 
-def _env_rows(container: services.ContainerDetail) -> list[tuple[int, str, str, bool]]:
-    """(row, name, value shown, masked): secret values masked for everyone (issue 5 item 6,
-    issue 10 item 8); an operator reveals one at a time, on request, and that is audited."""
-    rows = []
-    for index, (key, value) in enumerate(container.env, start=1):
-        masked = is_secret(key, value)
-        rows.append((index, key, MASK if masked else value, masked))
-    return rows
-
-
 @require_GET
 @role_required("viewer")
 def detail(request: HttpRequest, container_id: str) -> HttpResponse:
     container = services.get_container(container_id)
     context = {
         "container": container, "port_links": _port_links(request, container), "output": None, "output_error": "",
-        "env_rows": _env_rows(container), "inspect": mask_inspect(container.inspect),
+        "env_rows": env_rows(container.env), "inspect": mask_inspect(container.inspect),
     }
     if container.state in ("exited", "dead") and container.logs_readable:
         try:
@@ -234,14 +224,15 @@ def env_reveal(request: HttpRequest, container_id: str) -> HttpResponse:
     """
     container = services.get_container(container_id)
     name = request.POST.get("name", "")
-    row = next((row for row in _env_rows(container) if row[1] == name), None)
+    # Secret values are masked for everyone (issue 5 item 6, issue 10 item 8); an operator reveals one on request.
+    row = next((row for row in env_rows(container.env) if row[1] == name), None)
     if row is None:
         raise Http404(f"{container.name} has no environment variable {name!r}.")
     audit(request, "container.env.reveal", object_type="container", object_id=container.id,
           object_name=container.name, extra={"variable": name})
     index, key, _shown, _masked = row
     context = {"container": container, "index": index, "key": key, "value": dict(container.env)[key], "masked": False}
-    template = "containers/detail.html#env-value" if request.htmx else "containers/env_reveal.html"
+    template = "_env_value.html" if request.htmx else "containers/env_reveal.html"
     return render(request, template, context)
 
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("<image_id:image_id>/tag/", views.tag, name="tag"),
     path("<image_id:image_id>/untag/", views.untag, name="untag"),
     path("<image_id:image_id>/remove/", views.remove, name="remove"),
+    path("<image_id:image_id>/env/reveal/", views.env_reveal, name="env_reveal"),
     # One image by id or any reference (which may hold '/' and ':')
     path("<path:reference>/", views.detail, name="detail"),
 ]

@@ -4,12 +4,14 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django.utils.translation import gettext as _
 from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
 
 from accounts.audit import audit, audited, note_outcome
-from accounts.masking import MASK, is_secret, mask_inspect, mask_text
+from accounts.masking import env_rows, mask_inspect, mask_text
 from accounts.roles import role_required
 from dashboard.engine import EngineError
 from images import pulls, services
@@ -47,9 +49,10 @@ def image_list(request: HttpRequest) -> HttpResponse:
 
 def _masked(image: services.ImageDetail) -> services.ImageDetail:
     """Secret ENV values masked for every role, as on the container page (issue 10, item 8):
-    in the ENV table, in the history's ENV/ARG/RUN lines and in the inspect JSON."""
+    in the ENV list, the history's ENV/ARG/RUN lines and the inspect JSON."""
     return dataclasses.replace(
-        image, env=[(key, MASK if is_secret(key, value) else value) for key, value in image.env],
+        image,
+        env=[(key, shown) for _row, key, shown, _flag in env_rows(image.env)],
         history=[dataclasses.replace(entry, created_by=mask_text(entry.created_by)) for entry in image.history],
         inspect=mask_inspect(image.inspect),
     )
@@ -58,7 +61,24 @@ def _masked(image: services.ImageDetail) -> services.ImageDetail:
 @require_GET
 @role_required("viewer")
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
-    return render(request, "images/detail.html", {"image": _masked(services.get_image(reference))})
+    image = services.get_image(reference)
+    return render(request, "images/detail.html", {"image": _masked(image), "env_rows": env_rows(image.env)})
+
+
+@require_POST
+@role_required("operator")
+@never_cache
+def env_reveal(request: HttpRequest, image_id: str) -> HttpResponse:
+    """One masked ENV value, shown to an operator on request and audited, as on the container
+    page: an operator could run the image and read it, but the page shows it to no one unasked."""
+    image = services.get_image(image_id)
+    name = request.POST.get("name", "")
+    row = next((row for row in env_rows(image.env) if row[1] == name), None)
+    if row is None:
+        raise Http404(_("Image %(image)s has no environment variable %(name)r.") % {"image": image.short_id, "name": name})
+    audit(request, "image.env.reveal", object_type="image", object_id=image.id, object_name=image.title, extra={"variable": name})
+    context = {"image": image, "index": row[0], "key": name, "value": dict(image.env)[name], "masked": False}
+    return render(request, "_env_value.html" if request.htmx else "images/env_reveal.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -183,3 +183,33 @@ def test_it_refuses_a_placeholder_without_a_source_container(operator_client, en
     response = operator_client.post("/containers/new/", {"image": "berth-test/busybox", "name": name, "env": f"JWT={MASK}", "labels": "berth.test=1", "action": "create"})
     assert response.status_code == 200 and "JWT" in " ".join(response.context["form"].errors["env"])
     assert not engine.client.api.containers(all=True, filters={"name": name})
+
+
+# ---------------------------------------------------------------- the image page's Reveal, as the container page's
+
+
+def image_reveals(image_id: str):
+    return AuditEntry.objects.filter(action="image.env.reveal", object_id=image_id)
+
+
+def test_it_offers_an_operator_a_reveal_of_an_images_masked_values(viewer_client, operator_client, secret_image):
+    assert ">Reveal</button>" not in viewer_client.get(f"/images/{secret_image}/").content.decode()
+    assert operator_client.get(f"/images/{secret_image}/").content.decode().count(">Reveal</button>") == 4  # not TZ nor PATH
+
+
+def test_it_reveals_an_images_value_to_an_operator_and_audits_it(operator_client, secret_image):
+    response = operator_client.post(f"/images/{secret_image}/env/reveal/", {"name": "JWT"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert html.strip().startswith('<span class="masked-value" id="env-value-') and f"<code>{SECRET_ENV['JWT']}</code>" in html
+    assert "no-store" in response["Cache-Control"]
+    [entry] = image_reveals(secret_image)
+    assert (entry.username, entry.outcome, entry.extra) == ("otto", "ok", {"variable": "JWT"})
+    page = operator_client.post(f"/images/{secret_image}/env/reveal/", {"name": "PGPASS"}).content.decode()
+    assert f"<code>{SECRET_ENV['PGPASS']}</code>" in page and "<html" in page and image_reveals(secret_image).count() == 2
+
+
+def test_it_refuses_a_viewer_an_images_reveal_and_answers_404_for_an_unknown_variable(viewer_client, operator_client, secret_image):
+    response = viewer_client.post(f"/images/{secret_image}/env/reveal/", {"name": "JWT"})
+    assert response.status_code == 403 and MARK not in response.content.decode()
+    assert operator_client.post(f"/images/{secret_image}/env/reveal/", {"name": "NOPE"}).status_code == 404
+    assert not image_reveals(secret_image).exists()
