@@ -39,7 +39,7 @@ login = ThrottledLoginView.as_view()
 # ---------------------------------------------------------------- audit log
 
 AUDIT_PAGE_SIZE = 100
-CSV_COLUMNS = ["at", "username", "address", "action", "object_type", "object_id", "object_name", "outcome", "message", "extra"]
+CSV_COLUMNS = ["at", "username", "address", "action", "object_type", "object_id", "object_name", "outcome", "message", "extra", "count"]
 
 
 @require_GET
@@ -66,7 +66,7 @@ def _csv_rows(entries) -> Iterator[str]:
     for entry in entries.iterator(chunk_size=500):
         yield writer.writerow(
             [entry.at.isoformat(), entry.username, entry.address, entry.action, entry.object_type, entry.object_id,
-             entry.object_name, entry.outcome, entry.message, entry.extra or ""]
+             entry.object_name, entry.outcome, entry.message, entry.extra or "", entry.count]
         )
 
 
