@@ -117,11 +117,12 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await self.stop_early()
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        session_watch.watch(self, ROLES[self.action])  # re-checked every second or so while open
         try:
             await self.begin()
         except (ValueError, EngineError, EngineUnavailable) as e:
             await self.finish({"type": "error", "message": getattr(e, "message", None) or str(e)})
+        if not self.finished:  # only once begun: an end must find the terminal's process to kill
+            session_watch.watch(self, ROLES[self.action])  # re-checked every second or so while open
 
     def start_early(self) -> bool:
         """Engine reading that may start while the user is looked up (see early_start); True
