@@ -320,7 +320,7 @@ def test_one_check_of_many_sockets_costs_a_few_queries(django_user_model, django
         client.force_login(person)
         key = client.cookies["sessionid"].value
         watched += [Watched(key, person.pk, role) for role in ("viewer", "operator", "operator")]
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(2):
         found = endings(watched)
     assert {w.role for w in found} == {"operator"}  # viewers all: their terminals end, their logs go on
     assert all(ending.code == 4403 for ending in found.values())
