@@ -20,11 +20,14 @@ Protocol (issue 3):
   buffering them.
 
 Refusals accept first and then close with 4401 (not logged in) or 4403 (not allowed), so that
-a browser sees the code. An open socket is re-checked every second or so (accounts.session_watch,
-issue 10 item 2): when its session is gone (logout, expiry, deactivation, a password changed by
-an admin or the user) it gets {"type": "error", "message": ...} and a close with 4401; when its
-user's role no longer allows it (a terminal of a user demoted to viewer) the same frame and 4403.
-A terminal's exec'd process is then killed as on any close. The ASGI app puts every route behind AllowedHostsOriginValidator.
+a browser sees the code. The ASGI app puts every route behind AllowedHostsOriginValidator.
+
+Mid-stream ends (issue 10, item 2): an open socket is re-checked every second or so
+(accounts.session_watch). When its session is gone (logout, expiry, deactivation, a password
+changed by an admin or by the user) it gets {"type": "error", "message": ...} and a close with
+4401; when its user's role no longer allows it (a terminal of a user demoted to viewer; log
+sockets stay) the same frame and a close with 4403. A terminal's exec'd process is then killed,
+as on any close.
 """
 
 from __future__ import annotations
