@@ -13,7 +13,7 @@ import time
 from channels.db import database_sync_to_async
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -57,7 +57,7 @@ def audit(
 ) -> AuditEntry:
     """Record one entry. `user` overrides the source's user (e.g. a login before it is attached)."""
     who, name = _who(source, user)
-    entry = AuditEntry.objects.create(
+    fields = dict(
         user=who,
         username=(name or username)[:150],
         address=_address(source)[:64],
@@ -69,9 +69,33 @@ def audit(
         message=str(message),
         extra=extra or {},
     )
+    entry = _count_repeat(fields) or AuditEntry.objects.create(**fields)
     logger.info("%s", entry)
     prune_if_due()
     return entry
+
+
+REPEAT_WINDOW = datetime.timedelta(minutes=1)
+
+
+def _count_repeat(fields: dict) -> AuditEntry | None:
+    """A denial identical to one recorded less than REPEAT_WINDOW ago: that row, its count bumped.
+
+    A viewer can be refused about 20 times a second; one row per kind of refusal per minute,
+    with the exact number, keeps the log readable without losing any. The count is the one
+    field ever changed after the write, by an atomic update() (save() still refuses), so two
+    processes counting at once lose nothing: at worst they open two rows.
+    """
+    if fields["outcome"] != Outcome.DENIED:
+        return None
+    same = {name: value for name, value in fields.items() if name != "extra"}
+    recent = AuditEntry.objects.filter(at__gte=timezone.now() - REPEAT_WINDOW, **same).order_by("-at", "-id")[:5]
+    for entry in recent:
+        if entry.extra == fields["extra"]:  # JSON compared here, alike on SQLite and PostgreSQL
+            AuditEntry.objects.filter(pk=entry.pk).update(count=F("count") + 1)
+            entry.count += 1
+            return entry
+    return None
 
 
 aaudit = database_sync_to_async(audit)

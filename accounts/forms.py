@@ -2,12 +2,13 @@ import datetime
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import AuditEntry, BerthSettings, Outcome, Role
-from accounts.throttle import LOGIN_THROTTLED
+from accounts.throttle import LOGIN_THROTTLED, PASSWORD_CHANGE_THROTTLED, password_change_throttled
 
 
 class LoginForm(AuthenticationForm):
@@ -26,6 +27,20 @@ class LoginForm(AuthenticationForm):
                     code=LOGIN_THROTTLED,
                 ) from None
             raise
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Django's password change form; while the account is throttled the old password is
+    refused without being checked, right or wrong, as the login throttle does."""
+
+    throttled = False
+
+    def clean_old_password(self):
+        if password_change_throttled(self.user.get_username()):
+            self.throttled = True
+            raise forms.ValidationError(
+                _("Too many wrong passwords for this account. Wait a few minutes and try again."), code=PASSWORD_CHANGE_THROTTLED)
+        return super().clean_old_password()
 
 
 DATETIME_INPUTS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]

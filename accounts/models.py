@@ -34,7 +34,8 @@ class Outcome(models.TextChoices):
 
 
 class AuditEntry(models.Model):
-    """One thing someone did or tried. Written once, never changed: save() refuses updates.
+    """One thing someone did or tried. Written once, never changed: save() refuses updates
+    (the one exception: a repeated denial bumps `count`, see accounts/README.md).
 
     `username` is a copy so the entry still says who after the account is deleted.
     """
@@ -50,6 +51,9 @@ class AuditEntry(models.Model):
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.OK)
     message = models.TextField(blank=True)
     extra = models.JSONField(default=dict, blank=True)
+    # Identical denials within a minute of the row's `at` are this one row (accounts.audit:
+    # _count_repeat); the count is the one field that changes, by a queryset update().
+    count = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -5,6 +5,10 @@ case, address = the client as TrustedProxyMiddleware settled it). An account is 
 after LOGIN_FAILURES_PER_ACCOUNT failures within LOGIN_THROTTLE_MINUTES since its last
 successful login; an address after LOGIN_FAILURES_PER_ADDRESS failures in that window,
 whatever usernames they tried (a success does not reset an address).
+
+The self-service password change counts the same way, per account only: wrong old passwords
+(`user.password.change.failed`) since the last change (`user.password.change`), with the
+same limit and window; see accounts.views.password_change.
 """
 
 import datetime
@@ -15,12 +19,15 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from accounts.models import AuditEntry
+from accounts.models import AuditEntry, Outcome
 from accounts.proxies import request_address
 
 LOGIN = "login"
 LOGIN_FAILED = "login.failed"
 LOGIN_THROTTLED = "login.throttled"
+PASSWORD_CHANGE = "user.password.change"
+PASSWORD_CHANGE_FAILED = "user.password.change.failed"
+PASSWORD_CHANGE_THROTTLED = "user.password.change.throttled"
 
 
 def account_key(username: str) -> str:
@@ -31,19 +38,24 @@ def _window_start() -> datetime.datetime:
     return timezone.now() - datetime.timedelta(minutes=settings.LOGIN_THROTTLE_MINUTES)
 
 
-def account_failures(username: str) -> int:
+def account_failures(username: str, failed: str = LOGIN_FAILED, success: str = LOGIN) -> int:
+    """`failed` entries of the account within the window, since its last `success` entry."""
     key = account_key(username)
     since = _window_start()
     last_success = (
-        AuditEntry.objects.filter(action=LOGIN, object_id=key, at__gte=since).order_by("-at").values_list("at", flat=True).first()
+        AuditEntry.objects.filter(action=success, outcome=Outcome.OK, object_id=key, at__gte=since).order_by("-at").values_list("at", flat=True).first()
     )
-    return AuditEntry.objects.filter(action=LOGIN_FAILED, object_id=key, at__gte=last_success or since).count()
+    return AuditEntry.objects.filter(action=failed, object_id=key, at__gte=last_success or since).count()
 
 
 def address_failures(address: str) -> int:
     if not address:
         return 0
     return AuditEntry.objects.filter(action=LOGIN_FAILED, address=address, at__gte=_window_start()).count()
+
+
+def password_change_throttled(username: str) -> bool:
+    return account_failures(username, PASSWORD_CHANGE_FAILED, PASSWORD_CHANGE) >= settings.LOGIN_FAILURES_PER_ACCOUNT
 
 
 def is_throttled(username: str, address: str) -> bool:

@@ -6,16 +6,17 @@ from collections.abc import Iterator
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import SetPasswordForm
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.audit import audit
-from accounts.forms import AuditFilterForm, LoginForm, RoleForm, SettingsForm, UserCreateForm
+from accounts.forms import AuditFilterForm, LoginForm, RoleForm, SettingsForm, ThrottledPasswordChangeForm, UserCreateForm
 from accounts.models import AuditEntry, BerthSettings, Membership, Outcome, Role
 from accounts.roles import role_of, role_required
+from accounts.throttle import PASSWORD_CHANGE, PASSWORD_CHANGE_FAILED, PASSWORD_CHANGE_THROTTLED, account_key
 
 User = get_user_model()
 
@@ -36,10 +37,44 @@ class ThrottledLoginView(LoginView):
 
 login = ThrottledLoginView.as_view()
 
+
+def _audit_password_change(request: HttpRequest, action: str, outcome: str = Outcome.OK, message: str = "") -> None:
+    # Keyed like logins (the folded username), which is what the throttle counts by.
+    name = request.user.get_username()
+    audit(request, action, object_type="user", object_id=account_key(name), object_name=name, outcome=outcome, message=message)
+
+
+class ThrottledPasswordChangeView(PasswordChangeView):
+    """Django's own password change, audited, and throttled per account like logins (a 429):
+    a stolen session must not become a way to guess the password (accounts/throttle.py)."""
+
+    form_class = ThrottledPasswordChangeForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        _audit_password_change(self.request, PASSWORD_CHANGE)
+        return response
+
+    def form_invalid(self, form):
+        if form.throttled:
+            _audit_password_change(self.request, PASSWORD_CHANGE_THROTTLED, Outcome.DENIED, "too many wrong passwords: refused without checking")
+            response = super().form_invalid(form)
+            response.status_code = 429
+            return response
+        if form.has_error("old_password", "password_incorrect"):
+            _audit_password_change(self.request, PASSWORD_CHANGE_FAILED, Outcome.FAILED, "wrong old password")
+        else:  # the old password was right; the new one was refused (too short, too common, not repeated)
+            errors = " ".join(str(error) for field_errors in form.errors.values() for error in field_errors)
+            _audit_password_change(self.request, PASSWORD_CHANGE, Outcome.REJECTED, errors)
+        return super().form_invalid(form)
+
+
+password_change = ThrottledPasswordChangeView.as_view()
+
 # ---------------------------------------------------------------- audit log
 
 AUDIT_PAGE_SIZE = 100
-CSV_COLUMNS = ["at", "username", "address", "action", "object_type", "object_id", "object_name", "outcome", "message", "extra"]
+CSV_COLUMNS = ["at", "username", "address", "action", "object_type", "object_id", "object_name", "outcome", "message", "extra", "count"]
 
 
 @require_GET
@@ -66,7 +101,7 @@ def _csv_rows(entries) -> Iterator[str]:
     for entry in entries.iterator(chunk_size=500):
         yield writer.writerow(
             [entry.at.isoformat(), entry.username, entry.address, entry.action, entry.object_type, entry.object_id,
-             entry.object_name, entry.outcome, entry.message, entry.extra or ""]
+             entry.object_name, entry.outcome, entry.message, entry.extra or "", entry.count]
         )
 
 

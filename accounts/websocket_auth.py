@@ -11,7 +11,8 @@ log tail costs Berth otherwise) also serves the same session's next sockets in t
 RECENT_SECONDS: the page that opens a socket (logs, terminals) remembers its own lookup, so
 does a socket, and a reconnect or a new search reuses it. Logins, logouts and every change to
 a user or a role forget them all at once; another process's change is seen within
-RECENT_SECONDS. Sockets already open are not closed by any of these, as before.
+RECENT_SECONDS. Sockets already open are re-checked from the database, not from this cache,
+by accounts.session_watch.
 """
 
 import functools

@@ -21,6 +21,13 @@ Protocol (issue 3):
 
 Refusals accept first and then close with 4401 (not logged in) or 4403 (not allowed), so that
 a browser sees the code. The ASGI app puts every route behind AllowedHostsOriginValidator.
+
+Mid-stream ends (issue 10, item 2): an open socket is re-checked every second or so
+(accounts.session_watch). When its session is gone (logout, expiry, deactivation, a password
+changed by an admin or by the user) it gets {"type": "error", "message": ...} and a close with
+4401; when its user's role no longer allows it (a terminal of a user demoted to viewer; log
+sockets stay) the same frame and a close with 4403. A terminal's exec'd process is then killed,
+as on any close.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from accounts import session_watch
 from accounts.audit import aaudit
 from accounts.models import Outcome
 from accounts.roles import refuse_unless
@@ -116,6 +124,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await self.begin()
         except (ValueError, EngineError, EngineUnavailable) as e:
             await self.finish({"type": "error", "message": getattr(e, "message", None) or str(e)})
+        if not self.finished:  # only once begun: an end must find the terminal's process to kill
+            session_watch.watch(self, ROLES[self.action])  # re-checked every second or so while open
 
     def start_early(self) -> bool:
         """Engine reading that may start while the user is looked up (see early_start); True
@@ -157,16 +167,33 @@ class StreamConsumer(AsyncWebsocketConsumer):
         await self.disconnect(message["code"])
         raise StopConsumer()
 
-    async def finish(self, message: dict) -> None:
+    async def finish(self, message: dict, code: int | None = None) -> None:
         """The one closing text frame, then the close."""
         if self.finished:
             return
         self.finished = True
         await self.send(text_data=streams.dumps(message))
-        await self.close(code=1000 if message["type"] != "error" else 1011)
+        await self.close(code=code or (1000 if message["type"] != "error" else 1011))
+
+    async def end_session(self, ending: session_watch.Ending) -> None:
+        """The session is over or the role too low (accounts.session_watch): say why, close
+        with 4401/4403, and stop at once rather than when the browser answers the close."""
+        if self.finished:
+            return
+        await self.audit_end(ending)
+        await self.finish({"type": "error", "message": ending.message}, code=ending.code)
+        await self.disconnect(ending.code)
+
+    async def audit_end(self, ending: session_watch.Ending) -> None:
+        await aaudit(self.scope, "websocket.ended", object_type="container", object_id=self.container_id,
+                     outcome=Outcome.DENIED, message=ending.reason,
+                     extra={"stream": self.action, "ended": ending.kind, "code": ending.code, "path": self.scope.get("path", "")})
 
     async def disconnect(self, code: int) -> None:
-        self.finished = True
+        if getattr(self, "disconnected", False):  # end_session() got here before the browser's close
+            return
+        self.disconnected = self.finished = True
+        session_watch.unwatch(self)
         sender = getattr(self, "sender", None)
         if sender is not None and sender is not asyncio.current_task():
             sender.cancel()
@@ -221,21 +248,25 @@ class TerminalConsumer(StreamConsumer):
             outcome=outcome, message=message, extra={"phase": phase, **self.session_facts(), **extra},
         )
 
-    async def audit_close(self, ending: dict) -> None:
+    async def audit_close(self, ending: dict, outcome: str = "") -> None:
         """The closing entry, once per opened session: how long it lasted and how it ended."""
         if self.opened_at is None:
             return
         seconds, self.opened_at = round(time.monotonic() - self.opened_at, 3), None
         failed = ending.get("type") == "error"
         await self.audit_session(
-            phase="close", outcome=Outcome.FAILED if failed else Outcome.OK, message=ending.get("message", ""),
+            phase="close", outcome=outcome or (Outcome.FAILED if failed else Outcome.OK), message=ending.get("message", ""),
             seconds=seconds, ended=ending.get("type", ""), exit_code=ending.get("code"),
         )
 
-    async def finish(self, message: dict) -> None:
+    async def finish(self, message: dict, code: int | None = None) -> None:
         if not self.finished:
             await self.audit_close(message)
-        await super().finish(message)
+        await super().finish(message, code)
+
+    async def audit_end(self, ending: session_watch.Ending) -> None:
+        # The terminal's own closing entry says why, instead of a websocket.ended of its own.
+        await self.audit_close({"type": ending.kind, "message": ending.reason}, outcome=Outcome.DENIED)
 
     async def forward_output(self) -> None:
         try:

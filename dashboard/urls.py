@@ -10,7 +10,7 @@ from dashboard import views
 auth_urlpatterns = [
     path("login/", accounts_views.login, name="login"),  # Berth's throttled login, as accounts:login
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password_change/", accounts_views.password_change, name="password_change"),  # audited, throttled
     path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
 ]
 

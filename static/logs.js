@@ -328,9 +328,12 @@
     }
   });
   socket.addEventListener("close", (event) => {
+    // After an end or error frame (such as "Your session ended" before a 4401 mid-stream) the
+    // page already says why: the close code must not replace it.
+    if (ended) return;
     if (event.code === 4401) say("Not logged in: log in again, then reload.", "error");
     else if (event.code === 4403) say("You may not read this container's logs.", "error");
-    else if (!ended) say("Connection lost: reload to follow again.", "error");
+    else say("Connection lost: reload to follow again.", "error");
   });
 
   // ---------------------------------------------------------------- controls

@@ -76,10 +76,13 @@
     }
   });
   socket.addEventListener("close", (event) => {
+    term.options.cursorBlink = false;
+    // After a text frame (an exit, or an error such as "Your session ended" before a 4401/4403
+    // mid-stream) the page already says why: the close code must not replace it.
+    if (ended) return;
     if (event.code === 4401) say("Not logged in: log in again, then reload.", "error");
     else if (event.code === 4403) say("You may not do this on this container.", "error");
-    else if (!ended) say(mode === "exec" ? "Connection lost: the process was killed." : "Connection lost.", "error");
-    term.options.cursorBlink = false;
+    else say(mode === "exec" ? "Connection lost: the process was killed." : "Connection lost.", "error");
   });
 
   const sendBytes = (bytes) => {
