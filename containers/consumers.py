@@ -20,7 +20,9 @@ Protocol (issue 3):
   buffering them.
 
 Refusals accept first and then close with 4401 (not logged in) or 4403 (not allowed), so that
-a browser sees the code. The ASGI app puts every route behind AllowedHostsOriginValidator.
+a browser sees the code. A socket whose engine cannot be reached is accepted too, gets an
+{"type": "error", ...} frame and is closed with 1011 (never an HTTP 500 at the handshake).
+The ASGI app puts every route behind AllowedHostsOriginValidator.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from accounts.models import Outcome
 from accounts.roles import refuse_unless
 from accounts.websocket_auth import may_be_signed_in
 from containers import streams
-from dashboard.engine import EngineError, EngineUnavailable
+from dashboard.engine import EngineError, EngineUnavailable, client_made, get_client
 
 log = logging.getLogger(__name__)
 
@@ -334,7 +336,11 @@ class LogsConsumer(StreamConsumer):
     def start_early(self) -> bool:
         # Finding the tail of a big log takes the engine a few milliseconds: ask it while the
         # user is looked up (the lines wait in the pump's queue). Searches start in begin(),
-        # after they have cancelled the user's previous one.
+        # after they have cancelled the user's previous one. So does a read while there is no
+        # client yet: making one asks the engine, which may take DOCKER_TIMEOUT to fail, and
+        # that must neither hold the event loop nor fail before the socket is accepted.
+        if not client_made():
+            return False
         try:
             options = streams.LogOptions.from_query(self.query)
         except ValueError:
@@ -348,6 +354,7 @@ class LogsConsumer(StreamConsumer):
     async def begin(self) -> None:
         if self.pump is None:
             self.options = streams.LogOptions.from_query(self.query)
+            await asyncio.to_thread(get_client)  # see start_early: its failure is said, then 1011
             if self.options.search:
                 previous = _searches.get(self.scope["user"].pk)
                 if previous is not None and previous is not self:

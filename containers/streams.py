@@ -915,15 +915,18 @@ async def _open_log_on_loop(sock: socket.socket, request: bytes) -> bytes:
     """Send the request, read the response's head; the body bytes read with it."""
     loop = asyncio.get_running_loop()
     try:
-        await loop.sock_connect(sock, engine_socket_path())
-        await loop.sock_sendall(sock, request)
-        head = b""
-        while b"\r\n\r\n" not in head:
-            data = await _receive(sock)
-            if not data:
-                raise EngineUnavailable("The engine closed the connection.")
-            head += data
-    except OSError as e:
+        # An engine that hangs must not hold the socket for ever: the head comes within the
+        # client's timeout, as for any other request (the body may then stay quiet for hours).
+        async with asyncio.timeout(get_client().api.timeout):
+            await loop.sock_connect(sock, engine_socket_path())
+            await loop.sock_sendall(sock, request)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                data = await _receive(sock)
+                if not data:
+                    raise EngineUnavailable("The engine closed the connection.")
+                head += data
+    except (OSError, TimeoutError) as e:
         raise EngineUnavailable(type(e).__name__) from e
     status, body = _status_and_body(head)
     while status != 200 and (data := await _receive(sock)):
