@@ -6,8 +6,14 @@ Protocol (issue 3):
   server -> browser binary frames are raw terminal output, and before closing the server sends
   one text frame {"type": "exit", "code": N}, {"type": "detached"} or {"type": "error", "message": ...}.
 - logs: server -> browser text frames {"type": "lines", "lines": [[stream, timestamp, text], ...],
-  "skipped": N}, {"type": "state", "state": "exited"|"running"|"removed", "code": N},
-  {"type": "end"} when a log that is not followed is complete, {"type": "error", ...}.
+  "skipped": N}, {"type": "state", "state": "exited", "code": N},
+  {"type": "state", "state": "running"|"removed"}, {"type": "end"} when a log that is not
+  followed is complete, {"type": "error", ...}.
+  When the engine of a followed log goes away, {"type": "state", "state": "engine-lost"}; the
+  server asks the engine again with growing pauses, and once it answers reads on after the last
+  line sent, so that none comes twice: {"type": "state", "state": "running"} first when the
+  container ran on (a stopped one's log ends with its "exited" state, as usual). An engine not
+  back within 5 minutes ends the log with an error (containers/log_resume.py).
   A log asked for whole (both streams, no q=), as the logs page asks, from an engine on a unix
   socket (tcp:// and ssh:// engines get "lines" frames) comes instead as binary frames: the
   engine's own bytes, whole messages only ("timestamp text\n" with timestamps=1, "text\n"
@@ -395,7 +401,8 @@ class LogsConsumer(StreamConsumer):
                 await self.acked.acquire()
                 await self.send(bytes_data=b"".join(data))
             elif isinstance(item, streams.StateChange):
-                await self.send(text_data=streams.dumps({"type": "state", "state": item.state, "code": item.code}))
+                code = {} if item.code is None else {"code": item.code}
+                await self.send(text_data=streams.dumps({"type": "state", "state": item.state, **code}))
             elif isinstance(item, streams.StreamError):
                 await self.finish({"type": "error", "message": item.message})
                 return
