@@ -6,8 +6,8 @@ directory, and no iptables. `--live-restore` keeps its containers running under 
 while it is down, as a production engine usually is set up; without it a restarted engine
 kills them. It is stopped by its own pid only.
 
-The bridge and subnet can be changed with BERTH_EXTRA_BRIDGE and BERTH_EXTRA_SUBNET (each engine
-on a machine needs its own).
+The bridge's name and subnet start with BERTH_EXTRA_BRIDGE ("br-h5") and BERTH_EXTRA_SUBNET
+("172.31.45"): every engine on a machine needs its own.
 """
 
 from __future__ import annotations
@@ -24,11 +24,18 @@ from pathlib import Path
 import docker
 import docker.errors
 
+from tests.conftest import TEST_LABEL, random_name
 from tests.images import BUSYBOX_IMAGE
 
-BRIDGE = os.environ.get("BERTH_EXTRA_BRIDGE", "br-h5")
-SUBNET = os.environ.get("BERTH_EXTRA_SUBNET", "172.31.45.1/24")
+# One engine per pytest-xdist worker at most (modules are spread over workers): each gets its
+# own bridge and a /28 of the subnet.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % 16
+BRIDGE = f'{os.environ.get("BERTH_EXTRA_BRIDGE", "br-h5")}-{_WORKER}'
+SUBNET = f'{os.environ.get("BERTH_EXTRA_SUBNET", "172.31.45")}.{16 * _WORKER + 1}/28'
 START_SECONDS = 60
+# Numbered lines whose count survives a restart of the container (kept in /n), so that a line
+# shown twice, or out of order, is seen whatever happened to the container.
+COUNTER = "i=$(cat /n 2>/dev/null || echo 0); while true; do i=$((i+1)); echo $i > /n; echo line $i; sleep 0.1; done"
 
 
 class ExtraEngine:
@@ -102,6 +109,13 @@ class ExtraEngine:
         save.stdout.close()
         if save.wait() != 0:
             raise RuntimeError(f"docker save {image} failed")
+
+    def counter(self, tty: bool = False) -> str:
+        """A started container that logs `line 1`, `line 2`, ... ten a second; its id."""
+        api = self.client.api
+        created = api.create_container(BUSYBOX_IMAGE, ["sh", "-c", COUNTER], name=random_name("lost"), labels=TEST_LABEL, tty=tty)
+        api.start(created["Id"])
+        return created["Id"]
 
     def stop(self) -> None:
         """Remove its containers (live-restore would leave them running), stop it, clean up; each

@@ -6,15 +6,10 @@ import asyncio
 import pytest
 
 from dashboard.engine import reset_client
-from tests.conftest import TEST_LABEL, random_name
-from tests.images import BUSYBOX_IMAGE
 from tests.streams.conftest import LogReader, open_socket
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
-# Numbered lines whose count survives a restart of the container (kept in /n), so that a line
-# shown twice, or out of order, is seen whatever happened to the container.
-COUNTER = "i=$(cat /n 2>/dev/null || echo 0); while true; do i=$((i+1)); echo $i > /n; echo line $i; sleep 0.1; done"
 
 
 @pytest.fixture
@@ -27,13 +22,6 @@ def berth_on_extra(extra_engine, monkeypatch):
     extra_engine.ensure_running()
     for raw in extra_engine.client.api.containers(all=True):
         extra_engine.client.api.remove_container(raw["Id"], force=True, v=True)
-
-
-def counter_container(extra, tty: bool = False) -> str:
-    api = extra.client.api
-    created = api.create_container(BUSYBOX_IMAGE, ["sh", "-c", COUNTER], name=random_name("lost"), labels=TEST_LABEL, tty=tty)
-    api.start(created["Id"])
-    return created["Id"]
 
 
 def numbers(reader: LogReader) -> list[int]:
@@ -54,7 +42,7 @@ RELAYED = "follow=1&tail=all&stdout=1&stderr=1&timestamps=1"  # as the logs page
 )
 async def test_a_followed_log_says_its_engine_went_away_and_reads_on_when_it_is_back(berth_on_extra, session_cookie, query, tty):
     extra = berth_on_extra
-    container_id = counter_container(extra, tty)
+    container_id = extra.counter(tty)
     ws, connected, _ = await open_socket(f"/ws/containers/{container_id}/logs/?{query}", session_cookie)
     assert connected
     reader = LogReader(ws)
