@@ -2,6 +2,8 @@
 killed with -9 while a log is followed from it, then started again (never the main engine)."""
 
 import asyncio
+import os
+import signal
 
 import pytest
 
@@ -59,5 +61,29 @@ async def test_a_followed_log_says_its_engine_went_away_and_reads_on_when_it_is_
         assert state_names(reader) == ["engine-lost", "running"]
         assert numbers(reader) == sorted(set(numbers(reader))), "a line came twice, or out of order"
         assert reader.final is None  # still following
+    finally:
+        await ws.disconnect()
+
+
+async def test_a_container_that_died_while_its_engine_was_away_is_followed_when_it_starts_again(berth_on_extra, session_cookie):
+    extra = berth_on_extra
+    container_id = extra.counter()
+    pid = extra.client.api.inspect_container(container_id)["State"]["Pid"]
+    ws, connected, _ = await open_socket(f"/ws/containers/{container_id}/logs/?{RELAYED}", session_cookie)
+    assert connected
+    reader = LogReader(ws)
+    try:
+        await reader.read_until(lambda r: len(r.texts) >= 3)
+        await asyncio.to_thread(extra.kill)
+        await reader.read_until(lambda r: "engine-lost" in state_names(r), timeout=5)
+        os.kill(pid, signal.SIGKILL)  # the container's own process, started by this test
+        await asyncio.to_thread(extra.start)
+        await reader.read_until(lambda r: state_names(r)[-1] == "exited", timeout=30)
+        assert reader.states[-1] == {"type": "state", "state": "exited", "code": 137}
+        before = len(reader.texts)
+        await asyncio.to_thread(extra.client.api.start, container_id)
+        await reader.read_until(lambda r: state_names(r)[-1] == "running" and len(r.texts) >= before + 3, timeout=30)
+        assert state_names(reader) == ["engine-lost", "exited", "running"]
+        assert numbers(reader) == sorted(set(numbers(reader))), "a line came twice, or out of order"
     finally:
         await ws.disconnect()
