@@ -62,12 +62,12 @@ class LogPosition:
         self._bytes, self._tty = data, tty
 
     def ended(self) -> None:
-        """The read has ended: settle the position before anything else is read."""
+        """The read has ended: settle the position before anything else is read. (Nothing read
+        yet leaves it unset: then whatever the engine has is new to the browser.)"""
         if self._bytes:
-            self.timestamp = last_timestamp(self._bytes, self._tty) or ""
+            found = last_timestamp(self._bytes, self._tty)
+            self.timestamp = found or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             self._bytes = b""
-        if not self.timestamp:
-            self.timestamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def last_timestamp(data: bytes, tty: bool) -> str | None:
