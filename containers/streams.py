@@ -876,6 +876,8 @@ def read_logs(pump: Pump, container_id: str, options: LogOptions, batch_size: in
                 stream.close()
         if not window.follow or pump.stopping.is_set():
             return
+        # The container stopped, or its engine went away: say so, wait, and read on after the
+        # last line offered, so that no line comes twice.
         position.ended()
         if not log_resume.read_on(pump, container_id, window, position, lost):
             return
@@ -971,7 +973,7 @@ async def _relay_socket(pump: Pump, sock: socket.socket, pending: bytes, follow:
 
 
 def _offer_whole(pump: Pump, batch: LogBytes | None, position: log_resume.LogPosition, tty: bool) -> None:
-    if batch is not None and batch.data:
+    if batch is not None:
         pump.offer_here(batch, batch.lines)
         position.relayed(batch.data, tty)
 
