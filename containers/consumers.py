@@ -9,11 +9,6 @@ Protocol (issue 3):
   "skipped": N}, {"type": "state", "state": "exited", "code": N},
   {"type": "state", "state": "running"|"removed"}, {"type": "end"} when a log that is not
   followed is complete, {"type": "error", ...}.
-  When the engine of a followed log goes away, {"type": "state", "state": "engine-lost"}; the
-  server asks the engine again with growing pauses, and once it answers reads on after the last
-  line sent, so that none comes twice: {"type": "state", "state": "running"} first when the
-  container ran on (a stopped one's log ends with its "exited" state, as usual). An engine not
-  back within 5 minutes ends the log with an error (containers/log_resume.py).
   A log asked for whole (both streams, no q=), as the logs page asks, from an engine on a unix
   socket (tcp:// and ssh:// engines get "lines" frames) comes instead as binary frames: the
   engine's own bytes, whole messages only ("timestamp text\n" with timestamps=1, "text\n"
@@ -24,11 +19,16 @@ Protocol (issue 3):
   browser acks every "lines" and binary frame with {"type": "ack"}, so that at most a few are
   in flight and a slow browser makes the server skip lines (and say how many) instead of
   buffering them.
+  When the engine of a followed log goes away, {"type": "state", "state": "engine-lost"}; the
+  server asks the engine again with growing pauses, and once it answers reads on after the last
+  line sent, so that none comes twice: {"type": "state", "state": "running"} first when the
+  container ran on (a stopped one's log ends with its "exited" state, as usual). An engine not
+  back within 5 minutes ends the log with an error (containers/log_resume.py).
+- any socket whose engine cannot be reached is accepted, gets an {"type": "error", ...} frame
+  and is closed with 1011: never an HTTP 500 at the handshake.
 
 Refusals accept first and then close with 4401 (not logged in) or 4403 (not allowed), so that
-a browser sees the code. A socket whose engine cannot be reached is accepted too, gets an
-{"type": "error", ...} frame and is closed with 1011 (never an HTTP 500 at the handshake).
-The ASGI app puts every route behind AllowedHostsOriginValidator.
+a browser sees the code. The ASGI app puts every route behind AllowedHostsOriginValidator.
 """
 
 from __future__ import annotations
