@@ -6,8 +6,9 @@ Protocol (issue 3):
   server -> browser binary frames are raw terminal output, and before closing the server sends
   one text frame {"type": "exit", "code": N}, {"type": "detached"} or {"type": "error", "message": ...}.
 - logs: server -> browser text frames {"type": "lines", "lines": [[stream, timestamp, text], ...],
-  "skipped": N}, {"type": "state", "state": "exited"|"running"|"removed", "code": N},
-  {"type": "end"} when a log that is not followed is complete, {"type": "error", ...}.
+  "skipped": N}, {"type": "state", "state": "exited", "code": N},
+  {"type": "state", "state": "running"|"removed"}, {"type": "end"} when a log that is not
+  followed is complete, {"type": "error", ...}.
   A log asked for whole (both streams, no q=), as the logs page asks, from an engine on a unix
   socket (tcp:// and ssh:// engines get "lines" frames) comes instead as binary frames: the
   engine's own bytes, whole messages only ("timestamp text\n" with timestamps=1, "text\n"
@@ -18,6 +19,13 @@ Protocol (issue 3):
   browser acks every "lines" and binary frame with {"type": "ack"}, so that at most a few are
   in flight and a slow browser makes the server skip lines (and say how many) instead of
   buffering them.
+  When the engine of a followed log goes away, {"type": "state", "state": "engine-lost"}; the
+  server asks the engine again with growing pauses, and once it answers reads on after the last
+  line sent, so that none comes twice: {"type": "state", "state": "running"} first when the
+  container ran on (a stopped one's log ends with its "exited" state, as usual). An engine not
+  back within 5 minutes ends the log with an error (containers/log_resume.py).
+- any socket whose engine cannot be reached is accepted, gets an {"type": "error", ...} frame
+  and is closed with 1011: never an HTTP 500 at the handshake.
 
 Refusals accept first and then close with 4401 (not logged in) or 4403 (not allowed), so that
 a browser sees the code. The ASGI app puts every route behind AllowedHostsOriginValidator.
@@ -50,7 +58,7 @@ from accounts.models import Outcome
 from accounts.roles import refuse_unless
 from accounts.websocket_auth import may_be_signed_in
 from containers import streams
-from dashboard.engine import EngineError, EngineUnavailable
+from dashboard.engine import EngineError, EngineUnavailable, client_made, get_client
 
 log = logging.getLogger(__name__)
 
@@ -365,7 +373,11 @@ class LogsConsumer(StreamConsumer):
     def start_early(self) -> bool:
         # Finding the tail of a big log takes the engine a few milliseconds: ask it while the
         # user is looked up (the lines wait in the pump's queue). Searches start in begin(),
-        # after they have cancelled the user's previous one.
+        # after they have cancelled the user's previous one. So does a read while there is no
+        # client yet: making one asks the engine, which may take DOCKER_TIMEOUT to fail, and
+        # that must neither hold the event loop nor fail before the socket is accepted.
+        if not client_made():
+            return False
         try:
             options = streams.LogOptions.from_query(self.query)
         except ValueError:
@@ -379,6 +391,7 @@ class LogsConsumer(StreamConsumer):
     async def begin(self) -> None:
         if self.pump is None:
             self.options = streams.LogOptions.from_query(self.query)
+            await asyncio.to_thread(get_client)  # see start_early: its failure is said, then 1011
             if self.options.search:
                 previous = _searches.get(self.scope["user"].pk)
                 if previous is not None and previous is not self:
@@ -419,7 +432,8 @@ class LogsConsumer(StreamConsumer):
                 await self.acked.acquire()
                 await self.send(bytes_data=b"".join(data))
             elif isinstance(item, streams.StateChange):
-                await self.send(text_data=streams.dumps({"type": "state", "state": item.state, "code": item.code}))
+                code = {} if item.code is None else {"code": item.code}
+                await self.send(text_data=streams.dumps({"type": "state", "state": item.state, **code}))
             elif isinstance(item, streams.StreamError):
                 await self.finish({"type": "error", "message": item.message})
                 return

@@ -42,6 +42,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from containers import log_resume
 from dashboard.engine import EngineError, EngineNotFound, EngineUnavailable, _translate, get_client
 
 log = logging.getLogger(__name__)
@@ -686,8 +687,9 @@ class LogWindow:
             params["until"] = self.until
         return params
 
-    def after_restart(self, stopped_at: str) -> None:
-        self.since, self.tail = engine_time_from_rfc3339(stopped_at), None
+    def read_on(self, last_line: str, stopped_at: str = "") -> None:
+        """Read on after the last line offered, or from the container's stop when that is later."""
+        self.since, self.tail = log_resume.since_after(self.since, last_line, stopped_at), None
 
 
 def engine_socket_path() -> str | None:
@@ -854,24 +856,32 @@ def read_logs(pump: Pump, container_id: str, options: LogOptions, batch_size: in
     # No inspect first: the stream's first byte tells a TTY's log from a multiplexed one, and a
     # log driver that keeps nothing is the engine's own refusal. That saves a round trip.
     window = LogWindow.of(options)
+    position = log_resume.LogPosition()
+    opened = lost = False
     while not pump.stopping.is_set():
         try:
             stream = LogStream(container_id, window)
+            opened = True
+        except EngineUnavailable:
+            if not (opened and window.follow):  # no engine to begin with: said at once
+                raise
+            lost = True  # went away again while it was coming back
         except EngineError as e:
             raise unreadable_log(container_id, e) from None
-        pump.on_stop(stream.close)
-        try:
-            offer_assembled(pump, stream, options, batch_size)
-        finally:
-            stream.close()
+        else:
+            pump.on_stop(stream.close)
+            try:
+                offer_assembled(pump, stream, options, batch_size, position)
+            finally:
+                stream.close()
         if not window.follow or pump.stopping.is_set():
             return
-        # The followed container stopped: say so, then wait for it to start again and read on
-        # from its new start, so no line comes twice.
-        restarted = wait_for_restart(pump, container_id)
-        if restarted is None:
+        # The container stopped, or its engine went away: say so, wait, and read on after the
+        # last line offered, so that no line comes twice.
+        position.ended()
+        if not log_resume.read_on(pump, container_id, window, position, lost):
             return
-        window.after_restart(restarted)
+        lost = False
 
 
 def unreadable_log(container_id: str, error: EngineError) -> EngineError:
@@ -892,38 +902,48 @@ async def relay_logs(pump: Pump, container_id: str, options: LogOptions) -> None
     (the events call blocks, maybe for days: not a job for the loop's executor).
     """
     window = LogWindow.of(options)
+    position = log_resume.LogPosition()
+    opened = lost = False
     while not pump.stopping.is_set():
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.setblocking(False)
         pump.on_stop(lambda sock=sock: _quietly(lambda: sock.shutdown(socket.SHUT_RDWR)))  # wakes the read
         try:
             first = await _open_log_on_loop(sock, logs_request(container_id, window.params(options.timestamps)))
-            await _relay_socket(pump, sock, first, window.follow)
+            opened = True
+            await _relay_socket(pump, sock, first, window.follow, position)
+        except EngineUnavailable:
+            if not (opened and window.follow):  # no engine to begin with: said at once
+                raise
+            lost = True  # went away again while it was coming back
         except EngineError as e:
             raise (await asyncio.to_thread(unreadable_log, container_id, e)) from None
         finally:
             sock.close()
         if not window.follow or pump.stopping.is_set():
             return
-        restarted = await _in_own_thread(wait_for_restart, pump, container_id)
-        if restarted is None:
+        position.ended()
+        if not await _in_own_thread(log_resume.read_on, pump, container_id, window, position, lost):
             return
-        window.after_restart(restarted)
+        lost = False
 
 
 async def _open_log_on_loop(sock: socket.socket, request: bytes) -> bytes:
     """Send the request, read the response's head; the body bytes read with it."""
     loop = asyncio.get_running_loop()
     try:
-        await loop.sock_connect(sock, engine_socket_path())
-        await loop.sock_sendall(sock, request)
-        head = b""
-        while b"\r\n\r\n" not in head:
-            data = await _receive(sock)
-            if not data:
-                raise EngineUnavailable("The engine closed the connection.")
-            head += data
-    except OSError as e:
+        # An engine that hangs must not hold the socket for ever: the head comes within the
+        # client's timeout, as for any other request (the body may then stay quiet for hours).
+        async with asyncio.timeout(get_client().api.timeout):
+            await loop.sock_connect(sock, engine_socket_path())
+            await loop.sock_sendall(sock, request)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                data = await _receive(sock)
+                if not data:
+                    raise EngineUnavailable("The engine closed the connection.")
+                head += data
+    except (OSError, TimeoutError) as e:
         raise EngineUnavailable(type(e).__name__) from e
     status, body = _status_and_body(head)
     while status != 200 and (data := await _receive(sock)):
@@ -933,27 +953,29 @@ async def _open_log_on_loop(sock: socket.socket, request: bytes) -> bytes:
     return body
 
 
-async def _relay_socket(pump: Pump, sock: socket.socket, pending: bytes, follow: bool) -> None:
+async def _relay_socket(pump: Pump, sock: socket.socket, pending: bytes, follow: bool, position: log_resume.LogPosition) -> None:
     """Offer what the engine sends in whole messages: a log that is not followed in
     UNFOLLOWED_BATCH pieces (or whole, when shorter), a followed one as it comes. Never waits
     to gather more: the engine's writes of a line each fill the socket after a few hundred
     lines, and then the engine waits."""
     cutter = MessageCutter()
+    offer = lambda batch: _offer_whole(pump, batch, position, cutter.tty)  # noqa: E731
     while True:
         if follow or len(pending) >= UNFOLLOWED_BATCH:
-            _offer_whole(pump, cutter.feed(pending))
+            offer(cutter.feed(pending))
             pending = b""
         data = await _receive(sock)
         if not data:
             break
         pending += data
-    _offer_whole(pump, cutter.feed(pending))
-    _offer_whole(pump, cutter.finish())
+    offer(cutter.feed(pending))
+    offer(cutter.finish())
 
 
-def _offer_whole(pump: Pump, batch: LogBytes | None) -> None:
+def _offer_whole(pump: Pump, batch: LogBytes | None, position: log_resume.LogPosition, tty: bool) -> None:
     if batch is not None:
         pump.offer_here(batch, batch.lines)
+        position.relayed(batch.data, tty)
 
 
 async def _in_own_thread(call: Callable, *args):
@@ -977,14 +999,16 @@ async def _in_own_thread(call: Callable, *args):
     return await done
 
 
-def offer_assembled(pump: Pump, stream: LogStream, options: LogOptions, batch_size: int) -> None:
+def offer_assembled(pump: Pump, stream: LogStream, options: LogOptions, batch_size: int, position: log_resume.LogPosition | None = None) -> None:
     """Lines, filtered by stream and search, stdout and stderr in time order within each read."""
     wanted = {"o": options.stdout, "e": options.stderr, "s": True, "i": False}
     matches = options.matcher()
     assembler = LineAssembler()
     for data in stream:
-        lines = [line for line in lines_in_time_order(assembler, data) if wanted[line[0]] and (matches is None or matches(line[2]))]
-        offer_lines(pump, lines, options.timestamps, batch_size)
+        read = lines_in_time_order(assembler, data)
+        offer_lines(pump, [line for line in read if wanted[line[0]] and (matches is None or matches(line[2]))], options.timestamps, batch_size)
+        if position is not None:  # read, matched or not: a search reads on after it too
+            position.lines(read)
     offer_lines(pump, [line for line in assembler.finish() if wanted[line[0]]], options.timestamps, batch_size)
 
 
@@ -1030,8 +1054,10 @@ def wait_for_restart(pump: Pump, container_id: str) -> str | None:
                     pump.offer(StateChange("removed"))
                     return None
                 break
-        except Exception:  # noqa: BLE001 - closed by stop()
-            return None
+        except Exception as e:  # noqa: BLE001 - closed by stop(), or the engine went away
+            if pump.stopping.is_set():
+                return None
+            raise EngineUnavailable(type(e).__name__) from e
         if pump.stopping.is_set():
             return None
         facts = container_facts(container_id)

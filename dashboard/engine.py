@@ -54,29 +54,47 @@ _client = None
 _client_lock = threading.Lock()
 
 
+_client_generation = 0  # counts reset_client() calls: a client made before one is not kept
+
+
 def get_client() -> docker.DockerClient:
     """The process-wide client, created on first use.
 
     Creating it asks the engine for its API version, so it is cached only once that
-    succeeds: an engine that was down at start-up is picked up when it comes back.
+    succeeds: an engine that was down at start-up is picked up when it comes back. The
+    question is asked outside the lock: against an engine that does not answer, each request
+    waits its own DOCKER_TIMEOUT, not those of every request queued before it. Requests that
+    start together may each make a client; the first one kept is the one every later request gets.
     """
     global _client
-    if _client is None:
-        with _client_lock:
-            if _client is None:
-                _client = _translate(
-                    lambda: docker.from_env(timeout=settings.DOCKER_TIMEOUT, max_pool_size=64)
-                )
-    return _client
+    client = _client
+    if client is not None:
+        return client
+    generation = _client_generation
+    made = _translate(lambda: docker.from_env(timeout=settings.DOCKER_TIMEOUT, max_pool_size=64))
+    with _client_lock:
+        if _client is None and generation == _client_generation:
+            _client = made
+        elif _client is not None:
+            made.close()
+            made = _client
+    return made
+
+
+def client_made() -> bool:
+    """Is there a client already? Then get_client() does not ask the engine anything (code on
+    the event loop checks this first, and makes the client in a thread otherwise)."""
+    return _client is not None
 
 
 def reset_client() -> None:
     """Forget the cached client (tests that point DOCKER_HOST elsewhere use this)."""
-    global _client
+    global _client, _client_generation
     with _client_lock:
         if _client is not None:
             _client.close()
         _client = None
+        _client_generation += 1
 
 
 # A few threads for engine calls a page can make at once (the list pages' two calls).

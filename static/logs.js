@@ -14,6 +14,15 @@
   const pauseButton = document.getElementById("log-pause");
   const download = document.getElementById("log-download");
   const STREAM_NAMES = { o: "out", e: "err", s: "engine" };
+  // What the page says of the socket's state, in one place and marked for translation: Django's
+  // JavaScript catalogue defines gettext once a page loads it; until then the text is as written.
+  const gettext = window.gettext || ((text) => text);
+  const TEXT = {
+    streaming: gettext("Streaming"),
+    engineLost: gettext("Engine lost — reconnecting…"),
+    engineLostNote: gettext("— the Docker engine went away: reconnecting —"),
+    engineBackNote: gettext("— the Docker engine is back: following on —"),
+  };
 
   let paused = false;
   let held = []; // lines that arrived while paused (bounded)
@@ -292,7 +301,8 @@
     splitter = new LogSplitter(timestamps); // a restarted container's log is a new stream
   };
   say("Connecting…");
-  socket.addEventListener("open", () => say("Streaming", "ok"));
+  let engineLost = false; // between an "engine-lost" state and the state after it
+  socket.addEventListener("open", () => say(TEXT.streaming, "ok"));
   socket.addEventListener("message", (event) => {
     if (event.data instanceof ArrayBuffer) {
       receive(splitter.feed(new Uint8Array(event.data)), 0);
@@ -305,7 +315,15 @@
       receive(message.lines, message.skipped);
       socket.send('{"type":"ack"}'); // flow control: the server keeps only a few frames in flight
     } else if (message.type === "state") {
-      if (message.state === "running") {
+      const wasLost = engineLost;
+      engineLost = message.state === "engine-lost";
+      if (engineLost) {
+        note(TEXT.engineLostNote);
+        say(TEXT.engineLost, "error");
+      } else if (message.state === "running" && wasLost) { // it ran on: the log reads on after its last line
+        note(TEXT.engineBackNote);
+        say(TEXT.streaming, "ok");
+      } else if (message.state === "running") {
         note("— the container started again: following its new output —");
         say("Following", "ok");
         if (stateBadge) { stateBadge.textContent = "Running"; stateBadge.className = "badge state-running"; }

@@ -9,6 +9,7 @@ file (DATABASE_URL), migrated, and one admin account; `page` has logged in as th
 through the login form. Only Debian's Chromium is used; no browser is ever downloaded.
 """
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -68,7 +69,14 @@ def _wait_until_answering(url: str, server: subprocess.Popen, log_path: str, tim
 
 @pytest.fixture(scope="session")
 def berth_server():
-    """Berth under Daphne on a free port, with a fresh SQLite database and an admin account."""
+    """Berth as `make run` serves it on a free port, with a fresh SQLite database and an admin account."""
+    with serve_berth() as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serve_berth(**env_overrides: str):
+    """berth_server's server, with more environment (e.g. DOCKER_HOST for another engine)."""
     workdir = tempfile.mkdtemp(prefix="berth-live-")
     database_url = f"sqlite:///{workdir}/db.sqlite3"
     env = {
@@ -78,6 +86,7 @@ def berth_server():
         "DJANGO_SUPERUSER_USERNAME": ADMIN_USERNAME,
         "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        **env_overrides,
     }
     _manage(env, "migrate", "--noinput")
     _manage(env, "ensure_admin")

@@ -9,6 +9,11 @@ other's. Under CI=true a missing engine fails the run: it never skips.
 
 import os
 import secrets
+import selectors
+import shutil
+import socket
+import tempfile
+import threading
 import time
 
 import docker
@@ -124,6 +129,72 @@ def user(django_user_model):
 def logged_in(client, user):
     client.force_login(user)
     return client
+
+
+VERSION_ANSWER = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 21\r\n\r\n{"ApiVersion":"1.41"}'
+
+
+class SilentEngine:
+    """A unix socket that accepts connections and reads what they send, and never answers: an
+    engine that hangs (issue 10, item 7). With answers_version it answers `GET /version` (what
+    a client asks as it is made) and nothing else: an engine that hangs once Berth has its
+    client. One thread serves every connection."""
+
+    def __init__(self, answers_version: bool = False):
+        self.answers_version = answers_version
+        self.dir = tempfile.mkdtemp(prefix="berth-silent-")  # short: unix socket paths are
+        self.path = os.path.join(self.dir, "docker.sock")
+        self.host = f"unix://{self.path}"
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(self.path)
+        self.server.listen(64)
+        self.connections = 0
+        self._wake_reader, self._wake = socket.socketpair()
+        self._thread = threading.Thread(target=self._serve, name="silent-engine", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        selector = selectors.DefaultSelector()
+        selector.register(self.server, selectors.EVENT_READ)
+        selector.register(self._wake_reader, selectors.EVENT_READ)
+        while True:
+            for key, _ in selector.select():
+                if key.fileobj is self._wake_reader:
+                    for other in list(selector.get_map().values()):
+                        other.fileobj.close()
+                    return
+                if key.fileobj is self.server:
+                    connection, _ = self.server.accept()
+                    self.connections += 1
+                    selector.register(connection, selectors.EVENT_READ)
+                elif not (data := key.fileobj.recv(65536)):
+                    selector.unregister(key.fileobj)
+                    key.fileobj.close()
+                elif self.answers_version and data.startswith(b"GET /version "):
+                    key.fileobj.sendall(VERSION_ANSWER)
+
+    def close(self) -> None:
+        self._wake.send(b"x")
+        self._thread.join(5)
+        self._wake.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(params=["silent", "hung"])
+def silent_engine(request, monkeypatch, settings):
+    """Berth pointed at an engine that never answers, with DOCKER_TIMEOUT lowered to 2 s: one
+    silent from the start ("silent"), and one that hangs after Berth has made its client ("hung")."""
+    from dashboard.engine import get_client, reset_client
+
+    settings.DOCKER_TIMEOUT = 2
+    engine = SilentEngine(answers_version=request.param == "hung")
+    monkeypatch.setenv("DOCKER_HOST", engine.host)
+    reset_client()
+    if engine.answers_version:
+        get_client()
+    yield engine
+    reset_client()
+    engine.close()
 
 
 def sweep_labelled(client: docker.DockerClient) -> None:

@@ -53,3 +53,26 @@ def test_it_shows_an_engine_refusal_without_a_500(logged_in, engine, docker_clie
     response = logged_in.post(f"/containers/{cid}/pause/", follow=True)
     assert response.status_code == 200
     assert b"is not running" in response.content
+
+
+@pytest.mark.django_db(transaction=True)  # the page loads run in threads of their own
+def test_page_loads_against_a_silent_engine_each_wait_one_timeout(silent_engine, django_user_model, settings):
+    """Four at once: each answers 503 after its own DOCKER_TIMEOUT, not after the ones before it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.test import Client
+
+    admin = django_user_model.objects.create_superuser("root", "", "root-password-1")
+    clients = [Client() for _ in range(4)]
+    for client in clients:
+        client.force_login(admin)
+
+    def load(client):
+        started = time.monotonic()
+        status = client.get("/containers/").status_code
+        return status, time.monotonic() - started
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(load, clients))
+    assert [status for status, _ in results] == [503] * 4
+    assert max(seconds for _, seconds in results) < 2 * settings.DOCKER_TIMEOUT, results

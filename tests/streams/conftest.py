@@ -6,6 +6,7 @@ made by logging the `user` fixture in, as a browser would have it.
 
 import asyncio
 import json
+import os
 import time
 from urllib.parse import parse_qs
 
@@ -146,3 +147,23 @@ async def poll(condition, timeout: float = 15, interval: float = 0.05, message: 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {message}")
         await asyncio.sleep(interval)
+
+
+@pytest.fixture(scope="module")
+def extra_engine(docker_client):
+    """A dockerd of this module's own (tests/extra_engine.py), with the test image loaded; for tests
+    that kill an engine. Stopped by its pid and its bridge deleted, whatever the tests did."""
+    from tests.extra_engine import ExtraEngine, can_start_engines
+
+    reason = can_start_engines()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    extra = ExtraEngine()
+    try:
+        extra.start()
+        extra.load_image()
+        yield extra
+    finally:
+        extra.stop()

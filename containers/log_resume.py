@@ -1,0 +1,143 @@
+"""Following a log across the loss of its engine (issue 10, item 6).
+
+When the engine of a followed log goes away (it crashed, or is being restarted), the engine's
+end of the log's read closes and every call to it fails. The log socket then says
+{"type": "state", "state": "engine-lost"}, asks the engine again with growing pauses, and when
+the engine answers reads on from just after the last line it had offered (its timestamp, kept
+here in `LogPosition`), so that no line comes twice. An engine that is not back within
+ENGINE_BACK_SECONDS ends the log with an error.
+
+The loops that read logs (streams.read_logs and streams.relay_logs) call read_on() when a
+followed read ends; nothing here reads a log itself.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import struct
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import TypeVar
+
+from django.utils.translation import gettext as _
+
+# streams imports this module and this one uses streams' names: each is looked up when called.
+from containers import streams
+from dashboard.engine import EngineNotFound, EngineUnavailable
+
+ENGINE_BACK_SECONDS = 300  # how long a followed log waits for its engine to come back
+FIRST_PAUSE = 0.25  # between tries: doubled after each, up to MAX_PAUSE
+MAX_PAUSE = 5.0
+
+_FRAME_SIZE = struct.Struct(">L").unpack_from
+_TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z(?= )")
+_TTY_LINE_TIMESTAMP = re.compile(rb"(?:^|\n)(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) ")
+
+T = TypeVar("T")
+
+
+class LogPosition:
+    """How far a followed log has been offered: the engine's RFC 3339 timestamp of the last line.
+
+    Split lines say it as they pass (lines()); relayed bytes are only kept (relayed()) and their
+    last timestamp found when it is asked for, since a relayed log is passed on without any work
+    per line. Bytes relayed without timestamps (the socket did not ask for them) have none: then
+    the moment the read ended stands in for it (ended()), which on the engine's own machine (the
+    only place logs are relayed) is later than every line already sent.
+    """
+
+    def __init__(self):
+        self.timestamp = ""
+        self._bytes: bytes = b""
+        self._tty = False
+
+    def lines(self, lines: list[tuple[str, str, str]]) -> None:
+        if lines and lines[-1][1]:
+            self.timestamp = lines[-1][1]
+
+    def relayed(self, data: bytes, tty: bool) -> None:
+        self._bytes, self._tty = data, tty
+
+    def ended(self) -> None:
+        """The read has ended: settle the position before anything else is read. (Nothing read
+        yet leaves it unset: then whatever the engine has is new to the browser.)"""
+        if self._bytes:
+            found = last_timestamp(self._bytes, self._tty)
+            self.timestamp = found or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            self._bytes = b""
+
+
+def last_timestamp(data: bytes, tty: bool) -> str | None:
+    """The timestamp of the last message in whole log messages as the engine sends them: after
+    8-byte frame headers for a container without a TTY, at a line's start for one with."""
+    if tty:
+        matches = list(_TTY_LINE_TIMESTAMP.finditer(data))
+        return matches[-1].group(1).decode() if matches else None
+    position, last = 0, None
+    while position + 8 <= len(data):
+        last = position + 8
+        position = last + _FRAME_SIZE(data, position + 4)[0]
+    match = _TIMESTAMP.match(data, last) if last is not None else None
+    return match.group(0).decode() if match else None
+
+
+def wait_for_engine(stopping: threading.Event, probe: Callable[[], T], give_up: float = ENGINE_BACK_SECONDS) -> T | None:
+    """probe() until the engine answers it (its result; None once `stopping` is set), with
+    growing, jittered pauses, so that the sockets of a lost engine do not all ask it at once.
+    Raises EngineUnavailable when it has not answered within `give_up` seconds."""
+    deadline = time.monotonic() + give_up
+    pause = FIRST_PAUSE
+    while True:
+        try:
+            return probe()
+        except EngineUnavailable:
+            if time.monotonic() >= deadline:
+                raise EngineUnavailable(
+                    _("It went away while the log was followed and did not come back within %(seconds)d s.") % {"seconds": round(give_up)}
+                ) from None
+        if stopping.wait(min(pause * random.uniform(0.5, 1), max(0.0, deadline - time.monotonic()))):
+            return None
+        pause = min(pause * 2, MAX_PAUSE)
+
+
+def read_on(pump: streams.Pump, container_id: str, window: streams.LogWindow, position: LogPosition, lost: bool) -> bool:
+    """A followed read has ended: wait for the container to start again, or, when the engine
+    went away, for it to come back; True when there is more to read, with `window` moved past
+    the lines already offered. Runs in a thread of its own (it may wait for days)."""
+    if not lost:
+        try:
+            restarted = streams.wait_for_restart(pump, container_id)
+        except EngineUnavailable:
+            lost = True
+        else:
+            if restarted is not None:
+                window.read_on(position.timestamp, restarted)
+            return restarted is not None
+    pump.offer(streams.StateChange("engine-lost"))
+    try:
+        facts = wait_for_engine(pump.stopping, lambda: streams.container_facts(container_id))
+    except EngineNotFound:
+        pump.offer(streams.StateChange("removed"))
+        return False
+    if facts is None:
+        return False
+    if facts.running:  # a stopped one says so when its log, read on, ends
+        pump.offer(streams.StateChange("running"))
+    window.read_on(position.timestamp)
+    return True
+
+
+def since_after(since: str | None, last_line: str, stopped_at: str = "") -> str | None:
+    """The latest of a `since` (the engine's seconds.nanoseconds), just after the RFC 3339 time
+    of the last line offered (the engine's `since` takes a line of that very time: a nanosecond
+    more, so none repeats), and a container's stop."""
+    moments = [since] if since else []
+    if last_line and (moment := streams.engine_time_from_rfc3339(last_line)):
+        nanos = int(moment.replace(".", "")) + 1
+        moments.append(f"{nanos // 10**9}.{nanos % 10**9:09d}")
+    if stopped_at and (moment := streams.engine_time_from_rfc3339(stopped_at)):
+        moments.append(moment)
+    return max(moments, key=lambda moment: int(moment.replace(".", "")), default=None)
