@@ -270,6 +270,7 @@ class ContainerCreateForm(forms.Form):
         self.warnings: list[str] = []
         self.replacing = None  # the ContainerDetail a "replace" submission recreates
         self.restrictions: Restrictions = restrictions_for(user)
+        self.restriction_errors: dict[str, str] = {}  # {field: message} refused by the settings
         self._disable_forbidden_fields()
 
     def _disable_forbidden_fields(self) -> None:
@@ -420,6 +421,7 @@ class ContainerCreateForm(forms.Form):
             devices=[device.text for device in data.get("devices") or ()],
             network_mode=data.get("network") or "", pid_mode=data.get("pid") or "",
         )
+        self.restriction_errors = violations
         for field_name, message in violations.items():
             self.add_error(field_name, message)
 

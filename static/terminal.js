@@ -77,7 +77,7 @@
   });
   socket.addEventListener("close", (event) => {
     if (event.code === 4401) say("Not logged in: log in again, then reload.", "error");
-    else if (event.code === 4403) say("You may not do this on this container.", "error");
+    else if (event.code === 4403 && !ended) say("You may not do this on this container.", "error"); // else the error frame said why
     else if (!ended) say(mode === "exec" ? "Connection lost: the process was killed." : "Connection lost.", "error");
     term.options.cursorBlink = false;
   });
