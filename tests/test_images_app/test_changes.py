@@ -44,7 +44,9 @@ def test_it_asks_before_taking_a_tag_from_another_image_and_names_that_image(ope
     page = operator_client.post(f"/images/{image_id}/tag/", {"target": f"{repository}:v1"})
     assert page.status_code == 200
     html = page.content.decode()
-    assert "already names image" in html and holder.removeprefix("sha256:")[:12] in html
+    short = holder.removeprefix("sha256:")[:12]
+    assert f"<code>{repository}:v1</code> already names image <code>{short}</code>" in html
+    assert f"this one, <code>{image_id.removeprefix('sha256:')[:12]}</code>" in html
     assert f"{repository}:stable" in html  # the holder's other tag, which it keeps
     assert 'name="confirm"' in html and f'name="replaces" value="{holder}"' in html
     assert f"{repository}:v1" in tags_of(docker_client, holder) and f"{repository}:v1" not in tags_of(docker_client, image_id)
