@@ -130,3 +130,19 @@ def test_it_keeps_a_duplicated_containers_forbidden_option_visible_to_refuse_it(
     response = operator_client.get(f"/containers/new/?from={source['Id']}")
     form = response.context["form"]
     assert form.initial["privileged"] is True and "disabled" not in form.fields["privileged"].widget.attrs
+
+
+def test_it_refuses_volumes_from_a_container_with_bind_mounts_when_binds_are_forbidden(operator_client, engine, tmp_path):
+    """--volumes-from allowed, bind mounts not: borrowing an admin-made container's bind mount
+    of a host path is a bind mount all the same (issue 10, item 3)."""
+    allow("operators_may_use_volumes_from")
+    source = engine.container("sleep 300", start=False, host={"binds": [f"{tmp_path}:/data"]})
+    label = random_name("case")
+    response = post_form(operator_client, name=random_name(), labels=f"berth.test=1\nberth.case={label}",
+                         volumes_from=source["Name"].lstrip("/"))
+    errors = response.context["form"].errors
+    assert list(errors) == ["volumes_from"], errors
+    assert "bind mounts of host paths" in errors["volumes_from"][0] and source["Name"].lstrip("/") in errors["volumes_from"][0]
+    assert count_labelled(engine, label) == 0
+    plain = engine.container("sleep 300", start=False, volumes=["/data"])
+    created_id(engine, post_form(operator_client, name=random_name(), volumes_from=plain["Name"].lstrip("/")))
