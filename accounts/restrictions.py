@@ -130,6 +130,11 @@ REACH_REFUSALS = {
     "unpause": _("Your role may not unpause %(name)s: it uses %(what)s; an admin can allow it in Settings."),
     "attach": _("Your role may not attach to %(name)s: it uses %(what)s; an admin can allow it in Settings."),
     "exec": _("Your role may not run commands in %(name)s: it uses %(what)s; an admin can allow it in Settings."),
+    # The container's own page, for an Operator: said before any button is tried.
+    "reach": _(
+        "Your role may not start, restart, unpause, attach to or run commands in %(name)s: it uses %(what)s; "
+        "an admin can allow it in Settings."
+    ),
     "duplicate": _(
         "Your role may not duplicate %(name)s as it is: it uses %(what)s; an admin can allow it in Settings. "
         "Take those options out of the copy."

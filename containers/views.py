@@ -15,7 +15,7 @@ from accounts.audit import audit, audited, note_outcome
 from accounts.masking import MASK, is_secret_name, mask_inspect
 from accounts.models import Outcome
 from accounts.restrictions import Restrictions, restrictions_for
-from accounts.roles import refused, role_required
+from accounts.roles import has_role, refused, role_required
 from containers import services, streams
 from containers.forms import BulkForm, ContainerCreateForm, ListFilterForm, RemoveForm, RenameForm, StopForm
 from containers.specs import ContainerSpec, spec_from_inspect
@@ -152,7 +152,17 @@ def detail(request: HttpRequest, container_id: str) -> HttpResponse:
     template = "containers/detail.html"
     if request.htmx and request.htmx.target == "container-summary":
         template += "#container-summary"
+    else:
+        context["reach_note"] = _reach_note(request, container.id)
     return render(request, template, context)
+
+
+def _reach_note(request: HttpRequest, container_id: str) -> str:
+    """What an Operator may not do to this container, and why, said before a button is tried
+    (a Viewer has no buttons to try)."""
+    if not has_role(request.user, "operator"):
+        return ""
+    return reach_refusal(restrictions_for(request.user), container_id, "reach")[1]
 
 
 def _after_action(request: HttpRequest, container_id: str, done: str) -> HttpResponse:

@@ -171,7 +171,19 @@ def test_an_admin_is_never_restricted(case, admin_client_, engine, tmp_path):
     assert not AuditEntry.objects.filter(outcome="denied").exists()
 
 
-# ---------------------------------------------------------------- Duplicate/Edit
+# ---------------------------------------------------------------- what the pages say first
+
+
+@pytest.mark.django_db
+def test_the_container_page_tells_an_operator_before_a_button_is_tried(operator_client, viewer_client, admin_client_, engine, tmp_path):
+    container, words = make(engine, tmp_path, "overlay-volume", start=False)
+    page = operator_client.get(f"/containers/{container['Id']}/").content.decode()
+    assert_names(page, words, "start, restart, unpause, attach to or run commands in", container["Name"].lstrip("/"))
+    assert "Your role may not" not in admin_client_.get(f"/containers/{container['Id']}/").content.decode()
+    assert "Your role may not" not in viewer_client.get(f"/containers/{container['Id']}/").content.decode()  # no buttons to try
+    plain = engine.container("sleep 300", start=False)
+    assert "Your role may not" not in operator_client.get(f"/containers/{plain['Id']}/").content.decode()
+
 
 
 @pytest.mark.django_db
