@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEntry, BerthSettings, Outcome, Role
 from accounts.throttle import LOGIN_THROTTLED, PASSWORD_CHANGE_THROTTLED, password_change_throttled
@@ -123,3 +123,6 @@ class SettingsForm(forms.ModelForm):
             "operators_may_join_container_network",
             "audit_retention_days",
         ]
+        # Not the model's help_text (that would take a migration for a sentence).
+        help_texts = {"operators_may_bind_mount": _(
+            "Includes local named volumes that mount host paths: type none, bind or overlay, o=bind, or a /device.")}

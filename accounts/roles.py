@@ -56,14 +56,22 @@ def _action_name(view) -> str:
 
 
 def _forbidden(request: HttpRequest, role: str) -> HttpResponse:
-    """The 403 page; for HTMX, the messages partial aimed at #messages instead of the target."""
+    return refused(
+        request, f"Not allowed: this needs the {role} role. The attempt was recorded.",
+        {"needed": role, "actual": role_of(request.user)},
+    )
+
+
+def refused(request: HttpRequest, message: str, context: dict | None = None) -> HttpResponse:
+    """A 403 that says why: the Not allowed page; for HTMX, the message in #messages instead
+    of the target (the caller audits the attempt)."""
     if getattr(request, "htmx", False):
-        messages.error(request, f"Not allowed: this needs the {role} role. The attempt was recorded.")
+        messages.error(request, message)
         response = render(request, "base.html#messages", {"oob_messages": False}, status=403)
         response["HX-Retarget"] = "#messages"
         response["HX-Reswap"] = "outerHTML"
         return response
-    return render(request, "accounts/forbidden.html", {"needed": role, "actual": role_of(request.user)}, status=403)
+    return render(request, "accounts/forbidden.html", context or {"reason": message}, status=403)
 
 
 def _refusal(request: HttpRequest, view, role: str, kwargs: dict) -> HttpResponse | None:

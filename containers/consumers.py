@@ -28,7 +28,9 @@ Protocol (issue 3):
   and is closed with 1011: never an HTTP 500 at the handshake.
 
 Refusals accept first and then close with 4401 (not logged in) or 4403 (not allowed), so that
-a browser sees the code. The ASGI app puts every route behind AllowedHostsOriginValidator.
+a browser sees the code. A terminal refused because the container has an option the user's
+role may not use (operator restrictions, accounts/README.md) first gets an error frame that
+says which. The ASGI app puts every route behind AllowedHostsOriginValidator.
 
 Mid-stream ends (issue 10, item 2): an open socket is re-checked every second or so
 (accounts.session_watch). When its session is gone (logout, expiry, deactivation, a password
@@ -49,15 +51,17 @@ import weakref
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from accounts import session_watch
 from accounts.audit import aaudit
 from accounts.models import Outcome
+from accounts.restrictions import restrictions_for
 from accounts.roles import refuse_unless
 from accounts.websocket_auth import may_be_signed_in
-from containers import streams
+from containers import services, streams
 from dashboard.engine import EngineError, EngineUnavailable, client_made, get_client
 
 log = logging.getLogger(__name__)
@@ -129,6 +133,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         try:
+            if await self.refused_out_of_reach():
+                return
             await self.begin()
         except (ValueError, EngineError, EngineUnavailable) as e:
             await self.finish({"type": "error", "message": getattr(e, "message", None) or str(e)})
@@ -138,6 +144,10 @@ class StreamConsumer(AsyncWebsocketConsumer):
     def start_early(self) -> bool:
         """Engine reading that may start while the user is looked up (see early_start); True
         when it did. Nothing reaches the socket before the checks pass; a refusal stops it."""
+        return False
+
+    async def refused_out_of_reach(self) -> bool:
+        """True when the socket was refused because of what the container reaches (terminals)."""
         return False
 
     async def stop_early(self) -> None:
@@ -242,6 +252,24 @@ class TerminalConsumer(StreamConsumer):
 
     def make_session(self):
         raise NotImplementedError
+
+    async def refused_out_of_reach(self) -> bool:
+        # A terminal hands over what the container reaches (host network, /, capabilities...):
+        # the operator restrictions hold for it whoever made it (issue 10, item 3). Refused:
+        # an error frame that names the restriction, then 4403, audited.
+        restrictions = await database_sync_to_async(restrictions_for)(self.scope["user"])
+        if not restrictions.any:
+            return False
+        reach = await asyncio.to_thread(services.container_reach, self.container_id)
+        why = restrictions.reach_refusal(self.action, reach)
+        if not why:
+            return False
+        await aaudit(self.scope, f"container.{self.action}", object_type="container", object_id=reach.id, object_name=reach.name,
+                     outcome=Outcome.DENIED, message=why, extra={"phase": "open", **self.session_facts()})
+        self.finished = True
+        await self.send(text_data=streams.dumps({"type": "error", "message": why}))
+        await self.close(code=CLOSE_FORBIDDEN)
+        return True
 
     def session_facts(self) -> dict:
         """What the audit entries say about the session, beside who, when and where."""

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext as _
 
 from accounts.masking import MASK, can_reveal, unmask_env
-from accounts.restrictions import Restrictions, is_bind_volume, restrictions_for
+from accounts.restrictions import MAY_NOT_USE, Restrictions, is_bind_volume, restrictions_for
 from containers import services
 from containers.specs import (
     RESTART_POLICIES,
@@ -276,6 +276,7 @@ class ContainerCreateForm(forms.Form):
         self.warnings: list[str] = []
         self.replacing = None  # the ContainerDetail a "replace" submission recreates
         self.restrictions: Restrictions = restrictions_for(user)
+        self.restriction_errors: dict[str, str] = {}  # {field: message} refused by the settings
         self._disable_forbidden_fields()
 
     def _disable_forbidden_fields(self) -> None:
@@ -426,6 +427,14 @@ class ContainerCreateForm(forms.Form):
             devices=[device.text for device in data.get("devices") or ()],
             network_mode=data.get("network") or "", pid_mode=data.get("pid") or "",
         )
+        if self.restrictions.bind_mounts and "volumes_from" not in violations:
+            # --volumes-from a container that bind-mounts a host path is that bind mount too.
+            for source in dict.fromkeys(entry.split(":", 1)[0] for entry in data.get("volumes_from") or ()):
+                reach = services.container_reach(source) if services.container_exists(source) else None
+                borrowed = reach and self.restrictions.reach_violations(reach.inspect, reach.volumes).get("volumes")
+                if borrowed:
+                    violations["volumes_from"] = MAY_NOT_USE % {"what": f"{borrowed} through --volumes-from {source}"}
+        self.restriction_errors = violations
         for field_name, message in violations.items():
             self.add_error(field_name, message)
 

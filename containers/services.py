@@ -358,6 +358,29 @@ def get_container(container_id: str) -> ContainerDetail:
     return detail_from_inspect(inspect_container(container_id))
 
 
+@dataclass(frozen=True)
+class ContainerReach:
+    """What a container hands whoever starts or enters it: the facts the operator restrictions
+    judge (accounts.restrictions.Restrictions.reach_refusal)."""
+
+    id: str
+    name: str
+    inspect: dict = field(repr=False)
+    volumes: dict[str, dict] = field(repr=False)  # {name: inspect} of each named volume it mounts
+
+
+def container_reach(container_id: str) -> ContainerReach:
+    """One container inspect, and one inspect per named volume it mounts (-v name:/path or
+    --mount type=volume); a volume gone since is left out."""
+    data = inspect_container(container_id)
+    host = data.get("HostConfig") or {}
+    names = [bind.split(":", 1)[0] for bind in host.get("Binds") or [] if not bind.startswith("/")]
+    names += [m.get("Source", "") for m in host.get("Mounts") or [] if m.get("Type") == "volume"]
+    names += [m.get("Name", "") for m in data.get("Mounts") or [] if m.get("Type") == "volume"]
+    volumes = {name: inspect_volume(name) for name in dict.fromkeys(filter(None, names))}
+    return ContainerReach(data["Id"], data.get("Name", "").lstrip("/"), data, {k: v for k, v in volumes.items() if v})
+
+
 @translate_errors
 def recent_output(container_id: str, lines: int = 50) -> str:
     """The last lines of a container's output (stdout and stderr merged)."""
@@ -425,17 +448,24 @@ class BulkResult:
     container_id: str
     name: str
     error: str = ""
+    denied: bool = False  # refused by Berth (an operator restriction), not by the engine
 
     @property
     def ok(self) -> bool:
         return not self.error
 
 
-def bulk_action(action: str, targets: list[ContainerSummary], **options) -> list[BulkResult]:
-    """Apply one action to each container; a failure is reported for that one only."""
+def bulk_action(action: str, targets: list[ContainerSummary], refused: dict[str, str] | None = None, **options) -> list[BulkResult]:
+    """Apply one action to each container; a failure is reported for that one only.
+
+    `refused` maps the ids the caller may not touch to the reason: those are left alone.
+    """
     function = ACTIONS[action]
     results = []
     for container in targets:
+        if (refused or {}).get(container.id):
+            results.append(BulkResult(container.id, container.name, refused[container.id], denied=True))
+            continue
         try:
             function(container.id, **options)
             results.append(BulkResult(container.id, container.name))

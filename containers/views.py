@@ -1,4 +1,5 @@
 import asyncio
+import functools
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -12,11 +13,13 @@ from django.views.decorators.vary import vary_on_headers
 from accounts import websocket_auth
 from accounts.audit import audit, audited, note_outcome
 from accounts.masking import env_rows, mask_inspect, masked_env
-from accounts.roles import role_required
+from accounts.models import Outcome
+from accounts.restrictions import Restrictions, restrictions_for
+from accounts.roles import has_role, refused, role_required
 from containers import services, streams
 from containers.forms import BulkForm, ContainerCreateForm, ListFilterForm, RemoveForm, RenameForm, StopForm
 from containers.specs import ContainerSpec, spec_from_inspect
-from dashboard.engine import EngineError, published_host
+from dashboard.engine import EngineError, EngineNotFound, published_host
 from images import pulls
 
 # ---------------------------------------------------------------- the list
@@ -66,6 +69,52 @@ def container_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, _list_context(request))
 
 
+# ---------------------------------------------------------------- what an operator may reach
+
+
+def reach_refusal(restrictions: Restrictions, container_id: str, verb: str) -> tuple[services.ContainerReach | None, str]:
+    """(what the container reaches, why `verb` is refused) under these restrictions; the
+    reason is "" when allowed. Nothing forbidden (an admin): no engine call at all."""
+    if not restrictions.any:
+        return None, ""
+    reach = services.container_reach(container_id)
+    return reach, restrictions.reach_refusal(verb, reach)
+
+
+def within_reach(verb: str):
+    """View decorator, between @role_required and @audited: an action on a container that uses
+    an option the user's role may not use, whoever made it (issue 10, item 3), gets a 403
+    that names the restriction and one audit entry, "denied"."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, container_id: str, *args, **kwargs) -> HttpResponse:
+            reach, why = reach_refusal(restrictions_for(request.user), container_id, verb)
+            if not why:
+                return view(request, container_id, *args, **kwargs)
+            audit(request, f"container.{verb}", object_type="container", object_id=reach.id, object_name=reach.name,
+                  outcome=Outcome.DENIED, message=why)
+            return refused(request, why)
+
+        wrapper.berth_reach = verb  # read by the role matrix test, like berth_role
+        return wrapper
+
+    return decorator
+
+
+def _bulk_refusals(request: HttpRequest, action: str, targets: list) -> dict[str, str]:
+    """{id: why} for the targets a bulk start, restart or unpause may not touch."""
+    if action not in ("start", "restart", "unpause"):
+        return {}
+    restrictions, found = restrictions_for(request.user), {}
+    for container in targets:
+        try:
+            found[container.id] = reach_refusal(restrictions, container.id, action)[1]
+        except EngineNotFound:
+            pass  # gone since the confirmation: the action itself says so
+    return found
+
+
 # ---------------------------------------------------------------- one container
 
 
@@ -93,7 +142,17 @@ def detail(request: HttpRequest, container_id: str) -> HttpResponse:
     template = "containers/detail.html"
     if request.htmx and request.htmx.target == "container-summary":
         template += "#container-summary"
+    else:
+        context["reach_note"] = _reach_note(request, container.id)
     return render(request, template, context)
+
+
+def _reach_note(request: HttpRequest, container_id: str) -> str:
+    """What an Operator may not do to this container, and why, said before a button is tried
+    (a Viewer has no buttons to try)."""
+    if not has_role(request.user, "operator"):
+        return ""
+    return reach_refusal(restrictions_for(request.user), container_id, "reach")[1]
 
 
 def _after_action(request: HttpRequest, container_id: str, done: str) -> HttpResponse:
@@ -127,6 +186,7 @@ def _after_action_failed(request: HttpRequest, container_id: str) -> HttpRespons
 
 @require_POST
 @role_required("operator")
+@within_reach("start")
 @audited("container.start", object_type="container")
 def start(request: HttpRequest, container_id: str) -> HttpResponse:
     return _run_action(request, container_id, "start", services.start_container)
@@ -143,6 +203,7 @@ def stop(request: HttpRequest, container_id: str) -> HttpResponse:
 
 @require_POST
 @role_required("operator")
+@within_reach("restart")
 @audited("container.restart", object_type="container")
 def restart(request: HttpRequest, container_id: str) -> HttpResponse:
     form = StopForm(request.POST)
@@ -171,6 +232,7 @@ def pause(request: HttpRequest, container_id: str) -> HttpResponse:
 
 @require_POST
 @role_required("operator")
+@within_reach("unpause")
 @audited("container.unpause", object_type="container")
 def unpause(request: HttpRequest, container_id: str) -> HttpResponse:
     return _run_action(request, container_id, "unpause", services.unpause_container)
@@ -253,10 +315,11 @@ def bulk(request: HttpRequest) -> HttpResponse:
     targets, action = form.cleaned_data["targets"], form.cleaned_data["action"]
     if not form.cleaned_data["confirm"]:
         return render(request, "containers/bulk_confirm.html", {"form": form, "targets": targets, "action": action})
-    results = services.bulk_action(action, targets, **form.action_options())
+    results = services.bulk_action(action, targets, refused=_bulk_refusals(request, action, targets), **form.action_options())
     for result in results:
+        outcome = Outcome.DENIED if result.denied else Outcome.OK if result.ok else Outcome.FAILED
         audit(request, f"container.{action}", object_type="container", object_id=result.container_id,
-              object_name=result.name, outcome="ok" if result.ok else "failed", message=result.error)
+              object_name=result.name, outcome=outcome, message=result.error)
     return render(request, "containers/bulk_done.html", {"results": results, "action": action})
 
 
@@ -311,7 +374,11 @@ def create(request: HttpRequest) -> HttpResponse:
         except EngineError as e:
             form.add_error(None, e.message)
             note_outcome(request, "failed", e.message, object_name=form.cleaned_data.get("name", ""))
-    return render(request, "containers/create.html", {"form": form, "original": original})
+    elif form.restriction_errors:
+        note_outcome(request, Outcome.DENIED, " ".join(form.restriction_errors.values()), object_name=request.POST.get("name", ""))
+    # The copy is checked when it is submitted; the page says first what the original uses.
+    reach_note = reach_refusal(form.restrictions, original.id, "duplicate")[1] if original else ""
+    return render(request, "containers/create.html", {"form": form, "original": original, "reach_note": reach_note})
 
 
 # ---------------------------------------------------------------- live streams: logs, attach, exec

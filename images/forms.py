@@ -62,6 +62,10 @@ class PullForm(forms.Form):
 
 class TagForm(forms.Form):
     target = forms.CharField(label="New tag", max_length=512, help_text="repository[:tag], e.g. myapp:v2; without a tag, :latest.")
+    # Moving a tag that names another image takes `confirm`; `replaces` is the image the
+    # confirmation named, so that a tag moved again meanwhile is asked about afresh.
+    confirm = forms.BooleanField(required=False)
+    replaces = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
 
     def clean_target(self) -> tuple[str, str]:
         """(repository, tag), as the engine's tag call takes them."""

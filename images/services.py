@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from containers import services as container_services
 from containers.services import ContainerSummary, parse_engine_time
-from dashboard.engine import EngineError, get_client, side_by_side, translate_errors
+from dashboard.engine import EngineError, EngineNotFound, get_client, side_by_side, translate_errors
 
 SORT_KEYS = ("repository", "tag", "id", "created", "size", "containers")
 NONE = "<none>"
@@ -273,6 +273,27 @@ def get_image(reference: str) -> ImageDetail:
 
 
 # ---------------------------------------------------------------- changes
+
+
+@dataclass(frozen=True)
+class TagHolder:
+    """The image a repository:tag names now: a new tag of that name takes it from this one."""
+
+    id: str
+    tags: list[str]
+
+    @property
+    def short_id(self) -> str:
+        return self.id.removeprefix("sha256:")[:12]
+
+
+def tag_holder(reference: str) -> TagHolder | None:
+    """The image `repository:tag` names, or None when no image has that tag."""
+    try:
+        data = inspect_image(reference)
+    except EngineNotFound:
+        return None
+    return TagHolder(data["Id"], _clean_tags(data.get("RepoTags")))
 
 
 @translate_errors

@@ -85,10 +85,15 @@ def env_reveal(request: HttpRequest, image_id: str) -> HttpResponse:
 @role_required("operator")
 @audited("image.tag", object_type="image", id_kwarg="image_id")
 def tag(request: HttpRequest, image_id: str) -> HttpResponse:
+    """A new name for the image; one that names another image now moves only with `confirm`,
+    after a page that names the image it is taken from (issue 10, item 11)."""
     image = services.get_image(image_id)
     form = TagForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         repository, new_tag = form.cleaned_data["target"]
+        holder = services.tag_holder(f"{repository}:{new_tag}")
+        if holder and holder.id != image.id and not _confirmed(form, holder):
+            return _confirm_move(request, image, form, holder, f"{repository}:{new_tag}")
         try:
             services.tag_image(image.id, repository, new_tag)
         except EngineError as e:
@@ -98,6 +103,18 @@ def tag(request: HttpRequest, image_id: str) -> HttpResponse:
             messages.success(request, f"Tagged {image.short_id} as {repository}:{new_tag}.")
             return redirect("images:detail", image.id)
     return render(request, "images/tag.html", {"image": image, "form": form})
+
+
+def _confirm_move(request: HttpRequest, image, form: TagForm, holder: services.TagHolder, target: str) -> HttpResponse:
+    """The page that names the image the tag is taken from, and what that image keeps."""
+    other_tags = [t for t in holder.tags if t != target]
+    context = {"image": image, "form": form, "holder": holder, "target": target, "other_tags": other_tags}
+    return render(request, "images/tag.html", context)
+
+
+def _confirmed(form: TagForm, holder: services.TagHolder) -> bool:
+    """`confirm`, about this holder (a confirmation that named another image is asked again)."""
+    return form.cleaned_data["confirm"] and form.cleaned_data["replaces"] in ("", holder.id)
 
 
 def _confirm_removal(request: HttpRequest, image: services.ImageDetail, form: RemoveForm, target: str) -> HttpResponse:

@@ -37,6 +37,11 @@ VIEW_ROLES = {
     "accounts:user_create": "admin", "accounts:user_role": "admin", "accounts:user_activate": "admin",
     "accounts:user_deactivate": "admin", "accounts:user_password": "admin", "accounts:settings": "admin",
 }
+# Views that also refuse an action on a container whose options the user's role may not use,
+# whoever made it (issue 10, item 3; accounts/README.md "Operator restrictions"). Bulk start,
+# restart and unpause, Duplicate/Edit and the attach/exec websockets check the same inside:
+# tests/containers/test_reach_restrictions.py.
+REACH_CHECKED = {"containers:start": "start", "containers:restart": "restart", "containers:unpause": "unpause"}
 # Open to every logged-in user (or to anyone: the login pages).
 UNRESTRICTED = {"home", "accounts:login", "login", "logout", "password_change", "password_change_done"}
 PUBLIC = {"accounts:login", "login"}
@@ -90,6 +95,24 @@ def test_it_refuses_and_audits_each_view_below_its_role(name, request):
         response = client.get(path)
     assert response.status_code == 403, path
     assert AuditEntry.objects.filter(outcome="denied", extra__path=path).count() == 1
+
+
+def test_it_checks_what_a_container_reaches_where_the_table_says():
+    declared = {name: getattr(pattern.callback, "berth_reach", None) for name, pattern in named_patterns()}
+    assert {name: verb for name, verb in declared.items() if verb} == REACH_CHECKED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(REACH_CHECKED))
+def test_it_refuses_an_operator_a_restricted_container_but_never_an_admin(name, operator_client, admin_client_, engine):
+    container = engine.container("sleep 300", start=name != "containers:start", host={"pid_mode": "host"})
+    if name == "containers:unpause":
+        engine.client.api.pause(container["Id"])
+    path = reverse(name, args=[container["Id"]])
+    response = operator_client.post(path, {"timeout": "0"})
+    assert response.status_code == 403 and "the host PID namespace" in response.content.decode()
+    assert AuditEntry.objects.filter(outcome="denied", object_id=container["Id"], action=f"container.{REACH_CHECKED[name]}").count() == 1
+    assert admin_client_.post(path, {"timeout": "0"}).status_code == 302
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ never restricted.
 
 import pytest
 
-from accounts.models import BerthSettings
+from accounts.models import AuditEntry, BerthSettings
 from tests.conftest import TEST_LABEL, random_name
 from tests.containers.test_create import Fixtures, count_labelled, created_id, post_form
 
@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 class RestrictionFixtures(Fixtures):
-    """Adds {bindvol}: a local volume that bind-mounts a host directory (`-o o=bind`)."""
+    """Adds {bindvol}: a local volume that bind-mounts a host directory (`-o o=bind`), and
+    {overlayvol}: one that overlays host directories."""
 
     def make_bindvol(self) -> str:
         name = random_name("bindvol")
@@ -25,9 +26,22 @@ class RestrictionFixtures(Fixtures):
         self.engine.volumes.append(name)
         return name
 
+    def make_overlayvol(self) -> str:
+        """A local volume that overlays a host directory (issue 10, item 3): no `bind` in sight."""
+        for part in ("lower", "upper", "work"):
+            (self.tmp_path / part).mkdir(exist_ok=True)
+        name = random_name("overlayvol")
+        where = {part: self.tmp_path / part for part in ("lower", "upper", "work")}
+        self.engine.client.api.create_volume(name, driver="local", labels=TEST_LABEL, driver_opts={
+            "type": "overlay", "device": "overlay", "o": "lowerdir={lower},upperdir={upper},workdir={work}".format(**where),
+        })
+        self.engine.volumes.append(name)
+        return name
+
     def fill(self, text: str) -> str:
-        if "{bindvol}" in text:
-            text = text.replace("{bindvol}", self["bindvol"])
+        for key in ("bindvol", "overlayvol"):
+            if "{" + key + "}" in text:
+                text = text.replace("{" + key + "}", self[key])
         return super().fill(text)
 
 
@@ -40,6 +54,7 @@ def fixtures(engine, tmp_path):
 RESTRICTED = {
     "bind-mount": ("operators_may_bind_mount", "volumes", {"volumes": "{dir}:/data"}),
     "bind-volume": ("operators_may_bind_mount", "volumes", {"volumes": "{bindvol}:/data"}),
+    "overlay-volume": ("operators_may_bind_mount", "volumes", {"volumes": "{overlayvol}:/data"}),
     "volumes-from": ("operators_may_use_volumes_from", "volumes_from", {"volumes_from": "{peer}"}),
     "privileged": ("operators_may_run_privileged", "privileged", {"privileged": "on"}),
     "cap-add": ("operators_may_add_capabilities", "cap_add", {"cap_add": "NET_ADMIN"}),
@@ -69,6 +84,8 @@ def test_it_refuses_an_operator_each_restricted_option_on_its_field(case, operat
         assert "Your role may not use" in errors[field][0]
         assert "Your role may not use" in response.content.decode()
     assert count_labelled(engine, label) == 0
+    refusals = AuditEntry.objects.filter(action="container.create", outcome="denied")
+    assert refusals.count() == 2 and all("Your role may not use" in entry.message for entry in refusals)
 
 
 @pytest.mark.parametrize("case", RESTRICTED)
@@ -113,3 +130,19 @@ def test_it_keeps_a_duplicated_containers_forbidden_option_visible_to_refuse_it(
     response = operator_client.get(f"/containers/new/?from={source['Id']}")
     form = response.context["form"]
     assert form.initial["privileged"] is True and "disabled" not in form.fields["privileged"].widget.attrs
+
+
+def test_it_refuses_volumes_from_a_container_with_bind_mounts_when_binds_are_forbidden(operator_client, engine, tmp_path):
+    """--volumes-from allowed, bind mounts not: borrowing an admin-made container's bind mount
+    of a host path is a bind mount all the same (issue 10, item 3)."""
+    allow("operators_may_use_volumes_from")
+    source = engine.container("sleep 300", start=False, host={"binds": [f"{tmp_path}:/data"]})
+    label = random_name("case")
+    response = post_form(operator_client, name=random_name(), labels=f"berth.test=1\nberth.case={label}",
+                         volumes_from=source["Name"].lstrip("/"))
+    errors = response.context["form"].errors
+    assert list(errors) == ["volumes_from"], errors
+    assert "bind mounts of host paths" in errors["volumes_from"][0] and source["Name"].lstrip("/") in errors["volumes_from"][0]
+    assert count_labelled(engine, label) == 0
+    plain = engine.container("sleep 300", start=False, volumes=["/data"])
+    created_id(engine, post_form(operator_client, name=random_name(), volumes_from=plain["Name"].lstrip("/")))

@@ -4,6 +4,7 @@ import docker.errors
 import pytest
 
 from images import services
+from tests.accounts.conftest import operator, operator_client  # noqa: F401
 from tests.conftest import random_name
 from tests.test_images_app.conftest import hidden_ids
 
@@ -32,6 +33,52 @@ def test_it_tags_an_image(logged_in, make_image, docker_client):
     response = logged_in.post(f"/images/{image_id}/tag/", {"target": target})
     assert response.status_code == 302 and response["Location"] == f"/images/{image_id}/"
     assert target in tags_of(docker_client, image_id)
+
+
+def test_it_asks_before_taking_a_tag_from_another_image_and_names_that_image(operator_client, make_image, docker_client):
+    """Issue 10, item 11: repointing a tag says which image loses it, and waits for `confirm`."""
+    repository = random_name("tag")
+    holder = make_image(f"{repository}:v1")
+    docker_client.api.tag(holder, repository, "stable")
+    image_id = make_image()
+    page = operator_client.post(f"/images/{image_id}/tag/", {"target": f"{repository}:v1"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    short = holder.removeprefix("sha256:")[:12]
+    assert f"<code>{repository}:v1</code> already names image <code>{short}</code>" in html
+    assert f"this one, <code>{image_id.removeprefix('sha256:')[:12]}</code>" in html
+    assert f"{repository}:stable" in html  # the holder's other tag, which it keeps
+    assert 'name="confirm"' in html and f'name="replaces" value="{holder}"' in html
+    assert f"{repository}:v1" in tags_of(docker_client, holder) and f"{repository}:v1" not in tags_of(docker_client, image_id)
+
+    response = operator_client.post(f"/images/{image_id}/tag/", {"target": f"{repository}:v1", "confirm": "1", "replaces": holder})
+    assert response.status_code == 302
+    assert f"{repository}:v1" in tags_of(docker_client, image_id)
+    assert tags_of(docker_client, holder) == [f"{repository}:stable"]
+
+
+def test_it_asks_again_when_the_tag_moved_since_the_confirmation(operator_client, make_image, docker_client):
+    repository = random_name("tag")
+    first, second, image_id = make_image(f"{repository}:v1"), make_image(), make_image()
+    docker_client.api.tag(second, repository, "v1")  # someone else moved it meanwhile
+    page = operator_client.post(f"/images/{image_id}/tag/", {"target": f"{repository}:v1", "confirm": "1", "replaces": first})
+    assert page.status_code == 200 and f'name="replaces" value="{second}"' in page.content.decode()
+    assert f"{repository}:v1" in tags_of(docker_client, second)
+
+
+def test_it_says_when_the_image_losing_the_tag_keeps_no_other(operator_client, make_image, docker_client):
+    repository = random_name("tag")
+    holder, image_id = make_image(f"{repository}:v1"), make_image()
+    html = operator_client.post(f"/images/{image_id}/tag/", {"target": f"{repository}:v1"}).content.decode()
+    assert "left without a tag" in html
+    assert f"{repository}:v1" in tags_of(docker_client, holder)
+
+
+def test_a_tag_the_image_already_has_needs_no_confirmation(operator_client, make_image, docker_client):
+    repository = random_name("tag")
+    image_id = make_image(f"{repository}:v1")
+    response = operator_client.post(f"/images/{image_id}/tag/", {"target": f"{repository}:v1"})
+    assert response.status_code == 302 and f"{repository}:v1" in tags_of(docker_client, image_id)
 
 
 def test_it_tags_latest_when_no_tag_is_given(logged_in, make_image, docker_client):
