@@ -20,7 +20,8 @@ Protocol (issue 3):
   buffering them.
 
 Refusals accept first and then close with 4401 (not logged in) or 4403 (not allowed), so that
-a browser sees the code. The ASGI app puts every route behind AllowedHostsOriginValidator.
+a browser sees the code. The ASGI app lets only Berth's own origin, port included, reach a
+route (accounts/origins.py); any other origin, or none, is closed with 4403 the same way.
 """
 
 from __future__ import annotations

@@ -197,6 +197,13 @@ HTTPS = envbool("HTTPS", False)
 if HTTPS:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    # __Host- cookies (Secure, Path=/, no Domain): a browser takes them only from this very host
+    # over HTTPS, so no sibling or parent domain can plant or overwrite them. Ports still share
+    # them (RFC 6265 §8.5): Berth needs a host name of its own (README, Deployment).
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = None
+    SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/"
     SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = envbool("HSTS_PRELOAD", False)
