@@ -17,6 +17,7 @@ from containers import services, streams
 from containers.forms import BulkForm, ContainerCreateForm, ListFilterForm, RemoveForm, RenameForm, StopForm
 from containers.specs import ContainerSpec, spec_from_inspect
 from dashboard.engine import EngineError, published_host
+from dashboard.redirects import safe_next
 from images import pulls
 
 # ---------------------------------------------------------------- the list
@@ -116,7 +117,7 @@ def _after_action(request: HttpRequest, container_id: str, done: str) -> HttpRes
     if request.htmx:
         container = services.get_container(container_id)
         return render(request, "containers/detail.html#container-summary", {"container": container, "oob_messages": True})
-    return redirect(request.POST.get("next") or "containers:detail", container_id)
+    return redirect(safe_next(request, reverse("containers:detail", args=[container_id])))
 
 
 def _run_action(request: HttpRequest, container_id: str, verb: str, call) -> HttpResponse:
@@ -132,7 +133,7 @@ def _run_action(request: HttpRequest, container_id: str, verb: str, call) -> Htt
 def _after_action_failed(request: HttpRequest, container_id: str) -> HttpResponse:
     if request.htmx:
         return render(request, "base.html#messages", {"oob_messages": False})
-    return redirect(request.POST.get("next") or "containers:detail", container_id)
+    return redirect(safe_next(request, reverse("containers:detail", args=[container_id])))
 
 
 @require_POST
@@ -258,7 +259,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for error in form.errors.values():
             messages.error(request, " ".join(error))
-        return redirect(request.POST.get("next") or "containers:list")
+        return redirect(safe_next(request, reverse("containers:list")))
     targets, action = form.cleaned_data["targets"], form.cleaned_data["action"]
     if not form.cleaned_data["confirm"]:
         return render(request, "containers/bulk_confirm.html", {"form": form, "targets": targets, "action": action})
