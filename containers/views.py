@@ -90,6 +90,7 @@ def _env_rows(container: services.ContainerDetail) -> list[tuple[int, str, str, 
 
 @require_GET
 @role_required("viewer")
+@never_cache  # environment and inspect JSON: no copy in the browser's or a proxy's cache
 def detail(request: HttpRequest, container_id: str) -> HttpResponse:
     container = services.get_container(container_id)
     context = {
@@ -307,6 +308,7 @@ def _submit(request: HttpRequest, form: ContainerCreateForm) -> str:
 @require_http_methods(["GET", "POST"])
 @role_required("operator")
 @audited("container.create", object_type="container")
+@never_cache  # Duplicate/Edit holds the source container's real values
 def create(request: HttpRequest) -> HttpResponse:
     """The Run/Create form; `?from=<id>` fills it from an existing container (Duplicate/Edit)."""
     source = request.GET.get("from", "")

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     # First: settles the client address and drops forwarded headers from untrusted peers.
     "accounts.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "dashboard.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -190,6 +191,19 @@ SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 12 * 3600)  # seconds: a worki
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+# Browser features no Berth page uses are off (dashboard/headers.py). The terminal's copy
+# (static/terminal.js) writes to the clipboard; pasting is the browser's own, with no API.
+# Only features Chromium on Linux knows: it logs an error on every page for any other
+# (bluetooth and web-share among them; tests/accounts/test_browser_csp.py checks).
+PERMISSIONS_POLICY = {
+    feature: "()"
+    for feature in (
+        "accelerometer", "autoplay", "camera", "clipboard-read", "display-capture",
+        "encrypted-media", "fullscreen", "gamepad", "geolocation", "gyroscope", "hid", "idle-detection",
+        "local-fonts", "magnetometer", "microphone", "midi", "payment", "picture-in-picture",
+        "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+    )
+} | {"clipboard-write": "(self)"}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

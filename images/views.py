@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
@@ -47,6 +48,7 @@ def image_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required("viewer")
+@never_cache  # an operator sees the image's ENV and config unmasked
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
     image = services.get_image(reference)
     if not can_reveal(request.user):
