@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -16,6 +17,7 @@ from accounts.roles import role_required
 from containers import services, streams
 from containers.forms import BulkForm, ContainerCreateForm, ListFilterForm, RemoveForm, RenameForm, StopForm
 from containers.specs import ContainerSpec, spec_from_inspect
+from dashboard.converters import is_name_or_id
 from dashboard.engine import EngineError, published_host
 from dashboard.redirects import safe_next
 from images import pulls
@@ -305,14 +307,21 @@ def _submit(request: HttpRequest, form: ContainerCreateForm) -> str:
     return next_url
 
 
+def _duplicated(request: HttpRequest):
+    """Duplicate/Edit's source container (`?from=`), if any; a 404 for what names none."""
+    source = request.GET.get("from", "")
+    if source and not is_name_or_id(source):  # "." or "..": would reach the engine as a path segment
+        raise Http404(_("No container is called %(name)s.") % {"name": source})
+    return services.get_container(source) if source else None
+
+
 @require_http_methods(["GET", "POST"])
 @role_required("operator")
 @audited("container.create", object_type="container")
 @never_cache  # Duplicate/Edit holds the source container's real values
 def create(request: HttpRequest) -> HttpResponse:
     """The Run/Create form; `?from=<id>` fills it from an existing container (Duplicate/Edit)."""
-    source = request.GET.get("from", "")
-    original = services.get_container(source) if source else None
+    original = _duplicated(request)
     initial = spec_from_inspect(original.inspect) if original else {}
     form = ContainerCreateForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():

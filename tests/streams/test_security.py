@@ -100,6 +100,23 @@ async def test_it_says_when_the_container_does_not_exist(session_cookie):
     await ws.disconnect()
 
 
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", ["exec/", "attach/", "logs/?follow=1"])
+async def test_it_says_so_when_the_address_names_no_container(session_cookie, path):
+    # "." reached the engine as a path segment: /containers/./json is its list (issue 10, item 9).
+    for reference in (".", "..", ".hidden"):
+        ws, connected, _ = await open_socket(f"/ws/containers/{reference}/{path}", session_cookie)
+        assert connected
+        message = json.loads((await ws.receive_output(10))["text"])
+        assert message == {"type": "error", "message": f"No container is called {reference}."}
+        assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": 1011}
+        await ws.disconnect()
+    ws, connected, _ = await open_socket(f"/ws/containers/./{path}", cookie=None)  # the login check first
+    assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": consumers.CLOSE_NOT_LOGGED_IN}
+    await ws.disconnect()
+
+
 # ---------------------------------------------------------------- through real servers
 
 
