@@ -311,7 +311,7 @@ def _duplicated(request: HttpRequest):
     """Duplicate/Edit's source container (`?from=`), if any; a 404 for what names none."""
     source = request.GET.get("from", "")
     if source and not is_name_or_id(source):  # "." or "..": would reach the engine as a path segment
-        raise Http404(_("No container is called %(name)s.") % {"name": source})
+        raise Http404(_("No container is called “%(name)s”.") % {"name": source})
     return services.get_container(source) if source else None
 
 

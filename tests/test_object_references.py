@@ -37,7 +37,7 @@ def test_a_bad_reference_is_not_found(logged_in, method, path, bad):
 def test_duplicate_from_a_bad_reference_is_not_found(logged_in, bad):
     response = answer(logged_in, "get", f"/containers/new/?from={bad}")
     assert response.status_code == 404
-    assert "No container" in response.content.decode()
+    assert f"No container is called “{bad}”." in response.content.decode()
 
 
 @pytest.mark.parametrize("bad", [".", "..", "../x"])

@@ -109,7 +109,7 @@ async def test_it_says_so_when_the_address_names_no_container(session_cookie, pa
         ws, connected, _ = await open_socket(f"/ws/containers/{reference}/{path}", session_cookie)
         assert connected
         message = json.loads((await ws.receive_output(10))["text"])
-        assert message == {"type": "error", "message": f"No container is called {reference}."}
+        assert message == {"type": "error", "message": f"No container is called “{reference}”."}
         assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": 1011}
         await ws.disconnect()
     ws, connected, _ = await open_socket(f"/ws/containers/./{path}", cookie=None)  # the login check first
