@@ -6,7 +6,7 @@ go to its own default instead; a local `next` is still followed.
 
 import pytest
 
-from tests.networks.test_networks import make_network
+from tests.networks.helpers import make_network
 
 pytestmark = pytest.mark.django_db
 

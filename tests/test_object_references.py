@@ -8,7 +8,8 @@ and the same rule for Duplicate/Edit's `from` and the form's `replace`.
 
 import pytest
 
-from tests.conftest import random_name
+from tests.conftest import TEST_LABEL, random_name
+from tests.networks.helpers import make_network
 
 pytestmark = pytest.mark.django_db
 
@@ -69,9 +70,8 @@ def test_names_and_ids_still_work(logged_in, engine, docker_client):
     for address in (container["Id"], container["Id"][:12], container["Name"].lstrip("/")):
         assert logged_in.get(f"/containers/{address}/").status_code == 200, address
     assert logged_in.get(f"/containers/new/?from={container['Name'].lstrip('/')}").status_code == 200
-    network = docker_client.api.create_network(random_name("net"), labels={"berth.test": "1"})
-    engine.networks.append(network["Id"])
+    network = make_network(engine, docker_client)
     assert logged_in.get(f"/networks/{network['Id']}/").status_code == 200
-    volume = docker_client.api.create_volume(random_name("vol.x"), labels={"berth.test": "1"})
+    volume = docker_client.api.create_volume(random_name("vol.x"), labels=TEST_LABEL)
     engine.volumes.append(volume["Name"])
     assert logged_in.get(f"/volumes/{volume['Name']}/").status_code == 200
