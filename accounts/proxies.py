@@ -57,6 +57,17 @@ def scope_address(scope: dict) -> str:
     return resolve_client(peer, forwarded)
 
 
+def scope_is_secure(scope: dict) -> bool:
+    """Did the browser reach this websocket over TLS? Its own (wss) or at a trusted proxy's."""
+    if scope.get("scheme") == "wss":
+        return True
+    client = scope.get("client") or ("", 0)
+    if not is_trusted_proxy(str(client[0] or "")):
+        return False
+    proto = dict(scope.get("headers") or []).get(b"x-forwarded-proto", b"").decode("latin-1")
+    return proto.split(",", 1)[0].strip().lower() == "https"  # the first hop's, as Django reads it
+
+
 class TrustedProxyMiddleware:
     """First in MIDDLEWARE: settles REMOTE_ADDR and drops forwarded headers nobody vouches for."""
 

@@ -95,13 +95,24 @@ class _Echo:
         return value
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula; anyone can put text in
+# the log (a login attempt's name), so each such cell gets a leading quote (OWASP's rule).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _csv_rows(entries) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for entry in entries.iterator(chunk_size=500):
         yield writer.writerow(
-            [entry.at.isoformat(), entry.username, entry.address, entry.action, entry.object_type, entry.object_id,
-             entry.object_name, entry.outcome, entry.message, entry.extra or "", entry.count]
+            [_cell(value) for value in (entry.at.isoformat(), entry.username, entry.address, entry.action, entry.object_type,
+                                        entry.object_id, entry.object_name, entry.outcome, entry.message, entry.extra or "",
+                                        entry.count)]
         )
 
 

@@ -163,9 +163,9 @@ def server_command(port: int, server: str = "uvicorn") -> list[str]:
 
 
 @contextmanager
-def berth_server(server: str = "uvicorn"):
+def berth_server(server: str = "uvicorn", **settings_env: str):
     """Berth served on a free port with a throwaway database, as `make run` serves it (or
-    through Daphne); yields its base URL."""
+    through Daphne), with more settings from the environment if given; yields its base URL."""
     workdir = Path(tempfile.mkdtemp(prefix="berth-bench-"))
     env = {
         **os.environ,
@@ -175,6 +175,7 @@ def berth_server(server: str = "uvicorn"):
         "DJANGO_SUPERUSER_USERNAME": "bench",
         "DJANGO_SUPERUSER_PASSWORD": "bench-password-1",
         "LOG_LEVEL": "WARNING",
+        **settings_env,
     }
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "-v0", "--noinput"], cwd=ROOT, env=env, check=True)

@@ -30,7 +30,8 @@ Protocol (issue 3):
 Refusals accept first and then close with 4401 (not logged in) or 4403 (not allowed), so that
 a browser sees the code. A terminal refused because the container has an option the user's
 role may not use (operator restrictions, accounts/README.md) first gets an error frame that
-says which. The ASGI app puts every route behind AllowedHostsOriginValidator.
+says which. The ASGI app lets only Berth's own origin, port included, reach a route
+(accounts/origins.py); any other origin, or none, is closed with 4403 the same way.
 
 Mid-stream ends (issue 10, item 2): an open socket is re-checked every second or so
 (accounts.session_watch). When its session is gone (logout, expiry, deactivation, a password

@@ -28,6 +28,7 @@ from containers.specs import (
     parse_volumes_from,
     split_items,
 )
+from dashboard.converters import is_name_or_id
 from dashboard.engine import EngineNotFound
 
 # Names the engine accepts: [a-zA-Z0-9][a-zA-Z0-9_.-]+
@@ -319,6 +320,8 @@ class ContainerCreateForm(forms.Form):
 
     def clean_replace(self) -> str:
         container_id = self.cleaned_data["replace"].strip()
+        if container_id and not is_name_or_id(container_id):  # "." would reach the engine as a path segment
+            raise forms.ValidationError(_("The container to replace, %(id)s, is not a container's name or id.") % {"id": container_id})
         if container_id:
             try:
                 self.replacing = services.get_container(container_id)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from containers import views
+from dashboard import converters  # noqa: F401 - registers <ref:...>
 
 app_name = "containers"
 
@@ -10,19 +11,19 @@ urlpatterns = [
     path("bulk/", views.bulk, name="bulk"),
     path("new/", views.create, name="create"),
     # One container (id or name)
-    path("<str:container_id>/", views.detail, name="detail"),
-    path("<str:container_id>/start/", views.start, name="start"),
-    path("<str:container_id>/stop/", views.stop, name="stop"),
-    path("<str:container_id>/restart/", views.restart, name="restart"),
-    path("<str:container_id>/kill/", views.kill, name="kill"),
-    path("<str:container_id>/pause/", views.pause, name="pause"),
-    path("<str:container_id>/unpause/", views.unpause, name="unpause"),
-    path("<str:container_id>/rename/", views.rename, name="rename"),
-    path("<str:container_id>/remove/", views.remove, name="remove"),
-    path("<str:container_id>/env/reveal/", views.env_reveal, name="env_reveal"),
+    path("<ref:container_id>/", views.detail, name="detail"),
+    path("<ref:container_id>/start/", views.start, name="start"),
+    path("<ref:container_id>/stop/", views.stop, name="stop"),
+    path("<ref:container_id>/restart/", views.restart, name="restart"),
+    path("<ref:container_id>/kill/", views.kill, name="kill"),
+    path("<ref:container_id>/pause/", views.pause, name="pause"),
+    path("<ref:container_id>/unpause/", views.unpause, name="unpause"),
+    path("<ref:container_id>/rename/", views.rename, name="rename"),
+    path("<ref:container_id>/remove/", views.remove, name="remove"),
+    path("<ref:container_id>/env/reveal/", views.env_reveal, name="env_reveal"),
     # Live streams (websockets in containers/routing.py)
-    path("<str:container_id>/logs/", views.logs, name="logs"),
-    path("<str:container_id>/logs/download/", views.logs_download, name="logs_download"),
-    path("<str:container_id>/attach/", views.attach, name="attach"),
-    path("<str:container_id>/exec/", views.exec_terminal, name="exec"),
+    path("<ref:container_id>/logs/", views.logs, name="logs"),
+    path("<ref:container_id>/logs/download/", views.logs_download, name="logs_download"),
+    path("<ref:container_id>/attach/", views.attach, name="attach"),
+    path("<ref:container_id>/exec/", views.exec_terminal, name="exec"),
 ]

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -19,7 +20,9 @@ from accounts.roles import has_role, refused, role_required
 from containers import services, streams
 from containers.forms import BulkForm, ContainerCreateForm, ListFilterForm, RemoveForm, RenameForm, StopForm
 from containers.specs import ContainerSpec, spec_from_inspect
+from dashboard.converters import is_name_or_id
 from dashboard.engine import EngineError, EngineNotFound, published_host
+from dashboard.redirects import safe_next
 from images import pulls
 
 # ---------------------------------------------------------------- the list
@@ -128,6 +131,7 @@ def _port_links(request: HttpRequest, container: services.ContainerDetail) -> li
 
 @require_GET
 @role_required("viewer")
+@never_cache  # environment and inspect JSON: no copy in the browser's or a proxy's cache
 def detail(request: HttpRequest, container_id: str) -> HttpResponse:
     container = services.get_container(container_id)
     context = {
@@ -165,7 +169,7 @@ def _after_action(request: HttpRequest, container_id: str, done: str) -> HttpRes
     if request.htmx:
         container = services.get_container(container_id)
         return render(request, "containers/detail.html#container-summary", {"container": container, "oob_messages": True})
-    return redirect(request.POST.get("next") or "containers:detail", container_id)
+    return redirect(safe_next(request, reverse("containers:detail", args=[container_id])))
 
 
 def _run_action(request: HttpRequest, container_id: str, verb: str, call) -> HttpResponse:
@@ -181,7 +185,7 @@ def _run_action(request: HttpRequest, container_id: str, verb: str, call) -> Htt
 def _after_action_failed(request: HttpRequest, container_id: str) -> HttpResponse:
     if request.htmx:
         return render(request, "base.html#messages", {"oob_messages": False})
-    return redirect(request.POST.get("next") or "containers:detail", container_id)
+    return redirect(safe_next(request, reverse("containers:detail", args=[container_id])))
 
 
 @require_POST
@@ -311,7 +315,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for error in form.errors.values():
             messages.error(request, " ".join(error))
-        return redirect(request.POST.get("next") or "containers:list")
+        return redirect(safe_next(request, reverse("containers:list")))
     targets, action = form.cleaned_data["targets"], form.cleaned_data["action"]
     if not form.cleaned_data["confirm"]:
         return render(request, "containers/bulk_confirm.html", {"form": form, "targets": targets, "action": action})
@@ -357,13 +361,21 @@ def _submit(request: HttpRequest, form: ContainerCreateForm) -> str:
     return next_url
 
 
+def _duplicated(request: HttpRequest):
+    """Duplicate/Edit's source container (`?from=`), if any; a 404 for what names none."""
+    source = request.GET.get("from", "")
+    if source and not is_name_or_id(source):  # "." or "..": would reach the engine as a path segment
+        raise Http404(_("No container is called “%(name)s”.") % {"name": source})
+    return services.get_container(source) if source else None
+
+
 @require_http_methods(["GET", "POST"])
 @role_required("operator")
 @audited("container.create", object_type="container")
+@never_cache  # Duplicate/Edit holds the source container's real values
 def create(request: HttpRequest) -> HttpResponse:
     """The Run/Create form; `?from=<id>` fills it from an existing container (Duplicate/Edit)."""
-    source = request.GET.get("from", "")
-    original = services.get_container(source) if source else None
+    original = _duplicated(request)
     initial = spec_from_inspect(original.inspect) if original else {}
     if original:  # secrets become placeholders, which the form resolves from `original` again on POST
         initial["env"] = "\n".join(masked_env(original.inspect["Config"].get("Env")))

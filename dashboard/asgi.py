@@ -7,14 +7,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from accounts.origins import OriginCheck  # noqa: E402
 from accounts.websocket_auth import WebsocketAuthStack  # noqa: E402
 from dashboard.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(WebsocketAuthStack(URLRouter(websocket_urlpatterns))),
+        # Only Berth's own origin, port included (accounts/origins.py); inside the auth stack so
+        # that a refusal's audit entry says whose cookie a foreign page tried to use.
+        "websocket": WebsocketAuthStack(OriginCheck(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -49,7 +49,7 @@ def load_secret_key() -> str:
 
 SECRET_KEY = load_secret_key()
 DEBUG = envbool("DEBUG", False)
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")  # Django's test setup adds "testserver"
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
@@ -78,6 +78,7 @@ MIDDLEWARE = [
     # First: settles the client address and drops forwarded headers from untrusted peers.
     "accounts.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "dashboard.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -190,6 +191,19 @@ SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 12 * 3600)  # seconds: a worki
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+# Browser features no Berth page uses are off (dashboard/headers.py). The terminal's copy
+# (static/terminal.js) writes to the clipboard; pasting is the browser's own, with no API.
+# Only features Chromium on Linux knows: it logs an error on every page for any other
+# (bluetooth and web-share among them; tests/accounts/test_browser_csp.py checks).
+PERMISSIONS_POLICY = {
+    feature: "()"
+    for feature in (
+        "accelerometer", "autoplay", "camera", "clipboard-read", "display-capture",
+        "encrypted-media", "fullscreen", "gamepad", "geolocation", "gyroscope", "hid", "idle-detection",
+        "local-fonts", "magnetometer", "microphone", "midi", "payment", "picture-in-picture",
+        "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+    )
+} | {"clipboard-write": "(self)"}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
@@ -197,6 +211,13 @@ HTTPS = envbool("HTTPS", False)
 if HTTPS:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    # __Host- cookies (Secure, Path=/, no Domain): a browser takes them only from this very host
+    # over HTTPS, so no sibling or parent domain can plant or overwrite them. Ports still share
+    # them (RFC 6265 §8.5): Berth needs a host name of its own (README, Deployment).
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = None
+    SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/"
     SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = envbool("HSTS_PRELOAD", False)

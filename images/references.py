@@ -14,6 +14,8 @@ _NAME = rf"(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*"
 _TAG = r"[\w][\w.-]{0,127}"
 _DIGEST = r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}"
 REFERENCE = re.compile(rf"(?P<name>{_NAME})(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?")
+# The same grammar without named groups, for a URL converter (images/urls.py).
+REFERENCE_PATTERN = rf"{_NAME}(?::{_TAG})?(?:@{_DIGEST})?"
 IMAGE_ID = re.compile(r"(sha256:)?[0-9a-f]{12,64}")
 
 

@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from images import views
+from images.references import REFERENCE_PATTERN, parse_reference
 
 
 class ImageIdConverter:
@@ -16,7 +17,23 @@ class ImageIdConverter:
         return value
 
 
+class ImageReferenceConverter:
+    """An image id or any reference (`[registry[:port]/]path[:tag][@digest]`, '/' and ':'
+    included). Anything else, `.` or `..` above all, never reaches the engine: a 404."""
+
+    regex = REFERENCE_PATTERN
+
+    def to_python(self, value: str) -> str:
+        if parse_reference(value) is None:
+            raise ValueError("not an image reference")  # e.g. "Team/app": no pattern matches, a 404
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
 register_converter(ImageIdConverter, "image_id")
+register_converter(ImageReferenceConverter, "image_ref")
 
 app_name = "images"
 
@@ -32,5 +49,5 @@ urlpatterns = [
     path("<image_id:image_id>/remove/", views.remove, name="remove"),
     path("<image_id:image_id>/env/reveal/", views.env_reveal, name="env_reveal"),
     # One image by id or any reference (which may hold '/' and ':')
-    path("<path:reference>/", views.detail, name="detail"),
+    path("<image_ref:reference>/", views.detail, name="detail"),
 ]

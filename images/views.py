@@ -60,6 +60,7 @@ def _masked(image: services.ImageDetail) -> services.ImageDetail:
 
 @require_GET
 @role_required("viewer")
+@never_cache  # an operator sees the image's ENV and config unmasked
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
     image = services.get_image(reference)
     return render(request, "images/detail.html", {"image": _masked(image), "env_rows": env_rows(image.env)})

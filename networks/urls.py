@@ -1,6 +1,7 @@
 from django.urls import path
 
 from networks import views
+from dashboard import converters  # noqa: F401 - registers <ref:...>
 
 app_name = "networks"
 
@@ -13,7 +14,7 @@ urlpatterns = [
     path("connect/", views.connect, name="connect"),
     path("unused/remove/", views.remove_unused, name="remove_unused"),
     # One network (id or name)
-    path("<str:network_id>/", views.detail, name="detail"),
-    path("<str:network_id>/disconnect/", views.disconnect, name="disconnect"),
-    path("<str:network_id>/remove/", views.remove, name="remove"),
+    path("<ref:network_id>/", views.detail, name="detail"),
+    path("<ref:network_id>/disconnect/", views.disconnect, name="disconnect"),
+    path("<ref:network_id>/remove/", views.remove, name="remove"),
 ]

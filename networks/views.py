@@ -1,23 +1,15 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.audit import audit_removals, audited, note_outcome
 from accounts.roles import role_required
 from dashboard.engine import EngineError
+from dashboard.redirects import safe_next
 from networks import services
 from networks.forms import ConnectForm, DisconnectForm, NetworkCreateForm, RemoveForm, RemoveUnusedForm
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    """Where to go back to after a POST: a local `next`, else the fallback."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
 
 
 # ---------------------------------------------------------------- list and page
@@ -81,7 +73,7 @@ def _after_change(request: HttpRequest, network_id: str) -> HttpResponse:
     if request.htmx and request.htmx.target == "network-containers" and network_id:
         context = {**_detail_context(network_id), "oob_messages": True}
         return render(request, "networks/detail.html#network-containers", context)
-    return redirect(_safe_next(request, f"/networks/{network_id}/" if network_id else "/networks/"))
+    return redirect(safe_next(request, f"/networks/{network_id}/" if network_id else "/networks/"))
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from volumes import views
+from dashboard import converters  # noqa: F401 - registers <ref:...>
 
 app_name = "volumes"
 
@@ -10,6 +11,6 @@ urlpatterns = [
     path("new/", views.create, name="create"),
     path("unused/remove/", views.remove_unused, name="remove_unused"),
     # One volume, by name
-    path("<str:name>/", views.detail, name="detail"),
-    path("<str:name>/remove/", views.remove, name="remove"),
+    path("<ref:name>/", views.detail, name="detail"),
+    path("<ref:name>/remove/", views.remove, name="remove"),
 ]

@@ -211,6 +211,22 @@ def test_it_exports_the_filtered_log_as_streamed_csv(some_entries, admin_client_
     assert AuditEntry.objects.filter(action="audit.export", username="ada").exists()
 
 
+FORMULA = "=cmd|' /C calc'!A0"
+
+
+def test_it_neutralises_formulas_in_the_csv_export(client, admin_client_):
+    # Anyone can put a name into the log: a failed login is recorded with the name tried.
+    client.post("/accounts/login/", {"username": FORMULA, "password": "wrong"})
+    for start in "+-@\t\r":
+        audit(None, "container.rename", object_name=f"{start}SUM(1+1)", message=f"{start}HYPERLINK(\"http://evil.example\")")
+    table = list(csv.DictReader(io.StringIO(b"".join(admin_client_.get("/audit/export.csv").streaming_content).decode())))
+    assert [r["username"] for r in table if r["action"] == "login.failed"] == ["'" + FORMULA]
+    renames = [r for r in table if r["action"] == "container.rename"]
+    assert sorted(r["object_name"] for r in renames) == sorted(f"'{start}SUM(1+1)" for start in "+-@\t\r")
+    assert all(r["message"].startswith("'") for r in renames)
+    assert not [cell for r in table for cell in r.values() if cell and cell[0] in "=+-@\t\r"]
+
+
 # ---------------------------------------------------------------- retention
 
 

@@ -33,3 +33,16 @@ def test_it_shows_the_admin_pages(page, berth_server):
     assert page.locator(".message.success", has_text="Created browser-viewer (viewer)").is_visible()
     page.goto(f"{berth_server.url}/audit/?action=user.create")
     assert page.locator("table.audit tbody tr", has_text="browser-viewer").count() == 1
+
+
+def test_chromium_understands_every_feature_of_the_permissions_policy(page, berth_server, engine):
+    container = engine.container("sleep 300")
+    complaints: list[str] = []
+    page.on("console", lambda message: "feature" in message.text.lower() and complaints.append(message.text))
+    response = page.goto(f"{berth_server.url}/containers/{container['Id']}/exec/")
+    assert "camera=()" in response.headers["permissions-policy"]
+    page.wait_for_load_state("networkidle")
+    assert complaints == []  # e.g. "Error with Permissions-Policy header: Unrecognized feature"
+    allowed = page.evaluate("['camera', 'microphone', 'geolocation', 'usb', 'clipboard-write']"
+                            ".map((feature) => document.featurePolicy.allowsFeature(feature))")
+    assert allowed == [False, False, False, False, True]  # copy from the terminal still works

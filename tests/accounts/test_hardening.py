@@ -1,15 +1,21 @@
 """Login throttling, trusted proxies, CSRF, security headers and `check --deploy`."""
 
+import asyncio
+import json
 import os
+import re
 import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import requests
+import websockets
 from django.test import Client
 
 from accounts.models import AuditEntry
+from bench.common import berth_server
 from tests.accounts.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +174,50 @@ def test_it_passes_check_deploy_with_https_on():
 def test_it_warns_in_check_deploy_with_https_off():
     result = manage("check", "--deploy", HTTPS="0")
     assert "security.W004" in result.stderr + result.stdout  # no HSTS: the check notices
+
+
+# ---------------------------------------------------------------- HTTPS: __Host- cookies
+
+
+@pytest.fixture(scope="module")
+def https_server():
+    """A real Berth with HTTPS=1 behind a TLS proxy on 127.0.0.1 (this test plays the proxy)."""
+    with berth_server(HTTPS="1", SECURE_SSL_REDIRECT="0", TRUSTED_PROXIES="127.0.0.1", ALLOWED_HOSTS="127.0.0.1") as base:
+        yield base
+
+
+def cookie_named(response: requests.Response, name: str):
+    cookies = [cookie for cookie in response.cookies if cookie.name == name]
+    assert cookies, f"no {name} cookie in {response.headers.get('Set-Cookie')!r}"
+    return cookies[0]
+
+
+def test_with_https_the_cookies_are_host_cookies_and_a_terminal_still_opens(https_server, engine):
+    # __Host-: Secure, Path=/, no Domain, so that no other host name (nor http) can set or get them.
+    proxy = {"X-Forwarded-Proto": "https"}
+    origin = https_server.replace("http://", "https://")
+    page = requests.get(https_server + "/accounts/login/", headers=proxy, timeout=10)
+    csrf = cookie_named(page, "__Host-csrftoken")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    login = requests.post(
+        https_server + "/accounts/login/", data={"username": "bench", "password": "bench-password-1", "csrfmiddlewaretoken": token},
+        headers={**proxy, "Origin": origin, "Cookie": f"__Host-csrftoken={csrf.value}"}, allow_redirects=False, timeout=10,
+    )
+    assert login.status_code == 302 and "/accounts/login/" not in login.headers["Location"]
+    session = cookie_named(login, "__Host-sessionid")
+    for cookie in (csrf, session):
+        assert (cookie.secure, cookie.path, cookie.domain_specified) == (True, "/", False)
+
+    container = engine.container("sleep 300")
+    url = https_server.replace("http://", "ws://") + f"/ws/containers/{container['Id']}/exec/?cmd=id"
+
+    async def run_id() -> tuple[bytes, str]:
+        headers = {**proxy, "Cookie": f"__Host-sessionid={session.value}"}
+        async with websockets.connect(url, origin=origin, additional_headers=headers) as socket:
+            output = b""
+            while isinstance(message := await asyncio.wait_for(socket.recv(), 10), bytes):
+                output += message
+            return output, message
+
+    output, final = asyncio.run(run_id())
+    assert b"uid=0" in output and json.loads(final) == {"type": "exit", "code": 0}

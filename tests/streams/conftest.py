@@ -16,7 +16,8 @@ from channels.testing import WebsocketCommunicator
 from containers.streams import LineAssembler, lines_in_time_order
 from dashboard.asgi import application
 
-ORIGIN = b"http://testserver"
+ORIGIN = b"http://testserver"  # Berth's own origin for a socket whose Host is testserver (HOST)
+HOST = b"testserver"  # in ALLOWED_HOSTS only under tests: Django's test setup adds it
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def session_cookie(client, user) -> str:
 
 
 async def open_socket(path: str, cookie: str | None, origin: bytes | None = ORIGIN) -> tuple[WebsocketCommunicator, bool, int | None]:
-    headers = []
+    headers = [(b"host", HOST)]
     if origin is not None:
         headers.append((b"origin", origin))
     if cookie:

@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 
 from bench.common import berth_server, logged_in_session
 from accounts import websocket_auth
+from accounts.models import AuditEntry
 from containers import consumers, streams
 from tests.streams.conftest import LogReader, open_socket
 
@@ -20,9 +21,21 @@ PATHS = ["attach/", "exec/?cmd=sh", "logs/?follow=1"]
 @pytest.mark.parametrize("path", PATHS)
 async def test_it_refuses_a_foreign_origin(engine, session_cookie, path):
     container = engine.container("sleep 300")
-    ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/{path}", session_cookie, origin=b"http://evil.test")
-    assert not connected
+    # Another port of Berth's own host is as foreign as another host (issue 10, item 1).
+    for origin in (b"http://evil.test", b"http://testserver:9999", b"https://testserver"):
+        ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/{path}", session_cookie, origin=origin)
+        await assert_refused_for_origin(ws, connected, container["Id"], origin.decode())
+
+
+async def assert_refused_for_origin(ws, connected, container_id: str, origin: str) -> None:
+    """Accepted, closed with 4403 before anything else is sent, audited with the origin; no stream ran."""
+    assert connected  # accepted first, so that the browser sees why
+    assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": consumers.CLOSE_FORBIDDEN}
     await ws.disconnect()
+    entries = AuditEntry.objects.filter(action="websocket.connect", outcome="denied", extra__origin=origin)
+    assert await database_sync_to_async(entries.count)() == 1
+    streams_opened = AuditEntry.objects.filter(object_id=container_id).exclude(action="websocket.connect")
+    assert not await database_sync_to_async(streams_opened.exists)()
 
 
 @pytest.mark.asyncio
@@ -31,8 +44,7 @@ async def test_it_refuses_a_foreign_origin(engine, session_cookie, path):
 async def test_it_refuses_a_socket_without_an_origin(engine, session_cookie, path):
     container = engine.container("sleep 300")
     ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/{path}", session_cookie, origin=None)
-    assert not connected
-    await ws.disconnect()
+    await assert_refused_for_origin(ws, connected, container["Id"], "")
 
 
 @pytest.mark.asyncio
@@ -88,6 +100,23 @@ async def test_it_says_when_the_container_does_not_exist(session_cookie):
     await ws.disconnect()
 
 
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", ["exec/", "attach/", "logs/?follow=1"])
+async def test_it_says_so_when_the_address_names_no_container(session_cookie, path):
+    # "." reached the engine as a path segment: /containers/./json is its list (issue 10, item 9).
+    for reference in (".", "..", ".hidden"):
+        ws, connected, _ = await open_socket(f"/ws/containers/{reference}/{path}", session_cookie)
+        assert connected
+        message = json.loads((await ws.receive_output(10))["text"])
+        assert message == {"type": "error", "message": f"No container is called “{reference}”."}
+        assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": 1011}
+        await ws.disconnect()
+    ws, connected, _ = await open_socket(f"/ws/containers/./{path}", cookie=None)  # the login check first
+    assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": consumers.CLOSE_NOT_LOGGED_IN}
+    await ws.disconnect()
+
+
 # ---------------------------------------------------------------- through real servers
 
 
@@ -118,10 +147,13 @@ def test_it_runs_an_exec_and_refuses_strangers_through_a_real_server(real_server
                 output += message
             assert b"22 77" in output
             assert json.loads(message) == {"type": "exit", "code": 3}
-        # A foreign origin is refused at the handshake; an anonymous socket is closed with 4401.
-        with pytest.raises(websockets.exceptions.InvalidStatus):
-            async with websockets.connect(url, origin="http://evil.test", additional_headers={"Cookie": cookie}):
-                pass
+        # A foreign origin (another port of the same host too) is closed with 4403; an anonymous
+        # socket with 4401.
+        for origin in ("http://evil.test", real_server.rsplit(":", 1)[0] + ":9999"):
+            async with websockets.connect(url, origin=origin, additional_headers={"Cookie": cookie}) as socket:
+                with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+                    await asyncio.wait_for(socket.recv(), 10)
+                assert closed.value.rcvd.code == consumers.CLOSE_FORBIDDEN
         async with websockets.connect(url, origin=real_server) as socket:
             with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
                 await asyncio.wait_for(socket.recv(), 10)
