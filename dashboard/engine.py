@@ -38,11 +38,16 @@ class EngineNotFound(EngineError, Http404):
 
 
 class EngineUnavailable(Exception):
-    """The engine did not answer at DOCKER_HOST."""
+    """The engine did not answer at DOCKER_HOST.
 
-    def __init__(self, detail: str = ""):
+    `timed_out`: the request was sent and no answer came within DOCKER_TIMEOUT, so the
+    engine may still have done it; otherwise (connection refused, no socket) nothing was asked.
+    """
+
+    def __init__(self, detail: str = "", timed_out: bool = False):
         self.host = docker_host()
         self.detail = detail
+        self.timed_out = timed_out
         super().__init__(f"Docker engine at {self.host} is not answering. {detail}".strip())
 
 
@@ -105,7 +110,9 @@ def _translate(call):
     except docker.errors.APIError as e:
         raise EngineError(explanation(e), e.status_code) from e
     except (requests.exceptions.RequestException, ConnectionError, TimeoutError) as e:
-        raise EngineUnavailable(type(e).__name__) from e
+        # A read timeout comes after the request went out; a connect timeout is a ConnectionError.
+        timed_out = isinstance(e, (requests.exceptions.ReadTimeout, TimeoutError))
+        raise EngineUnavailable(type(e).__name__, timed_out=timed_out) from e
     except docker.errors.DockerException as e:
         # Raised by the client itself, e.g. "Error while fetching server API version".
         if "Error while fetching server API version" in str(e):
@@ -147,7 +154,9 @@ class EngineErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, EngineUnavailable):
-            context = {"host": exception.host, "detail": exception.detail}
+            # @audited names the object a timed-out change was about (accounts/audit.py).
+            context = {"host": exception.host, "detail": exception.detail,
+                       "object_url": getattr(exception, "object_url", ""), "object_label": getattr(exception, "object_label", "")}
             return render(request, "engine_unavailable.html", context, status=503)
         if isinstance(exception, EngineNotFound):
             return None  # Http404: Django renders the 404 page
