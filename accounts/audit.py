@@ -96,10 +96,15 @@ def note_outcome(request: HttpRequest, outcome: str, message: str = "", *, objec
                            "object_name": str(object_name), "extra": extra}
 
 
+def form_errors(form) -> str:
+    """A refused form's errors as one line for an entry's message ("field: error ...")."""
+    errors = [f"{name}: {error}" if name != "__all__" else error for name, errors in form.errors.items() for error in errors]
+    return " ".join(errors) or "invalid input"
+
+
 def note_rejected(request: HttpRequest, form, **fields) -> None:
     """The input was refused before anything was asked of the engine: "rejected", with the form's errors."""
-    errors = [f"{name}: {error}" if name != "__all__" else error for name, errors in form.errors.items() for error in errors]
-    note_outcome(request, Outcome.REJECTED, " ".join(errors) or "invalid input", **fields)
+    note_outcome(request, Outcome.REJECTED, form_errors(form), **fields)
 
 
 def note_confirmation(request: HttpRequest) -> None:
