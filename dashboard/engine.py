@@ -18,8 +18,11 @@ import docker
 import docker.errors
 import requests.exceptions
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
 
@@ -143,6 +146,25 @@ def translate_errors(function):
     return wrapper
 
 
+def _unavailable(request, exception: EngineUnavailable):
+    """The 503 page; for HTMX, the same news as a message in #messages (a button's target
+    would otherwise get nothing, and the user would not know the change may have happened)."""
+    # @audited names the object a timed-out change was about (accounts/audit.py).
+    url, label = getattr(exception, "object_url", ""), getattr(exception, "object_label", "")
+    if not getattr(request, "htmx", False):
+        context = {"host": exception.host, "detail": exception.detail, "object_url": url, "object_label": label}
+        return render(request, "engine_unavailable.html", context, status=503)
+    if url:
+        text = format_html(_('The engine did not answer in time; the change may still have happened. See <a href="{}">{}</a>.'),
+                           url, label)
+    else:
+        text = _("The Docker engine at %(host)s is not answering.") % {"host": exception.host}
+    messages.error(request, text)
+    response = render(request, "base.html#messages", {"oob_messages": False}, status=503)
+    response["HX-Retarget"], response["HX-Reswap"] = "#messages", "outerHTML"
+    return response
+
+
 class EngineErrorMiddleware:
     """Turns engine exceptions a view did not handle into clear pages instead of 500s."""
 
@@ -154,10 +176,7 @@ class EngineErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, EngineUnavailable):
-            # @audited names the object a timed-out change was about (accounts/audit.py).
-            context = {"host": exception.host, "detail": exception.detail,
-                       "object_url": getattr(exception, "object_url", ""), "object_label": getattr(exception, "object_label", "")}
-            return render(request, "engine_unavailable.html", context, status=503)
+            return _unavailable(request, exception)
         if isinstance(exception, EngineNotFound):
             return None  # Http404: Django renders the 404 page
         if isinstance(exception, EngineError):

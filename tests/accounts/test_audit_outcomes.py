@@ -56,6 +56,18 @@ def test_a_start_the_engine_answers_too_late_is_unknown_and_the_page_links_to_it
     wait_for(lambda: running(docker_client, container["Id"]), message="the held start to reach the engine")
 
 
+def test_an_htmx_start_the_engine_answers_too_late_says_so_in_the_messages(operator_client, engine, docker_client, slow_engine):
+    container = engine.container("sleep 300", start=False)
+    response = operator_client.post(f"/containers/{container['Id']}/start/", headers={
+        "HX-Request": "true", "HX-Target": f"container-row-{container['Id']}"})
+    # Swapped into #messages (base.html's htmx-config swaps 503), not lost on the row.
+    assert (response.status_code, response["HX-Retarget"]) == (503, "#messages")
+    html = response.content.decode()
+    assert "the change may still have happened" in html and f'href="/containers/{container["Id"]}/"' in html
+    assert entries("container.start")[0].outcome == "unknown"
+    wait_for(lambda: running(docker_client, container["Id"]), message="the held start to reach the engine")
+
+
 def test_a_create_the_engine_answers_too_late_is_unknown_and_links_to_the_list(
         operator_client, engine, docker_client, slow_engine):
     name = random_name("late")
