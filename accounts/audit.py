@@ -189,11 +189,13 @@ def defer_outcome(request: HttpRequest, *, object_name: str = "") -> Deferred:
     return Deferred(request, action, object_type, object_id, object_name)
 
 
-def _object_link(object_type: str, object_id: str, object_name: str) -> tuple[str, str]:
+def _object_link(object_type: str, object_id: str) -> tuple[str, str]:
     """Where to look at an object a timed-out change was about: its page, else its list."""
     try:
         if object_id:
-            return reverse(f"{object_type}s:detail", args=[object_id]), f"{object_type} {object_name or object_id[:12]}"
+            bare = object_id.removeprefix("sha256:")
+            short = bare[:12] if len(bare) == 64 else object_id  # an engine id, not a name
+            return reverse(f"{object_type}s:detail", args=[object_id]), f"{object_type} {short}"
         return reverse(f"{object_type}s:list"), f"the {object_type}s"
     except NoReverseMatch:
         return "", ""
@@ -230,7 +232,7 @@ def audited(action: str, object_type: str = "", id_kwarg: str | None = None):
                     outcome, message = outcome_of_exception(e)
                     noted = {"outcome": outcome, "message": message}
                     if outcome == Outcome.UNKNOWN and isinstance(e, EngineUnavailable):
-                        e.object_url, e.object_label = _object_link(object_type, object_id, "")
+                        e.object_url, e.object_label = _object_link(object_type, object_id)
                 if "skip" not in noted:
                     _write(request, action, object_type, object_id, noted)
                 raise
