@@ -279,6 +279,13 @@ def test_it_filters_by_user_action_object_outcome_and_time(some_entries, admin_c
     assert "No entries match" in rows(admin_client_.get(f"/audit/?until={earlier}"))[0]
 
 
+def test_the_object_filter_finds_a_bulk_entry_by_its_items(some_entries, admin_client_, operator):
+    audit(None, "container.bulk", object_type="container", user=operator, outcome=Outcome.FAILED,
+          extra={"action": "stop", "items": [{"id": "ccc333", "name": "cache", "outcome": "failed", "message": "x"}]})
+    assert len(rows(admin_client_.get("/audit/?object=cache"))) == 1
+    assert len(rows(admin_client_.get("/audit/?object=ccc333"))) == 1
+
+
 def test_it_exports_the_filtered_log_as_streamed_csv(some_entries, admin_client_):
     response = admin_client_.get("/audit/export.csv?user=otto")
     assert response.streaming and response["Content-Type"].startswith("text/csv")
