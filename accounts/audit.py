@@ -11,15 +11,16 @@ import logging
 import time
 
 from channels.db import database_sync_to_async
-from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry, BerthSettings, Outcome
 from accounts.proxies import request_address, scope_address
-from dashboard.engine import EngineError
+from dashboard.engine import EngineError, EngineUnavailable
 
 logger = logging.getLogger("berth.audit")
 PRUNE_INTERVAL = datetime.timedelta(days=1)
@@ -103,45 +104,142 @@ aaudit.__doc__ = "audit() for consumers: `await aaudit(self.scope, 'container.ex
 
 
 # ---------------------------------------------------------------- around a mutation
+# A view under @audited SAYS how each POST ended, with note_outcome(); nothing is guessed
+# from messages or status codes (issue 10, item 4). See accounts/README.md, "Audit log".
+
+CONFIRMATION, DEFERRED = "confirmation", "deferred"  # a POST that writes no entry now
 
 
-def note_outcome(request: HttpRequest, outcome: str, message: str = "", *, object_name: str = "", **extra) -> None:
-    """Tell @audited how a view's action really ended (e.g. an engine refusal shown on a form)."""
-    request.berth_audit = {"outcome": str(outcome), "message": message, "object_name": object_name, "extra": extra}
+def note_outcome(request: HttpRequest, outcome: str, message: str = "", *, object_id: str = "", object_name: str = "",
+                 **extra) -> None:
+    """Say how this POST ended; @audited writes it as the one entry (the last call wins).
+
+    `object_id` replaces the URL's (e.g. the id of a container just created); `extra` is kept as JSON.
+    """
+    request.berth_audit = {"outcome": str(outcome), "message": str(message), "object_id": str(object_id),
+                           "object_name": str(object_name), "extra": extra}
 
 
-def audit_removals(request: HttpRequest, object_type: str, results) -> None:
-    """One entry per object of a "remove unused" confirmation, each with its own outcome."""
-    for result in results:
-        audit(request, f"{object_type}.remove", object_type=object_type, object_id=result.name, object_name=result.name,
-              outcome="ok" if result.ok else "failed", message=result.error, extra={"via": "remove unused"})
+def form_errors(form) -> str:
+    """A refused form's errors as one line for an entry's message ("field: error ...")."""
+    errors = [f"{name}: {error}" if name != "__all__" else error for name, errors in form.errors.items() for error in errors]
+    return " ".join(errors) or "invalid input"
 
 
-def _error_messages_since(request: HttpRequest, before: int) -> list[str]:
-    queued = getattr(getattr(request, "_messages", None), "_queued_messages", [])
-    return [str(m.message) for m in queued[before:] if m.level >= messages.ERROR]
+def note_rejected(request: HttpRequest, form, **fields) -> None:
+    """The input was refused before anything was asked of the engine: "rejected", with the form's errors."""
+    note_outcome(request, Outcome.REJECTED, form_errors(form), **fields)
 
 
-def _outcome_of(request: HttpRequest, response: HttpResponse, before: int) -> tuple[str, str]:
-    errors = _error_messages_since(request, before)
-    if errors:
-        return Outcome.FAILED, " ".join(errors)
-    if response.status_code >= 400:
-        return Outcome.FAILED, f"HTTP {response.status_code}"
-    if response.status_code == 200 and not getattr(request, "htmx", False):
-        # Berth's plain POSTs redirect when done; a 200 is a form shown again.
-        return Outcome.REJECTED, "the form was shown again (invalid input or refused)"
-    return Outcome.OK, ""
+def note_confirmation(request: HttpRequest) -> None:
+    """This POST only showed a confirmation page: nothing was done, so nothing is recorded."""
+    request.berth_audit = {"skip": CONFIRMATION}
+
+
+def note_items(request: HttpRequest, items: list[dict], **extra) -> None:
+    """The outcome of an action on many objects: ONE entry, each item's result in `extra["items"]`.
+
+    Each item is {"id", "name", "outcome", "message"}; the entry is "ok" when every item is,
+    else the one outcome they share, else "failed" ("k of n did not succeed").
+    """
+    outcomes = {item["outcome"] for item in items}
+    if outcomes <= {Outcome.OK}:
+        outcome, message = Outcome.OK, ""
+    else:
+        outcome = outcomes.pop() if len(outcomes) == 1 else Outcome.FAILED
+        message = f"{sum(item['outcome'] != Outcome.OK for item in items)} of {len(items)} did not succeed"
+    note_outcome(request, outcome, message, items=items, **extra)
+
+
+def item_result(object_id: str, name: str = "", error: str = "", outcome: str | None = None) -> dict:
+    """One entry of note_items(): "ok", or "failed" with the engine's words (or `outcome`, e.g.
+    "denied" for an item Berth itself refused)."""
+    outcome = outcome or (Outcome.FAILED if error else Outcome.OK)
+    return {"id": str(object_id), "name": str(name or object_id), "outcome": str(outcome), "message": str(error)}
+
+
+def outcome_of_exception(error: BaseException) -> tuple[str, str]:
+    """The outcome of a change that ended with this exception (the view noted none)."""
+    if isinstance(error, EngineUnavailable):
+        if error.timed_out:  # the request went out: the engine may have done it
+            return Outcome.UNKNOWN, "engine timed out"
+        return Outcome.FAILED, f"engine not answering ({error.detail or 'no connection'})"
+    if isinstance(error, EngineError):
+        return Outcome.FAILED, error.message
+    if isinstance(error, Http404):
+        return Outcome.FAILED, str(error) or "not found"
+    if isinstance(error, PermissionDenied):
+        return Outcome.DENIED, str(error)
+    return Outcome.UNKNOWN, f"Berth failed: {type(error).__name__}"
+
+
+class _Captured:
+    """Who and from where, copied from a request so an entry can be written after it ended."""
+
+    def __init__(self, request: HttpRequest):
+        self.user = getattr(request, "user", None)
+        self.META = {"REMOTE_ADDR": request_address(request)}
+
+
+class Deferred:
+    """An entry whose outcome is known only later, e.g. in a pull's thread (see defer_outcome)."""
+
+    def __init__(self, request: HttpRequest, action: str, object_type: str, object_id: str, object_name: str):
+        self.source = _Captured(request)
+        self.fields = {"object_type": object_type, "object_id": object_id, "object_name": object_name}
+        self.action = action
+
+    def record(self, outcome: str, message: str = "", *, object_id: str = "", object_name: str = "", **extra) -> None:
+        fields = {**self.fields, **{k: v for k, v in (("object_id", object_id), ("object_name", object_name)) if v}}
+        audit(self.source, self.action, outcome=outcome, message=message, extra=extra, **fields)
+
+    @contextlib.contextmanager
+    def recording(self):
+        """Record the block's outcome when it ends: "ok", or what its exception means (re-raised).
+        The block may add `object_id`/`object_name`/extra to the dict it is given."""
+        fields: dict = {}
+        try:
+            yield fields
+        except Exception as e:
+            self.record(*outcome_of_exception(e), **fields)
+            raise
+        self.record(Outcome.OK, **fields)
+
+
+def defer_outcome(request: HttpRequest, *, object_name: str = "") -> Deferred:
+    """The outcome of this POST is known only later: @audited writes nothing now, and
+    `.record(...)` / `with .recording():` writes the entry then, with this request's user and address."""
+    action, object_type, object_id = request.berth_audited
+    request.berth_audit = {"skip": DEFERRED}
+    return Deferred(request, action, object_type, object_id, object_name)
+
+
+def _object_link(object_type: str, object_id: str) -> tuple[str, str]:
+    """Where to look at an object a timed-out change was about: its page, else its list."""
+    try:
+        if object_id:
+            bare = object_id.removeprefix("sha256:")
+            short = bare[:12] if len(bare) == 64 else object_id  # an engine id, not a name
+            return reverse(f"{object_type}s:detail", args=[object_id]), f"{object_type} {short}"
+        return reverse(f"{object_type}s:list"), f"the {object_type}s"
+    except NoReverseMatch:
+        return "", ""
+
+
+def _write(request: HttpRequest, action: str, object_type: str, object_id: str, noted: dict) -> None:
+    audit(request, action, object_type=object_type, object_id=noted.get("object_id") or object_id,
+          object_name=noted.get("object_name", ""), outcome=noted["outcome"], message=noted.get("message", ""),
+          extra=noted.get("extra") or {})
 
 
 def audited(action: str, object_type: str = "", id_kwarg: str | None = None):
-    """View decorator: one audit entry per POST with its outcome; GETs are not recorded.
+    """View decorator: one audit entry per POST, with the outcome the view noted; GETs are not recorded.
 
-    The outcome is, first that applies: what the view said with note_outcome(); an EngineError
-    that escaped the view ("failed", the engine's message; re-raised); an error-level message
-    the view queued ("failed", its text); a 4xx/5xx ("failed"); a plain POST answered 200
-    ("rejected": Berth's plain POSTs redirect when done); otherwise "ok". `id_kwarg` names the
-    URL argument that identifies the object (default: the first one).
+    The view calls note_outcome() on every path (or note_items(), note_confirmation(),
+    defer_outcome()). An exception that escapes before it did is recorded by what it means
+    (outcome_of_exception: an engine timeout is "unknown", and the 503 page links to the
+    object) and re-raised. `id_kwarg` names the URL argument that identifies the object
+    (default: the first one).
     """
 
     def decorator(view):
@@ -150,22 +248,26 @@ def audited(action: str, object_type: str = "", id_kwarg: str | None = None):
             if request.method != "POST":
                 return view(request, *args, **kwargs)
             object_id = str(kwargs.get(id_kwarg) if id_kwarg else next(iter(kwargs.values()), "") or "")
-            before = len(getattr(getattr(request, "_messages", None), "_queued_messages", []))
+            request.berth_audited = (action, object_type, object_id)
             try:
                 response = view(request, *args, **kwargs)
-            except EngineError as e:
-                audit(request, action, object_type=object_type, object_id=object_id, outcome=Outcome.FAILED, message=e.message)
+            except Exception as e:
+                noted = getattr(request, "berth_audit", None)
+                if noted is None:
+                    outcome, message = outcome_of_exception(e)
+                    noted = {"outcome": outcome, "message": message}
+                    if outcome == Outcome.UNKNOWN and isinstance(e, EngineUnavailable):
+                        e.object_url, e.object_label = _object_link(object_type, object_id)
+                if "skip" not in noted:
+                    _write(request, action, object_type, object_id, noted)
                 raise
             noted = getattr(request, "berth_audit", None)
-            if noted:
-                outcome, message = noted["outcome"], noted["message"]
-            else:
-                outcome, message = _outcome_of(request, response, before)
-            audit(
-                request, action, object_type=object_type, object_id=object_id,
-                object_name=(noted or {}).get("object_name", ""), outcome=outcome, message=message,
-                extra=(noted or {}).get("extra") or {},
-            )
+            if noted is None:
+                # A view that forgot to say: still recorded, never silently dropped.
+                logger.error("%s answered a POST without noting its outcome", view.__qualname__)
+                noted = {"outcome": Outcome.UNKNOWN, "message": "the view did not say how it ended"}
+            if "skip" not in noted:
+                _write(request, action, object_type, object_id, noted)
             return response
 
         return wrapper
@@ -175,7 +277,7 @@ def audited(action: str, object_type: str = "", id_kwarg: str | None = None):
 
 @contextlib.contextmanager
 def auditing(source, action: str, *, object_type: str = "", object_id: str = "", object_name: str = "", **extra):
-    """Record the action around a block: "ok" if it finishes, "failed" with the EngineError text if not.
+    """Record the action around a block: "ok" if it finishes, else what its exception means (re-raised).
 
         with auditing(request, "image.remove", object_type="image", object_id=image_id):
             services.remove_image(image_id)
@@ -183,8 +285,9 @@ def auditing(source, action: str, *, object_type: str = "", object_id: str = "",
     fields = {"object_type": object_type, "object_id": object_id, "object_name": object_name, "extra": extra}
     try:
         yield
-    except EngineError as e:
-        audit(source, action, outcome=Outcome.FAILED, message=e.message, **fields)
+    except Exception as e:
+        outcome, message = outcome_of_exception(e)
+        audit(source, action, outcome=outcome, message=message, **fields)
         raise
     audit(source, action, **fields)
 

@@ -70,7 +70,9 @@ class AuditFilterForm(forms.Form):
             entries = entries.filter(action__startswith=action) if action.endswith(".") else entries.filter(action=action)
         if data.get("object"):
             text = data["object"].strip()
-            entries = entries.filter(Q(object_type__iexact=text) | Q(object_id__istartswith=text) | Q(object_name__icontains=text))
+            # A bulk action is one entry whose objects are in extra["items"]: found by them too.
+            entries = entries.filter(Q(object_type__iexact=text) | Q(object_id__istartswith=text) | Q(object_name__icontains=text)
+                                     | Q(extra__items__icontains=text))
         if data.get("outcome"):
             entries = entries.filter(outcome=data["outcome"])
         if data.get("since"):

@@ -31,6 +31,7 @@ class Outcome(models.TextChoices):
     FAILED = "failed", "failed"  # tried, and the engine (or Berth) refused: see message
     DENIED = "denied", "denied"  # the user's role does not allow it
     REJECTED = "rejected", "rejected"  # invalid input: nothing was done
+    UNKNOWN = "unknown", "unknown"  # the engine did not answer in time: it may have done it
 
 
 class AuditEntry(models.Model):

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.audit import audit
+from accounts.audit import audit, form_errors
 from accounts.forms import AuditFilterForm, LoginForm, RoleForm, SettingsForm, ThrottledPasswordChangeForm, UserCreateForm
 from accounts.models import AuditEntry, BerthSettings, Membership, Outcome, Role
 from accounts.roles import role_of, role_required
@@ -171,6 +171,9 @@ def user_create(request: HttpRequest) -> HttpResponse:
         _audit_user(request, "user.create", user, role=data["role"])
         messages.success(request, f"Created {user.get_username()} ({data['role']}).")
         return redirect("accounts:users")
+    if request.method == "POST":
+        audit(request, "user.create", object_type="user", object_name=request.POST.get("username", ""),
+              outcome=Outcome.REJECTED, message=form_errors(form))
     return render(request, "accounts/user_create.html", {"form": form})
 
 
@@ -180,6 +183,7 @@ def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
     target = get_object_or_404(User, pk=user_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
+        _audit_user(request, "user.role", target, Outcome.REJECTED, form_errors(form))
         messages.error(request, "Choose viewer, operator or admin.")
         return redirect("accounts:users")
     role, before = form.cleaned_data["role"], role_of(target)
@@ -222,6 +226,8 @@ def user_password(request: HttpRequest, user_id: int) -> HttpResponse:
         _audit_user(request, "user.password", target)
         messages.success(request, f"Set a new password for {target.get_username()}.")
         return redirect("accounts:users")
+    if request.method == "POST":
+        _audit_user(request, "user.password", target, Outcome.REJECTED, form_errors(form))
     return render(request, "accounts/user_password.html", {"form": form, "target": target})
 
 
@@ -239,4 +245,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         audit(request, "settings.change", object_type="settings", object_name="Berth settings", extra=changes)
         messages.success(request, "Settings saved." if changes else "Nothing changed.")
         return redirect("accounts:settings")
+    if request.method == "POST":
+        audit(request, "settings.change", object_type="settings", object_name="Berth settings",
+              outcome=Outcome.REJECTED, message=form_errors(form))
     return render(request, "accounts/settings.html", {"form": form})

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import websocket_auth
-from accounts.audit import audit, audited, note_outcome
+from accounts.audit import (audit, audited, defer_outcome, item_result, note_confirmation, note_items, note_outcome,
+                            note_rejected)
 from accounts.masking import env_rows, mask_inspect, masked_env
 from accounts.models import Outcome
 from accounts.restrictions import Restrictions, restrictions_for
@@ -177,8 +178,10 @@ def _run_action(request: HttpRequest, container_id: str, verb: str, call) -> Htt
     try:
         call(container.id)
     except EngineError as e:
+        note_outcome(request, Outcome.FAILED, e.message, object_name=container.name)
         messages.error(request, f"Could not {verb} {container.name}: {e.message}")
         return _after_action_failed(request, container.id)
+    note_outcome(request, Outcome.OK, object_name=container.name)
     return _after_action(request, container.id, f"{container.name}: {verb} done.")
 
 
@@ -223,6 +226,7 @@ def kill(request: HttpRequest, container_id: str) -> HttpResponse:
     container (the page's button confirms in a dialog when JavaScript runs)."""
     if not request.POST.get("confirm"):
         container = services.get_container(container_id)
+        note_confirmation(request)
         return render(request, "containers/kill_confirm.html", {"container": container})
     return _run_action(request, container_id, "kill", services.kill_container)
 
@@ -253,10 +257,13 @@ def rename(request: HttpRequest, container_id: str) -> HttpResponse:
             services.rename_container(container.id, form.cleaned_data["name"])
         except EngineError as e:
             form.add_error("name", e.message)
-            note_outcome(request, "failed", e.message, object_name=container.name)
+            note_outcome(request, Outcome.FAILED, e.message, object_name=container.name)
         else:
+            note_outcome(request, Outcome.OK, object_name=container.name, new_name=form.cleaned_data["name"])
             messages.success(request, f"Renamed {container.name} to {form.cleaned_data['name']}.")
             return redirect("containers:detail", container.id)
+    elif request.method == "POST":
+        note_rejected(request, form, object_name=container.name)
     return render(request, "containers/rename.html", {"container": container, "form": form})
 
 
@@ -272,11 +279,13 @@ def remove(request: HttpRequest, container_id: str) -> HttpResponse:
             services.remove_container(container.id, force=form.cleaned_data["force"], volumes=form.cleaned_data["volumes"])
         except EngineError as e:
             form.add_error(None, e.message)
-            note_outcome(request, "failed", e.message, object_name=container.name)
+            note_outcome(request, Outcome.FAILED, e.message, object_name=container.name)
         else:
-            note_outcome(request, "ok", object_name=container.name)
+            note_outcome(request, Outcome.OK, object_name=container.name)
             messages.success(request, f"Removed {container.name}.")
             return redirect("containers:list")
+    elif request.method == "POST":
+        note_rejected(request, form, object_name=container.name)
     return render(request, "containers/remove.html", {"container": container, "form": form})
 
 
@@ -313,25 +322,25 @@ def bulk(request: HttpRequest) -> HttpResponse:
     everything = services.list_containers(all=True)
     form = BulkForm(request.POST, containers=everything, protected=services.own_container_ids(everything))
     if not form.is_valid():
+        note_rejected(request, form)
         for error in form.errors.values():
             messages.error(request, " ".join(error))
         return redirect(safe_next(request, reverse("containers:list")))
     targets, action = form.cleaned_data["targets"], form.cleaned_data["action"]
     if not form.cleaned_data["confirm"]:
+        note_confirmation(request)
         return render(request, "containers/bulk_confirm.html", {"form": form, "targets": targets, "action": action})
     results = services.bulk_action(action, targets, refused=_bulk_refusals(request, action, targets), **form.action_options())
-    for result in results:
-        outcome = Outcome.DENIED if result.denied else Outcome.OK if result.ok else Outcome.FAILED
-        audit(request, f"container.{action}", object_type="container", object_id=result.container_id,
-              object_name=result.name, outcome=outcome, message=result.error)
+    items = [item_result(r.container_id, r.name, r.error, outcome=Outcome.DENIED if r.denied else None) for r in results]
+    note_items(request, items, action=action)
     return render(request, "containers/bulk_done.html", {"results": results, "action": action})
 
 
 # ---------------------------------------------------------------- create and run
 
 
-def _launch(spec: ContainerSpec, action: str, replace: str) -> str:
-    """Create or run the container; the address to go to next. Also a pull's `after`."""
+def _launch(spec: ContainerSpec, action: str, replace: str) -> tuple[str, str]:
+    """Create or run the container; its id and the address to go to next."""
     attach = action == "run" and spec.wants_terminal
     start = action == "run" and not attach
     if replace:
@@ -342,10 +351,17 @@ def _launch(spec: ContainerSpec, action: str, replace: str) -> str:
         container_id = services.create_container(spec)
     if attach:
         # The terminal page attaches before it starts the container, as `docker run -it` does.
-        return reverse("containers:attach", args=[container_id]) + "?start=1"
+        return container_id, reverse("containers:attach", args=[container_id]) + "?start=1"
     if start and spec.auto_remove and not services.container_exists(container_id):
-        return reverse("containers:list") + "?all=1"  # --rm: it already ran and is gone
-    return reverse("containers:detail", args=[container_id])
+        return container_id, reverse("containers:list") + "?all=1"  # --rm: it already ran and is gone
+    return container_id, reverse("containers:detail", args=[container_id])
+
+
+def _launch_and_record(later, spec: ContainerSpec, action: str, replace: str) -> str:
+    """A pull's `after`: create or run, then record what really happened, in the pull's thread."""
+    with later.recording() as entry:
+        entry["object_id"], next_url = _launch(spec, action, replace)
+    return next_url
 
 
 def _submit(request: HttpRequest, form: ContainerCreateForm) -> str:
@@ -353,10 +369,14 @@ def _submit(request: HttpRequest, form: ContainerCreateForm) -> str:
     for warning in form.warnings:
         messages.warning(request, warning)
     if not services.image_exists(spec.image):
-        # Pull first, with per-layer progress; the pull's thread then creates or runs it.
-        job_id = pulls.start_pull(spec.image, auth=None, after=lambda: _launch(spec, action, replace))
+        # Pull first, with per-layer progress; the pull's thread then creates or runs it, and
+        # only then is the outcome known and recorded.
+        later = defer_outcome(request, object_name=spec.name)
+        job_id = pulls.start_pull(spec.image, auth=None, after=lambda: _launch_and_record(later, spec, action, replace),
+                                  if_failed=lambda error: later.record(Outcome.FAILED, error))
         return pulls.progress_url(job_id)
-    next_url = _launch(spec, action, replace)
+    container_id, next_url = _launch(spec, action, replace)
+    note_outcome(request, Outcome.OK, object_id=container_id, object_name=spec.name)
     messages.success(request, f"{'Created' if action == 'create' else 'Ran'} {spec.name or 'the container'} from {spec.image}.")
     return next_url
 
@@ -385,9 +405,11 @@ def create(request: HttpRequest) -> HttpResponse:
             return redirect(_submit(request, form))
         except EngineError as e:
             form.add_error(None, e.message)
-            note_outcome(request, "failed", e.message, object_name=form.cleaned_data.get("name", ""))
+            note_outcome(request, Outcome.FAILED, e.message, object_name=form.cleaned_data.get("name", ""))
     elif form.restriction_errors:
         note_outcome(request, Outcome.DENIED, " ".join(form.restriction_errors.values()), object_name=request.POST.get("name", ""))
+    elif request.method == "POST":
+        note_rejected(request, form, object_name=request.POST.get("name", ""))
     # The copy is checked when it is submitted; the page says first what the original uses.
     reach_note = reach_refusal(form.restrictions, original.id, "duplicate")[1] if original else ""
     return render(request, "containers/create.html", {"form": form, "original": original, "reach_note": reach_note})

@@ -18,8 +18,11 @@ import docker
 import docker.errors
 import requests.exceptions
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
 
@@ -38,11 +41,16 @@ class EngineNotFound(EngineError, Http404):
 
 
 class EngineUnavailable(Exception):
-    """The engine did not answer at DOCKER_HOST."""
+    """The engine did not answer at DOCKER_HOST.
 
-    def __init__(self, detail: str = ""):
+    `timed_out`: the request was sent and no answer came within DOCKER_TIMEOUT, so the
+    engine may still have done it; otherwise (connection refused, no socket) nothing was asked.
+    """
+
+    def __init__(self, detail: str = "", timed_out: bool = False):
         self.host = docker_host()
         self.detail = detail
+        self.timed_out = timed_out
         super().__init__(f"Docker engine at {self.host} is not answering. {detail}".strip())
 
 
@@ -123,7 +131,9 @@ def _translate(call):
     except docker.errors.APIError as e:
         raise EngineError(explanation(e), e.status_code) from e
     except (requests.exceptions.RequestException, ConnectionError, TimeoutError) as e:
-        raise EngineUnavailable(type(e).__name__) from e
+        # A read timeout comes after the request went out; a connect timeout is a ConnectionError.
+        timed_out = isinstance(e, (requests.exceptions.ReadTimeout, TimeoutError))
+        raise EngineUnavailable(type(e).__name__, timed_out=timed_out) from e
     except docker.errors.DockerException as e:
         # Raised by the client itself, e.g. "Error while fetching server API version".
         if "Error while fetching server API version" in str(e):
@@ -154,6 +164,25 @@ def translate_errors(function):
     return wrapper
 
 
+def _unavailable(request, exception: EngineUnavailable):
+    """The 503 page; for HTMX, the same news as a message in #messages (a button's target
+    would otherwise get nothing, and the user would not know the change may have happened)."""
+    # @audited names the object a timed-out change was about (accounts/audit.py).
+    url, label = getattr(exception, "object_url", ""), getattr(exception, "object_label", "")
+    if not getattr(request, "htmx", False):
+        context = {"host": exception.host, "detail": exception.detail, "object_url": url, "object_label": label}
+        return render(request, "engine_unavailable.html", context, status=503)
+    if url:
+        text = format_html(_('The engine did not answer in time; the change may still have happened. See <a href="{}">{}</a>.'),
+                           url, label)
+    else:
+        text = _("The Docker engine at %(host)s is not answering.") % {"host": exception.host}
+    messages.error(request, text)
+    response = render(request, "base.html#messages", {"oob_messages": False}, status=503)
+    response["HX-Retarget"], response["HX-Reswap"] = "#messages", "outerHTML"
+    return response
+
+
 class EngineErrorMiddleware:
     """Turns engine exceptions a view did not handle into clear pages instead of 500s."""
 
@@ -165,8 +194,7 @@ class EngineErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, EngineUnavailable):
-            context = {"host": exception.host, "detail": exception.detail}
-            return render(request, "engine_unavailable.html", context, status=503)
+            return _unavailable(request, exception)
         if isinstance(exception, EngineNotFound):
             return None  # Http404: Django renders the 404 page
         if isinstance(exception, EngineError):

@@ -112,37 +112,49 @@ def apply_event(job: PullJob, event: services.PullEvent) -> PullJob:
     return replace(job, layers=layers)
 
 
-def _image_page(reference: str) -> str:
+def image_page(reference: str) -> str:
     return reverse("images:detail", args=[services.inspect_image(reference)["Id"]])
 
 
-def _run(job: PullJob, auth: dict | None, after: Callable[[], str] | None) -> None:
+def _failure(error: Exception) -> str:
+    if isinstance(error, EngineError):
+        return error.message
+    if isinstance(error, EngineUnavailable):
+        return str(error)
+    logger.error("pull failed unexpectedly", exc_info=error)
+    return "The pull failed unexpectedly; see Berth's log."
+
+
+def _run(job: PullJob, auth: dict | None, after: Callable[[], str] | None, if_failed: Callable[[str], None] | None) -> None:
     try:
-        for event in services.pull_progress(job.reference, auth):
-            job = apply_event(job, event)
-            save_job(job)
-        next_url = after() if after else _image_page(job.reference)
-        job = replace(job, state=DONE, next_url=next_url)
-    except EngineError as e:
-        job = replace(job, state=FAILED, error=e.message)
-    except EngineUnavailable as e:
-        job = replace(job, state=FAILED, error=str(e))
-    except Exception:  # noqa: BLE001 - a job must never be left "running" forever
-        logger.exception("pull job %s failed", job.id)
-        job = replace(job, state=FAILED, error="The pull failed unexpectedly; see Berth's log.")
+        try:
+            for event in services.pull_progress(job.reference, auth):
+                job = apply_event(job, event)
+                save_job(job)
+        except Exception as e:  # noqa: BLE001 - a job must never be left "running" forever
+            job = replace(job, state=FAILED, error=_failure(e))
+            if if_failed:
+                if_failed(job.error)  # `after()` will not run: say so, e.g. to the audit log
+            return
+        try:
+            job = replace(job, state=DONE, next_url=after() if after else image_page(job.reference))
+        except Exception as e:  # noqa: BLE001 - as above
+            job = replace(job, state=FAILED, error=_failure(e))
     finally:
-        connections.close_all()  # `after()` may have used the database from this thread
-    save_job(job)
+        connections.close_all()  # `after()` or `if_failed()` may have used the database from this thread
+        save_job(job)
 
 
-def start_pull(reference: str, auth: dict | None = None, after: Callable[[], str] | None = None) -> str:
+def start_pull(reference: str, auth: dict | None = None, after: Callable[[], str] | None = None,
+               if_failed: Callable[[str], None] | None = None) -> str:
     """Start pulling `reference` in the background and return the job id.
 
     `auth` is {"username": …, "password": …} for the registry. When the pull is done,
     `after()` runs (in the pull's thread) and returns the URL to go to next; without it,
     the image's page. An EngineError from the pull or from `after()` becomes the job's error.
+    When the pull itself fails, `after()` does not run and `if_failed(error)` does instead.
     """
     job = PullJob(id=secrets.token_urlsafe(12), reference=reference)
     save_job(job)
-    threading.Thread(target=_run, args=(job, auth, after), name=f"pull-{job.id}", daemon=True).start()
+    threading.Thread(target=_run, args=(job, auth, after, if_failed), name=f"pull-{job.id}", daemon=True).start()
     return job.id

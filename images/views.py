@@ -10,8 +10,9 @@ from django.views.decorators.vary import vary_on_headers
 from django.utils.translation import gettext as _
 from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
 
-from accounts.audit import audit, audited, note_outcome
+from accounts.audit import audit, audited, defer_outcome, item_result, note_items, note_outcome, note_rejected
 from accounts.masking import env_rows, mask_inspect, mask_text
+from accounts.models import Outcome
 from accounts.roles import role_required
 from dashboard.engine import EngineError
 from images import pulls, services
@@ -99,10 +100,13 @@ def tag(request: HttpRequest, image_id: str) -> HttpResponse:
             services.tag_image(image.id, repository, new_tag)
         except EngineError as e:
             form.add_error("target", e.message)
-            note_outcome(request, "failed", e.message)
+            note_outcome(request, Outcome.FAILED, e.message, object_name=f"{repository}:{new_tag}")
         else:
+            note_outcome(request, Outcome.OK, object_name=f"{repository}:{new_tag}")
             messages.success(request, f"Tagged {image.short_id} as {repository}:{new_tag}.")
             return redirect("images:detail", image.id)
+    elif request.method == "POST":
+        note_rejected(request, form)
     return render(request, "images/tag.html", {"image": image, "form": form})
 
 
@@ -126,12 +130,14 @@ def _confirm_removal(request: HttpRequest, image: services.ImageDetail, form: Re
             removal = services.remove_image(target, force=form.cleaned_data["force"])
         except EngineError as e:
             form.add_error(None, e.message)
-            note_outcome(request, "failed", e.message, object_name=target)
+            note_outcome(request, Outcome.FAILED, e.message, object_name=target)
         else:
-            note_outcome(request, "ok", object_name=target)
+            note_outcome(request, Outcome.OK, object_name=target)
             gone = [f"untagged {t}" for t in removal.untagged] + [f"deleted {d[7:19]}" for d in removal.deleted]
             messages.success(request, f"Done: {', '.join(gone) or 'nothing to remove'}.")
             return redirect("images:list") if removal.deleted else redirect("images:detail", image.id)
+    elif request.method == "POST":
+        note_rejected(request, form, object_name=target)
     untagging = target != image.id
     return render(request, "images/remove.html", {"image": image, "form": form, "tag": target if untagging else ""})
 
@@ -163,15 +169,21 @@ def remove_dangling(request: HttpRequest) -> HttpResponse:
     form = DanglingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         outcomes = services.remove_dangling(form.cleaned_data["ids"])
-        for outcome in outcomes:
-            audit(request, "image.remove", object_type="image", object_id=outcome.image_id,
-                  outcome="failed" if outcome.error else "ok", message=outcome.error)
+        note_items(request, [item_result(o.image_id, o.short_id, o.error) for o in outcomes])
         return render(request, "images/dangling_done.html", {"outcomes": outcomes})
+    if request.method == "POST":
+        note_rejected(request, form)
     dangling = [image for image in services.list_images() if image.dangling]
     return render(request, "images/dangling.html", {"images": dangling, "form": form})
 
 
 # ---------------------------------------------------------------- pull
+
+
+def _pulled(later, reference: str) -> str:
+    """A pull's `after`: record it done, then go to the image's page."""
+    later.record(Outcome.OK)
+    return pulls.image_page(reference)
 
 
 @require_http_methods(["GET", "POST"])
@@ -180,9 +192,13 @@ def remove_dangling(request: HttpRequest) -> HttpResponse:
 def pull(request: HttpRequest) -> HttpResponse:
     form = PullForm(request.POST or None, initial={"reference": request.GET.get("reference", "")})
     if request.method == "POST" and form.is_valid():
-        job_id = pulls.start_pull(form.cleaned_data["reference"], auth=form.auth())
-        note_outcome(request, "ok", object_name=form.cleaned_data["reference"], job=job_id)
+        reference = form.cleaned_data["reference"]
+        later = defer_outcome(request, object_name=reference)  # recorded by the pull's thread when it ends
+        job_id = pulls.start_pull(reference, auth=form.auth(), after=lambda: _pulled(later, reference),
+                                  if_failed=lambda error: later.record(Outcome.FAILED, error))
         return redirect(pulls.progress_url(job_id))
+    if request.method == "POST":
+        note_rejected(request, form)
     return render(request, "images/pull.html", {"form": form})
 
 

@@ -4,7 +4,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.audit import audit_removals, audited, note_outcome
+from accounts.audit import audited, item_result, note_items, note_outcome, note_rejected
+from accounts.models import Outcome
 from accounts.roles import role_required
 from dashboard.engine import EngineError
 from dashboard.redirects import safe_next
@@ -56,11 +57,13 @@ def create(request: HttpRequest) -> HttpResponse:
         except EngineError as e:
             # The daemon's own words, e.g. "Pool overlaps with other one on this address space".
             form.add_error(None, e.message)
-            note_outcome(request, "failed", e.message, object_name=form.cleaned_data["name"])
+            note_outcome(request, Outcome.FAILED, e.message, object_name=form.cleaned_data["name"])
         else:
-            note_outcome(request, "ok", object_name=form.cleaned_data["name"], network_id=network_id)
+            note_outcome(request, Outcome.OK, object_id=network_id, object_name=form.cleaned_data["name"])
             messages.success(request, f"Created network {form.cleaned_data['name']}.")
             return redirect("networks:detail", network_id)
+    elif request.method == "POST":
+        note_rejected(request, form, object_name=request.POST.get("name", ""))
     context = {"form": form, "drivers": drivers, "interfaces": interfaces}
     return render(request, "networks/create.html", context)
 
@@ -95,13 +98,16 @@ def connect(request: HttpRequest) -> HttpResponse:
             services.connect(data["network"], data["container"], data["aliases"], data["ipv4"])
         except EngineError as e:
             form.add_error(None, e.message)
-            note_outcome(request, "failed", e.message, object_name=data["network_name"], container=data["container"])
+            note_outcome(request, Outcome.FAILED, e.message, object_id=data["network"], object_name=data["network_name"],
+                         container=data["container"])
         else:
             container_name = dict(form.fields["container"].choices)[data["container"]]
-            note_outcome(request, "ok", object_name=data["network_name"], container=container_name,
-                         aliases=data["aliases"], ipv4=data["ipv4"])
+            note_outcome(request, Outcome.OK, object_id=data["network"], object_name=data["network_name"],
+                         container=container_name, aliases=data["aliases"], ipv4=data["ipv4"])
             messages.success(request, f"Connected {container_name} to {data['network_name']}.")
             return _after_change(request, data["network"])
+    elif request.method == "POST":
+        note_rejected(request, form, object_id=request.POST.get("network", ""))
     if request.htmx and request.htmx.target == "network-containers":
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return _after_change(request, request.POST.get("network", ""))
@@ -119,10 +125,13 @@ def disconnect(request: HttpRequest, network_id: str) -> HttpResponse:
         try:
             services.disconnect(network_id, form.cleaned_data["container"], force=form.cleaned_data["force"])
         except EngineError as e:
+            note_outcome(request, Outcome.FAILED, e.message, container=form.cleaned_data["container"])
             messages.error(request, f"Could not disconnect: {e.message}")
         else:
+            note_outcome(request, Outcome.OK, container=form.cleaned_data["container"])
             messages.success(request, "Disconnected.")
     else:
+        note_rejected(request, form)
         messages.error(request, "Say which container to disconnect.")
     return _after_change(request, network_id)
 
@@ -142,20 +151,26 @@ def remove(request: HttpRequest, network_id: str) -> HttpResponse:
             services.remove_network(network)
         except EngineError as e:
             form.add_error(None, e.message)
-            note_outcome(request, "failed", e.message, object_name=network.name)
+            note_outcome(request, Outcome.FAILED, e.message, object_name=network.name)
         else:
+            note_outcome(request, Outcome.OK, object_name=network.name)
             messages.success(request, f"Removed network {network.name}.")
             return redirect("networks:list")
+    elif request.method == "POST":
+        note_rejected(request, form, object_name=network.name)
     return render(request, "networks/remove.html", {"network": network, "form": form})
 
 
 @require_http_methods(["GET", "POST"])
 @role_required("admin")
+@audited("network.remove_unused", object_type="network")
 def remove_unused(request: HttpRequest) -> HttpResponse:
     """First the exact list of unused networks; the confirmation removes those and no others."""
     form = RemoveUnusedForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         results = services.remove_networks(form.cleaned_data["names"])
-        audit_removals(request, "network", results)
+        note_items(request, [item_result(r.name, r.name, r.error) for r in results])
         return render(request, "networks/remove_unused.html", {"results": results})
+    if request.method == "POST":
+        note_rejected(request, form)
     return render(request, "networks/remove_unused.html", {"unused": services.unused_networks(), "form": form})

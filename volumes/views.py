@@ -7,7 +7,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.audit import audit_removals, audited, note_outcome
+from accounts.audit import audited, item_result, note_items, note_outcome, note_rejected
+from accounts.models import Outcome
 from accounts.roles import role_required
 from dashboard.engine import EngineError
 from volumes import services
@@ -53,11 +54,13 @@ def create(request: HttpRequest) -> HttpResponse:
             name = services.create_volume(**form.service_arguments())
         except EngineError as e:
             form.add_error(None, e.message)
-            note_outcome(request, "failed", e.message, object_name=form.cleaned_data["name"])
+            note_outcome(request, Outcome.FAILED, e.message, object_name=form.cleaned_data["name"])
         else:
-            note_outcome(request, "ok", object_name=name)
+            note_outcome(request, Outcome.OK, object_id=name, object_name=name)
             messages.success(request, f"Created volume {name}.")
             return redirect("volumes:detail", name)
+    elif request.method == "POST":
+        note_rejected(request, form, object_name=request.POST.get("name", ""))
     return render(request, "volumes/create.html", {"form": form})
 
 
@@ -73,20 +76,26 @@ def remove(request: HttpRequest, name: str) -> HttpResponse:
             services.remove_volume(volume)
         except EngineError as e:
             form.add_error(None, e.message)
-            note_outcome(request, "failed", e.message, object_name=volume.name)
+            note_outcome(request, Outcome.FAILED, e.message, object_name=volume.name)
         else:
+            note_outcome(request, Outcome.OK, object_name=volume.name)
             messages.success(request, f"Removed volume {volume.name}.")
             return redirect("volumes:list")
+    elif request.method == "POST":
+        note_rejected(request, form, object_name=volume.name)
     return render(request, "volumes/remove.html", {"volume": volume, "form": form})
 
 
 @require_http_methods(["GET", "POST"])
 @role_required("admin")
+@audited("volume.remove_unused", object_type="volume")
 def remove_unused(request: HttpRequest) -> HttpResponse:
     """First the exact list of unused volumes; the confirmation removes those and no others."""
     form = RemoveUnusedForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         results = services.remove_volumes(form.cleaned_data["names"])
-        audit_removals(request, "volume", results)
+        note_items(request, [item_result(r.name, r.name, r.error) for r in results])
         return render(request, "volumes/remove_unused.html", {"results": results})
+    if request.method == "POST":
+        note_rejected(request, form)
     return render(request, "volumes/remove_unused.html", {"unused": services.unused_volumes(), "form": form})

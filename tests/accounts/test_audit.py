@@ -13,9 +13,9 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts import audit as audit_module
-from accounts.audit import audit, audited, auditing, note_outcome
+from accounts.audit import audit, audited, auditing, defer_outcome, note_confirmation, note_items, note_outcome, note_rejected
 from accounts.models import AuditEntry, BerthSettings, Outcome
-from dashboard.engine import EngineError
+from dashboard.engine import EngineError, EngineUnavailable
 from tests.accounts.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +90,7 @@ def post(user, path="/containers/abc/stop/", htmx=False):
 def test_it_audits_an_action_that_worked(operator):
     @audited("container.stop", object_type="container", id_kwarg="container_id")
     def stop(request, container_id):
+        note_outcome(request, Outcome.OK)
         return HttpResponse(status=302)
 
     stop(post(operator), container_id="abc")
@@ -98,15 +99,17 @@ def test_it_audits_an_action_that_worked(operator):
         "container.stop", "container", "abc", "ok", "otto", "10.0.0.5")
 
 
-def test_it_audits_the_engine_refusal_a_view_showed_as_a_message(operator):
+def test_it_audits_the_engine_refusal_a_view_noted_not_the_message_it_showed(operator):
     @audited("container.unpause", object_type="container")
     def unpause(request, container_id):
+        note_outcome(request, Outcome.FAILED, "Container abc is not paused")
         messages.error(request, "Could not unpause web: Container abc is not paused")
+        messages.error(request, "An unrelated error the outcome is not guessed from")
         return HttpResponse(status=302)
 
     unpause(post(operator), container_id="abc")
     entry = AuditEntry.objects.get()
-    assert entry.outcome == "failed" and entry.message == "Could not unpause web: Container abc is not paused"
+    assert entry.outcome == "failed" and entry.message == "Container abc is not paused"
 
 
 def test_it_audits_an_engine_error_that_escaped_and_reraises_it(operator):
@@ -131,14 +134,89 @@ def test_it_takes_the_outcome_the_view_noted(operator):
     assert (entry.outcome, entry.object_name, entry.message) == ("failed", "web", "Conflict. The container name is already in use")
 
 
-def test_it_calls_a_plain_post_answered_200_rejected_and_an_htmx_200_ok(operator):
+def test_it_guesses_nothing_from_the_status_a_view_that_said_nothing_is_unknown(operator):
     @audited("container.create", object_type="container")
     def create(request):
         return HttpResponse("the form with errors")
 
     create(post(operator, "/containers/new/"))
     create(post(operator, "/containers/new/", htmx=True))
-    assert list(AuditEntry.objects.order_by("id").values_list("outcome", flat=True)) == ["rejected", "ok"]
+    assert list(AuditEntry.objects.order_by("id").values_list("outcome", "message")) == [
+        ("unknown", "the view did not say how it ended")] * 2
+
+
+def test_it_records_a_rejected_form_with_its_errors(operator):
+    from containers.forms import RenameForm
+
+    @audited("container.rename", object_type="container")
+    def rename(request, container_id):
+        note_rejected(request, RenameForm({"name": ""}), object_name="web")
+        return HttpResponse("the form with errors")
+
+    rename(post(operator), container_id="abc")
+    entry = AuditEntry.objects.get()
+    assert (entry.outcome, entry.object_name) == ("rejected", "web") and entry.message.startswith("name: ")
+
+
+def test_a_confirmation_page_records_nothing(operator):
+    @audited("container.kill", object_type="container")
+    def kill(request, container_id):
+        note_confirmation(request)
+        return HttpResponse("Kill web?")
+
+    kill(post(operator), container_id="abc")
+    assert not AuditEntry.objects.exists()
+
+
+def test_many_items_are_one_entry_with_each_result(operator):
+    @audited("container.bulk", object_type="container")
+    def bulk(request):
+        note_items(request, [{"id": "a", "name": "web", "outcome": "ok", "message": ""},
+                             {"id": "b", "name": "db", "outcome": "failed", "message": "is not running"}], action="stop")
+        return HttpResponse("results")
+
+    bulk(post(operator, "/containers/bulk/"))
+    entry = AuditEntry.objects.get()
+    assert (entry.outcome, entry.message, entry.extra["action"]) == ("failed", "1 of 2 did not succeed", "stop")
+    assert [item["outcome"] for item in entry.extra["items"]] == ["ok", "failed"]
+
+
+def test_a_deferred_outcome_is_written_later_with_the_requests_user_and_address(operator):
+    @audited("container.create", object_type="container")
+    def create(request):
+        create.later = defer_outcome(request, object_name="web")
+        return HttpResponse(status=302)
+
+    create(post(operator, "/containers/new/"))
+    assert not AuditEntry.objects.exists()
+    create.later.record(Outcome.OK, object_id="c0ffee")
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.outcome, entry.object_id, entry.object_name, entry.username, entry.address) == (
+        "container.create", "ok", "c0ffee", "web", "otto", "10.0.0.5")
+
+
+def test_an_engine_timeout_is_unknown_and_the_page_links_to_the_object(operator):
+    @audited("container.start", object_type="container")
+    def start(request, container_id):
+        raise EngineUnavailable("ReadTimeout", timed_out=True)
+
+    with pytest.raises(EngineUnavailable) as raised:
+        start(post(operator), container_id="abc")
+    entry = AuditEntry.objects.get()
+    assert (entry.outcome, entry.message) == ("unknown", "engine timed out")
+    assert (raised.value.object_url, raised.value.object_label) == ("/containers/abc/", "container abc")
+
+
+def test_an_engine_that_refused_the_connection_is_failed(operator):
+    @audited("container.start", object_type="container")
+    def start(request, container_id):
+        raise EngineUnavailable("ConnectionError")
+
+    with pytest.raises(EngineUnavailable) as raised:
+        start(post(operator), container_id="abc")
+    entry = AuditEntry.objects.get()
+    assert (entry.outcome, entry.message) == ("failed", "engine not answering (ConnectionError)")
+    assert not getattr(raised.value, "object_url", "")
 
 
 def test_it_does_not_audit_gets():
@@ -199,6 +277,13 @@ def test_it_filters_by_user_action_object_outcome_and_time(some_entries, admin_c
     assert "No entries match" in rows(admin_client_.get(f"/audit/?since={tomorrow}"))[0]
     earlier = (timezone.localtime() - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     assert "No entries match" in rows(admin_client_.get(f"/audit/?until={earlier}"))[0]
+
+
+def test_the_object_filter_finds_a_bulk_entry_by_its_items(some_entries, admin_client_, operator):
+    audit(None, "container.bulk", object_type="container", user=operator, outcome=Outcome.FAILED,
+          extra={"action": "stop", "items": [{"id": "ccc333", "name": "cache", "outcome": "failed", "message": "x"}]})
+    assert len(rows(admin_client_.get("/audit/?object=cache"))) == 1
+    assert len(rows(admin_client_.get("/audit/?object=ccc333"))) == 1
 
 
 def test_it_exports_the_filtered_log_as_streamed_csv(some_entries, admin_client_):

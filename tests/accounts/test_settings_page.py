@@ -39,7 +39,9 @@ def test_it_saves_the_settings_and_operators_get_them(admin_client_, operator):
 def test_it_refuses_a_bad_retention(admin_client_):
     response = admin_client_.post("/settings/", {"audit_retention_days": "-3"})
     assert response.status_code == 200 and "greater than or equal to 0" in response.content.decode()
-    assert not AuditEntry.objects.filter(action="settings.change").exists()
+    # Every attempted change is audited (issue 10, item 4): this one as rejected, with why.
+    [entry] = AuditEntry.objects.filter(action="settings.change")
+    assert entry.outcome == "rejected" and "greater than or equal to 0" in entry.message
 
 
 def test_it_is_for_admins_only(operator_client):

@@ -52,6 +52,14 @@ def test_it_refuses_a_bad_new_user(admin_client_, operator, django_user_model):
     html = response.content.decode()
     assert "too short" in html and "Select a valid choice" in html
     assert not django_user_model.objects.filter(username="sam").exists()
+    # Each refused attempt is audited as rejected, with the form's words (issue 10, item 4).
+    refused = list(AuditEntry.objects.filter(action="user.create").order_by("id").values_list("outcome", "object_name"))
+    assert refused == [("rejected", "OTTO"), ("rejected", "sam")]
+    assert "too short" in audit_of_last("user.create").message and "123" not in audit_of_last("user.create").message
+
+
+def audit_of_last(action: str) -> AuditEntry:
+    return AuditEntry.objects.filter(action=action).latest("id")
 
 
 def test_it_changes_a_role(admin_client_, viewer):

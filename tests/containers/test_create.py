@@ -414,6 +414,7 @@ def test_it_answers_404_for_duplicating_a_missing_container(logged_in, docker_cl
 
 
 @pytest.mark.registry
+@pytest.mark.django_db(transaction=True)  # the pull's thread writes the audit entry on its own connection
 def test_it_pulls_a_missing_image_then_runs_it(logged_in, engine):
     repository = f"127.0.0.1:5000/{random_name('create')}"
     engine.client.api.tag(BUSYBOX_IMAGE, repository, "latest")

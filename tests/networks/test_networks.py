@@ -267,7 +267,7 @@ def test_it_records_connect_and_remove_in_the_audit_log(logged_in, engine, docke
     logged_in.post(f"/networks/{network['Id']}/remove/", {"confirm": "on"})
     entries = list(AuditEntry.objects.filter(object_type="network").order_by("at").values_list("action", "outcome", "object_name"))
     assert entries == [
-        ("network.connect", "ok", network["Name"]), ("network.disconnect", "ok", ""), ("network.remove", "ok", ""),
+        ("network.connect", "ok", network["Name"]), ("network.disconnect", "ok", ""), ("network.remove", "ok", network["Name"]),
     ]
 
 

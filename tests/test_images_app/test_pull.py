@@ -14,7 +14,8 @@ from images import pulls
 from tests.conftest import random_name, wait_for
 from tests.test_images_app.conftest import BUILD_LABEL, build_image, remove_build
 
-pytestmark = pytest.mark.django_db
+# The pull's thread writes its audit entry on its own connection: a test transaction would lock it out.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 OPEN_REGISTRY = "127.0.0.1:5000"
 AUTH_REGISTRY = "127.0.0.1:5001"
@@ -101,6 +102,12 @@ def test_it_pulls_from_a_registry_with_credentials(logged_in, engine, docker_cli
     assert docker_client.api.inspect_image(reference)
     # The credentials were never written where other processes can read them.
     assert "berth-secret" not in repr(pulls.cache.get(f"berth:pull:{job_id}"))
+    # Each pull is audited by its thread when it ended, not "ok" when it was asked (issue 10, item 4).
+    from accounts.models import AuditEntry
+
+    pulled = list(AuditEntry.objects.filter(action="image.pull").order_by("id").values_list("outcome", "object_name", "username"))
+    assert pulled == [("failed", reference, "alice"), ("ok", reference, "alice")]
+    assert "berth-secret" not in repr(list(AuditEntry.objects.values_list("message", "extra")))
 
 
 @pytest.mark.registry

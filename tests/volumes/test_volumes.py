@@ -195,5 +195,9 @@ def test_it_records_each_removal_of_remove_unused_in_the_audit_log(logged_in, en
     gone, kept = make_volume(engine, docker_client), make_volume(engine, docker_client)
     engine.container("true", start=False, host={"binds": [f"{kept}:/data"]})
     logged_in.post("/volumes/unused/remove/", {"names": [gone, kept], "confirm": "on"})
-    outcomes = dict(AuditEntry.objects.filter(action="volume.remove").values_list("object_name", "outcome"))
+    # One entry for the whole confirmation, each volume's result in it (issue 10, item 4).
+    [entry] = AuditEntry.objects.filter(action="volume.remove_unused")
+    outcomes = {item["name"]: item["outcome"] for item in entry.extra["items"]}
     assert outcomes == {gone: "ok", kept: "failed"}
+    assert (entry.outcome, entry.message) == ("failed", "1 of 2 did not succeed")
+    assert not AuditEntry.objects.filter(action="volume.remove").exists()
