@@ -991,7 +991,7 @@ async def _in_own_thread(call: Callable, *args):
         try:
             result = call(*args)
         except BaseException as e:  # noqa: BLE001 - handed to the awaiting task
-            loop.call_soon_threadsafe(settle, lambda: done.set_exception(e))
+            loop.call_soon_threadsafe(settle, lambda error=e: done.set_exception(error))  # `e` is unbound once the block ends
         else:
             loop.call_soon_threadsafe(settle, lambda: done.set_result(result))
 

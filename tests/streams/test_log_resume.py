@@ -1,5 +1,6 @@
 """The pure parts of following a log across an engine's loss (containers/log_resume.py)."""
 
+import asyncio
 import struct
 import threading
 
@@ -60,3 +61,15 @@ def test_it_waits_for_the_engine_and_gives_up_after_a_while():
     stopping = threading.Event()
     stopping.set()
     assert log_resume.wait_for_engine(stopping, gone, give_up=10) is None
+
+
+@pytest.mark.asyncio
+async def test_a_call_in_its_own_thread_hands_its_exception_to_the_awaiting_task():
+    from containers.streams import _in_own_thread
+
+    def fails():
+        raise EngineUnavailable("gone")
+
+    for _ in range(100):  # the thread leaves its except block at once: the hand-over must not need it
+        with pytest.raises(EngineUnavailable):
+            await asyncio.wait_for(_in_own_thread(fails), timeout=5)
