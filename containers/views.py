@@ -86,18 +86,17 @@ def reach_refusal(restrictions: Restrictions, container_id: str, verb: str) -> t
 
 
 def within_reach(verb: str):
-    """View decorator, between @role_required and @audited: an action on a container that uses
-    an option the user's role may not use, whoever made it (issue 10, item 3), gets a 403
-    that names the restriction and one audit entry, "denied"."""
+    """View decorator, under @audited (so that an engine failure of its own inspect is recorded
+    too): an action on a container that uses an option the user's role may not use, whoever
+    made it (issue 10, item 3), gets a 403 that names the restriction, audited "denied"."""
 
     def decorator(view):
         @functools.wraps(view)
-        def wrapper(request: HttpRequest, container_id: str, *args, **kwargs) -> HttpResponse:
+        def wrapper(request: HttpRequest, container_id: str) -> HttpResponse:
             reach, why = reach_refusal(restrictions_for(request.user), container_id, verb)
             if not why:
-                return view(request, container_id, *args, **kwargs)
-            audit(request, f"container.{verb}", object_type="container", object_id=reach.id, object_name=reach.name,
-                  outcome=Outcome.DENIED, message=why)
+                return view(request, container_id=container_id)
+            note_outcome(request, Outcome.DENIED, why, object_id=reach.id, object_name=reach.name)
             return refused(request, why)
 
         wrapper.berth_reach = verb  # read by the role matrix test, like berth_role
@@ -193,8 +192,8 @@ def _after_action_failed(request: HttpRequest, container_id: str) -> HttpRespons
 
 @require_POST
 @role_required("operator")
-@within_reach("start")
 @audited("container.start", object_type="container")
+@within_reach("start")
 def start(request: HttpRequest, container_id: str) -> HttpResponse:
     return _run_action(request, container_id, "start", services.start_container)
 
@@ -210,8 +209,8 @@ def stop(request: HttpRequest, container_id: str) -> HttpResponse:
 
 @require_POST
 @role_required("operator")
-@within_reach("restart")
 @audited("container.restart", object_type="container")
+@within_reach("restart")
 def restart(request: HttpRequest, container_id: str) -> HttpResponse:
     form = StopForm(request.POST)
     timeout = form.cleaned_data["timeout"] if form.is_valid() else 10
@@ -240,8 +239,8 @@ def pause(request: HttpRequest, container_id: str) -> HttpResponse:
 
 @require_POST
 @role_required("operator")
-@within_reach("unpause")
 @audited("container.unpause", object_type="container")
+@within_reach("unpause")
 def unpause(request: HttpRequest, container_id: str) -> HttpResponse:
     return _run_action(request, container_id, "unpause", services.unpause_container)
 

@@ -140,7 +140,9 @@ def test_a_bulk_action_goes_on_with_the_containers_within_reach(operator_client,
     html = operator_client.post("/containers/bulk/", {"action": "start", "ids": [restricted["Id"], plain["Id"]], "confirm": "1"}).content.decode()
     assert "✓ done" in html and "privileged mode" in html
     assert state(engine, plain["Id"])["Running"] and not state(engine, restricted["Id"])["Running"]
-    assert AuditEntry.objects.filter(action="container.start", object_id=plain["Id"], outcome="ok").exists()
+    [entry] = AuditEntry.objects.filter(action="container.bulk")  # one entry, each item's result in it
+    outcomes = {item["id"]: item["outcome"] for item in entry.extra["items"]}
+    assert outcomes == {plain["Id"]: "ok", restricted["Id"]: "denied"} and entry.outcome == "failed"
 
 
 @pytest.mark.django_db
