@@ -116,7 +116,9 @@ class StreamConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.container_id = self.scope["url_route"]["kwargs"]["container_id"]
-        self.query = {key: values[-1] for key, values in parse_qs(self.scope.get("query_string", b"").decode()).items()}
+        # Blank values count: `tail=` is the whole log, where a missing tail is the default 300.
+        query = parse_qs(self.scope.get("query_string", b"").decode(), keep_blank_values=True)
+        self.query = {key: values[-1] for key, values in query.items()}
         self.pump: streams.Pump | None = None
         self.sender: asyncio.Task | None = None
         self.finished = False

@@ -15,7 +15,8 @@ The shape (see shared/reference/streaming-hard-cases.md):
   other exception: it is read on the event loop too (`relay_logs`) and relayed as the engine
   sends it, cut only between messages (`MessageCutter`); the browser splits it into lines
   (static/logs.js), so the server does no per-line work and starts no thread for it;
-- other logs (searches, one stream, downloads, engines not on a unix socket) are read in a
+- the default download is the engine's payloads unwrapped, byte for byte (containers/raw_log.py);
+- other logs (searches, one stream, annotated downloads, engines not on a unix socket) are read in a
   pump thread, decoded with one incremental UTF-8 decoder per stream id, split into lines, and
   Docker's 16 KiB partial messages are joined again (`LineAssembler`);
 - terminals carry raw bytes; exec uses tty=True on create *and* start, and the exec'd process
@@ -733,10 +734,10 @@ class LogStream:
     response = None
     raw_socket: socket.socket | None = None
 
-    def __init__(self, container_id: str, window: LogWindow):
+    def __init__(self, container_id: str, window: LogWindow, params: dict | None = None):
         self.follow = window.follow
         api = get_client().api
-        params = window.params(timestamps=True)
+        params = params or window.params(timestamps=True)
         socket_path = engine_socket_path()
         if socket_path:
             self._open_unix(socket_path, logs_request(container_id, params))
@@ -1463,7 +1464,7 @@ def dumps(message: dict) -> str:
 
 
 async def log_text(container_id: str, options: LogOptions):
-    """The log as text chunks for a download: an async generator, so Django streams it under
+    """The log as labelled text chunks for a `format=annotated` download: an async generator, so Django streams it under
     ASGI, with a pump that holds the engine back (never skips) while the client is slow."""
     pump = Pump(asyncio.get_running_loop(), maxsize=16, drop=False, name="download")
     pump.start(lambda p: read_logs(p, container_id, options))

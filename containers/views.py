@@ -18,7 +18,7 @@ from accounts.masking import env_rows, mask_inspect, masked_env
 from accounts.models import Outcome
 from accounts.restrictions import Restrictions, restrictions_for
 from accounts.roles import has_role, refused, role_required
-from containers import services, streams
+from containers import raw_log, services, streams
 from containers.forms import BulkForm, ContainerCreateForm, ListFilterForm, RemoveForm, RenameForm, StopForm
 from containers.specs import ContainerSpec, spec_from_inspect
 from dashboard.converters import is_name_or_id
@@ -462,15 +462,16 @@ def logs(request: HttpRequest, container_id: str) -> HttpResponse:
 @require_GET
 @role_required("viewer")
 async def logs_download(request: HttpRequest, container_id: str) -> HttpResponse:
-    """The log as text, honouring the page's filters, streamed so memory stays flat."""
-    query = {**_log_query(request), "follow": "0"}
+    """The log as `docker logs C > f 2>&1` writes it, or with `format=annotated` as labelled
+    lines; honouring the page's filters, streamed so memory stays flat."""
     try:
-        options = streams.LogOptions.from_query(query)
+        options, annotated = raw_log.download_options({**_log_query(request), "follow": "0"}, request.GET.get("format", ""))
     except ValueError as e:
         return HttpResponse(str(e), status=400, content_type="text/plain; charset=utf-8")
     container = await asyncio.to_thread(services.get_container, container_id)
     # An async iterator: Django buffers a sync one whole under ASGI.
-    response = StreamingHttpResponse(streams.log_text(container.id, options), content_type="text/plain; charset=utf-8")
+    content = streams.log_text(container.id, options) if annotated else raw_log.raw_log(container.id, options, container.tty)
+    response = StreamingHttpResponse(content, content_type="text/plain; charset=utf-8")
     disposition = "inline" if request.GET.get("inline") else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{container.name}.log"'
     return response

@@ -130,3 +130,22 @@ def test_it_follows_a_log_across_a_restart_in_the_browser(page, live_server_url,
     docker_client.api.start(container["Id"])
     expect(view).to_contain_text("the container started again")
     expect(view.locator(".line .text")).to_have_text(["hello", "hello"])
+
+
+def test_it_searches_the_whole_of_a_long_log_through_the_pages_form(page, live_server_url, engine, docker_client):
+    """"Search the whole log" finds a line near the start of a 200,000-line log, not only in the
+    last 300 lines (issue 11, item 1); so does the log view with "Last lines" left empty."""
+    from playwright.sync_api import expect
+
+    container = engine.container(["sh", "-c", "echo needle-near-the-start; seq 1 200000"])
+    wait_for(lambda: not docker_client.api.inspect_container(container["Id"])["State"]["Running"], timeout=60)
+    page.goto(f"{live_server_url}/containers/{container['Id']}/logs/")
+    view = page.locator("#log-view")
+    expect(view.locator(".line .text").last).to_have_text("200000")
+    page.get_by_label("Search the whole log, on the server").fill("needle-near")
+    page.locator("#log-search button", has_text="Search").click()
+    expect(view.locator(".line .text")).to_have_text(["needle-near-the-start"], timeout=30_000)
+    page.get_by_label("Last lines").fill("")
+    page.get_by_label("Search the whole log, on the server").fill("")
+    page.locator("#log-controls button", has_text="Show").click()
+    expect(view.locator(".line .text").first).to_have_text("needle-near-the-start", timeout=30_000)

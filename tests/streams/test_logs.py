@@ -157,6 +157,15 @@ async def test_it_tails_without_streaming_the_whole_log(engine, docker_client, s
     assert reader.texts == [str(n) for n in range(199901, 200001)]
 
 
+async def test_it_reads_the_whole_log_when_tail_is_empty(engine, docker_client, session_cookie, relayed):
+    """`tail=` (the page's empty "Last lines", and every search) means the whole log, not the
+    default 300: the socket's query keeps its blank values (issue 11, item 1)."""
+    container = engine.container(["seq", "1", "5000"])
+    wait_for(lambda: exited(docker_client, container["Id"]), timeout=60, message="the container to finish")
+    reader = await read_log(session_cookie, container["Id"], "follow=0&tail=", relayed=relayed)
+    assert reader.texts == [str(n) for n in range(1, 5001)]
+
+
 async def test_it_skips_lines_for_a_client_that_falls_behind_and_says_how_many(engine, session_cookie, relayed):
     """A firehose read by a client that stops reading: the server keeps only a few frames in
     flight and a bounded queue, counts what it drops, and tells the client when it is back."""
