@@ -249,6 +249,12 @@ class ContainerDetail:
     def logs_readable(self) -> bool:
         return self.log_driver not in LOG_DRIVERS_WITHOUT_READ
 
+    @property
+    def has_stopped(self) -> bool:
+        """Exited, dead, or restarting: in a crash loop the engine keeps the last run's exit
+        code and output, which say why it stopped as well as for one that stays stopped."""
+        return self.state in ("exited", "dead", "restarting")
+
 
 def parse_engine_time(value: str | None) -> datetime | None:
     """The engine's RFC 3339 times have nanoseconds; "0001-01-01..." means never."""

@@ -139,7 +139,7 @@ def detail(request: HttpRequest, container_id: str) -> HttpResponse:
         "container": container, "port_links": _port_links(request, container), "output": None, "output_error": "",
         "env_rows": env_rows(container.env), "inspect": mask_inspect(container.inspect),
     }
-    if container.state in ("exited", "dead") and container.logs_readable:
+    if container.has_stopped and container.logs_readable:
         try:
             context["output"] = services.recent_output(container.id)
         except EngineError as e:
