@@ -370,6 +370,30 @@ def get_container(container_id: str) -> ContainerDetail:
 
 
 @dataclass(frozen=True)
+class NetworkPeer:
+    """The container whose network stack `--net container:<name>` shares (the engine keeps its id)."""
+
+    id: str
+    name: str  # "" when it no longer exists
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:12]
+
+
+def network_peer(network_mode: str) -> NetworkPeer | None:
+    """One inspect, only for a `container:` network mode."""
+    kind, _, reference = network_mode.partition(":")
+    if kind != "container" or not reference:
+        return None
+    try:
+        data = inspect_container(reference)
+    except EngineNotFound:
+        return NetworkPeer(reference, "")
+    return NetworkPeer(data["Id"], data.get("Name", "").lstrip("/"))
+
+
+@dataclass(frozen=True)
 class ContainerReach:
     """What a container hands whoever starts or enters it: the facts the operator restrictions
     judge (accounts.restrictions.Restrictions.reach_refusal)."""

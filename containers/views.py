@@ -138,6 +138,7 @@ def detail(request: HttpRequest, container_id: str) -> HttpResponse:
     context = {
         "container": container, "port_links": _port_links(request, container), "output": None, "output_error": "",
         "env_rows": env_rows(container.env), "inspect": mask_inspect(container.inspect),
+        "network_peer": services.network_peer(container.network_mode),
     }
     if container.has_stopped and container.logs_readable:
         try:
