@@ -6,6 +6,7 @@ import socket
 
 import pytest
 
+from containers import services
 from tests.conftest import random_name
 from tests.containers.test_create import count_labelled, post_form
 
@@ -43,10 +44,13 @@ def test_the_run_form_names_the_container_holding_the_port(logged_in, engine, ho
     assert count_labelled(engine, case) == 0  # a failed Run leaves nothing behind, as before
 
 
-def test_start_of_a_created_container_names_the_holder(logged_in, engine, holder):
+def test_start_of_a_created_container_names_the_holder(logged_in, engine, holder, monkeypatch):
     created = engine.container("sleep 300", start=False, ports=[80], host={"port_bindings": {80: ("127.0.0.1", holder["port"])}})
-    response = logged_in.post(f"/containers/{created['Id']}/start/", follow=True)
-    html = response.content.decode()
+    calls, original = [], services.list_raw_containers
+    monkeypatch.setattr(services, "list_raw_containers", lambda **kw: calls.append(kw) or original(**kw))
+    response = logged_in.post(f"/containers/{created['Id']}/start/")
+    assert calls == [{"all": False}]  # one list of the running containers, only for this refusal
+    html = logged_in.get(response["Location"]).content.decode()
     assert "port is already allocated" in html
     assert _names_the_holder(html, holder), re.findall(r'class="message error">(.*?)</div>', html)
 
