@@ -83,14 +83,19 @@ def format_ports(ports: list[dict]) -> list[str]:
     return formatted
 
 
-def _name_of(raw: dict) -> str:
-    return (raw.get("Names") or ["/" + raw["Id"][:12]])[0].lstrip("/")
+def container_name(raw: dict) -> str:
+    """A listed container's own name, as `docker ps` shows it. A container reached by a legacy
+    link is listed under the link's name too ("/web/mysql"), and the engine sorts the names,
+    so that one may come first: the own name is the one with no "/" after the first."""
+    names = raw.get("Names") or []
+    own = next((name for name in names if "/" not in name[1:]), names[0] if names else "/" + raw["Id"][:12])
+    return own.lstrip("/")
 
 
 def summarize(raw: dict) -> ContainerSummary:
     return ContainerSummary(
         id=raw["Id"],
-        name=_name_of(raw),
+        name=container_name(raw),
         image=raw.get("Image", ""),
         command=raw.get("Command", ""),
         created=datetime.fromtimestamp(raw.get("Created", 0), tz=timezone.utc),
@@ -114,7 +119,7 @@ def list_containers(all: bool = True) -> list[ContainerSummary]:
 
 # Sort keys read the engine's dicts directly: only the rows of the page shown are summarized.
 _RAW_SORT_KEYS = {
-    "name": lambda raw: _name_of(raw).lower(),
+    "name": lambda raw: container_name(raw).lower(),
     "image": lambda raw: raw.get("Image", "").lower(),
     "command": lambda raw: raw.get("Command", ""),
     "created": lambda raw: raw.get("Created", 0),
@@ -125,7 +130,7 @@ _RAW_SORT_KEYS = {
 
 def _matches(raw: dict, needle: str, state: str, health: str) -> bool:
     return (
-        (not needle or needle in _name_of(raw).lower() or needle in raw.get("Image", "").lower())
+        (not needle or needle in container_name(raw).lower() or needle in raw.get("Image", "").lower())
         and (not state or raw.get("State") == state)
         and (not health or parse_health(raw.get("Status", "")) == health)
     )
@@ -244,6 +249,12 @@ class ContainerDetail:
     def logs_readable(self) -> bool:
         return self.log_driver not in LOG_DRIVERS_WITHOUT_READ
 
+    @property
+    def has_stopped(self) -> bool:
+        """Exited, dead, or restarting: in a crash loop the engine keeps the last run's exit
+        code and output, which say why it stopped as well as for one that stays stopped."""
+        return self.state in ("exited", "dead", "restarting")
+
 
 def parse_engine_time(value: str | None) -> datetime | None:
     """The engine's RFC 3339 times have nanoseconds; "0001-01-01..." means never."""
@@ -356,6 +367,30 @@ def inspect_container(container_id: str) -> dict:
 def get_container(container_id: str) -> ContainerDetail:
     """Raises EngineNotFound (a 404) for an unknown id or name."""
     return detail_from_inspect(inspect_container(container_id))
+
+
+@dataclass(frozen=True)
+class NetworkPeer:
+    """The container whose network stack `--net container:<name>` shares (the engine keeps its id)."""
+
+    id: str
+    name: str  # "" when it no longer exists
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:12]
+
+
+def network_peer(network_mode: str) -> NetworkPeer | None:
+    """One inspect, only for a `container:` network mode."""
+    kind, _, reference = network_mode.partition(":")
+    if kind != "container" or not reference:
+        return None
+    try:
+        data = inspect_container(reference)
+    except EngineNotFound:
+        return NetworkPeer(reference, "")
+    return NetworkPeer(data["Id"], data.get("Name", "").lstrip("/"))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,7 +19,7 @@ from accounts.masking import env_rows, mask_inspect, masked_env
 from accounts.models import Outcome
 from accounts.restrictions import Restrictions, restrictions_for
 from accounts.roles import has_role, refused, role_required
-from containers import raw_log, services, streams
+from containers import port_conflicts, raw_log, services, streams
 from containers.forms import BulkForm, ContainerCreateForm, ListFilterForm, RemoveForm, RenameForm, StopForm
 from containers.specs import ContainerSpec, spec_from_inspect
 from dashboard.converters import is_name_or_id
@@ -137,8 +138,9 @@ def detail(request: HttpRequest, container_id: str) -> HttpResponse:
     context = {
         "container": container, "port_links": _port_links(request, container), "output": None, "output_error": "",
         "env_rows": env_rows(container.env), "inspect": mask_inspect(container.inspect),
+        "network_peer": services.network_peer(container.network_mode),
     }
-    if container.state in ("exited", "dead") and container.logs_readable:
+    if container.has_stopped and container.logs_readable:
         try:
             context["output"] = services.recent_output(container.id)
         except EngineError as e:
@@ -178,7 +180,7 @@ def _run_action(request: HttpRequest, container_id: str, verb: str, call) -> Htt
         call(container.id)
     except EngineError as e:
         note_outcome(request, Outcome.FAILED, e.message, object_name=container.name)
-        messages.error(request, f"Could not {verb} {container.name}: {e.message}")
+        messages.error(request, format_html("Could not {} {}: {}", verb, container.name, port_conflicts.explained(e.message, container.id)))
         return _after_action_failed(request, container.id)
     note_outcome(request, Outcome.OK, object_name=container.name)
     return _after_action(request, container.id, f"{container.name}: {verb} done.")
@@ -403,7 +405,7 @@ def create(request: HttpRequest) -> HttpResponse:
         try:
             return redirect(_submit(request, form))
         except EngineError as e:
-            form.add_error(None, e.message)
+            form.add_error(None, port_conflicts.explained(e.message))
             note_outcome(request, Outcome.FAILED, e.message, object_name=form.cleaned_data.get("name", ""))
     elif form.restriction_errors:
         note_outcome(request, Outcome.DENIED, " ".join(form.restriction_errors.values()), object_name=request.POST.get("name", ""))

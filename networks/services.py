@@ -13,7 +13,7 @@ from datetime import datetime
 
 from docker.types import IPAMConfig, IPAMPool
 
-from containers.services import list_raw_containers, parse_engine_time
+from containers.services import container_name, list_raw_containers, parse_engine_time
 from dashboard.engine import EngineError, docker_host, engine_calls, get_client, side_by_side, translate_errors
 from dashboard.outcomes import RemovalResult, remove_listed
 from networks.validators import IPNetwork
@@ -115,7 +115,7 @@ def _attachments_by_network(raw_containers: list[dict]) -> dict[str, list[Attach
     """
     found: dict[str, list[Attachment]] = {}
     for raw in raw_containers:
-        name = _container_name(raw)
+        name = container_name(raw)
         for network_name, endpoint in ((raw.get("NetworkSettings") or {}).get("Networks") or {}).items():
             found.setdefault(endpoint.get("NetworkID") or network_name, []).append(
                 Attachment(
@@ -169,12 +169,8 @@ def _networks_and_containers() -> tuple[list[NetworkSummary], list[tuple[str, st
     networks = [NetworkSummary(**_summary_fields(raw, _attached_to(raw, attached))) for raw in raw_networks]
     # Built-ins first (as `docker network ls` users look for them), then by name.
     networks.sort(key=lambda n: (not n.builtin, n.name.lower()))
-    containers = sorted(((raw["Id"], _container_name(raw)) for raw in raw_containers), key=lambda row: row[1])
+    containers = sorted(((raw["Id"], container_name(raw)) for raw in raw_containers), key=lambda row: row[1])
     return networks, containers
-
-
-def _container_name(raw: dict) -> str:
-    return (raw.get("Names") or ["/" + raw["Id"][:12]])[0].lstrip("/")
 
 
 def connect_choices(container_id: str = "") -> tuple[list[NetworkSummary], list[tuple[str, str]]]:
@@ -358,4 +354,4 @@ def remove_networks(names_or_ids: list[str]) -> list[RemovalResult]:
 
 def container_choices() -> list[tuple[str, str]]:
     """(id, name) of every container, for the connect form; one call."""
-    return sorted(((raw["Id"], _container_name(raw)) for raw in list_raw_containers(all=True)), key=lambda row: row[1])
+    return sorted(((raw["Id"], container_name(raw)) for raw in list_raw_containers(all=True)), key=lambda row: row[1])

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from containers.services import list_raw_containers, parse_engine_time
+from containers.services import container_name, list_raw_containers, parse_engine_time
 from dashboard.engine import EngineError, docker_host, get_client, side_by_side, translate_errors
 from dashboard.outcomes import RemovalResult, remove_listed
 
@@ -77,7 +77,7 @@ def _users_by_volume(raw_containers: list[dict]) -> dict[str, list[VolumeUser]]:
     """Volume name -> the containers mounting it (running or stopped), from one list call."""
     found: dict[str, list[VolumeUser]] = {}
     for raw in raw_containers:
-        name = (raw.get("Names") or ["/" + raw["Id"][:12]])[0].lstrip("/")
+        name = container_name(raw)
         for mount in raw.get("Mounts") or []:
             if mount.get("Type") != "volume" or not mount.get("Name"):
                 continue
