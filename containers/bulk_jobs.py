@@ -5,8 +5,8 @@ fills in each container's result as it arrives; a reload or the back button only
 job again, never repeats the change. As pulls do (images/pulls.py), a job lives in Django's
 cache under a random id (LocMem, or Redis with REDIS_URL so any Berth process can show it)
 and runs in a thread of its own, which acts on the containers BULK_WORKERS at a time
-(containers.services.bulk_action) and writes ONE audit entry with every item's result once
-all have ended. Only the user who started a job, or an admin, may read it.
+(bulk_action) and writes ONE audit entry with every item's result once all have ended.
+Only the user who started a job, or an admin, may read it.
 
     job_id = start_bulk("stop", targets, owner_id=request.user.pk, later=defer_outcome(request), timeout=10)
     return redirect(job_url(job_id))
@@ -16,16 +16,19 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field, replace
 
 from django.core.cache import cache
 from django.db import connections
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.audit import Deferred, item_result
 from accounts.models import Outcome
 from accounts.roles import has_role
 from containers import services
+from dashboard.engine import EngineError, EngineUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -92,12 +95,46 @@ def job_url(job_id: str) -> str:
     return reverse("containers:bulk_job", args=[job_id])
 
 
-def _outcome(result: services.BulkResult) -> str:
-    if result.denied:
-        return Outcome.DENIED
-    if result.unknown:
-        return Outcome.UNKNOWN
-    return Outcome.FAILED if result.error else Outcome.OK
+# Containers acted on at once. Each stop waits up to its timeout on one engine connection and
+# one thread; unbounded, "stop all" on a few hundred containers would take every connection of
+# the process's pool (the pages and log streams share it) and make the engine tear down as
+# many containers at once on a machine of two cores. Four makes two slow stops take one stop's time.
+BULK_WORKERS = 4
+
+
+def _act_on(function, container: services.ContainerSummary, refusal: Callable[[str], str] | None,
+            started: Callable[[str], None] | None, **options) -> BulkItem:
+    why = refusal(container.id) if refusal else ""
+    if why:  # refused by Berth (an operator restriction), not by the engine
+        return BulkItem(container.id, container.name, str(Outcome.DENIED), why)
+    if started:
+        started(container.id)
+    try:
+        function(container.id, **options)
+    except EngineError as e:
+        return BulkItem(container.id, container.name, str(Outcome.FAILED), e.message)
+    except EngineUnavailable as e:  # timed out: the engine may have done it
+        return BulkItem(container.id, container.name, str(Outcome.UNKNOWN if e.timed_out else Outcome.FAILED), str(e))
+    return BulkItem(container.id, container.name, str(Outcome.OK))
+
+
+def bulk_action(action: str, targets: list[services.ContainerSummary], refusal: Callable[[str], str] | None = None, *,
+                started: Callable[[str], None] | None = None, finished: Callable[[BulkItem], None] | None = None,
+                **options) -> list[BulkItem]:
+    """Apply one action to each container, BULK_WORKERS at a time; a failure is reported for
+    that one only. Results come back in the targets' order.
+
+    `refusal(id)` says why the caller may not touch a container ("" when it may): that one is
+    left alone, "denied". `started(id)` is called as a container's action begins, `finished(item)` as
+    each ends (in whatever order they end), from the workers' threads.
+    """
+    function = services.ACTIONS[action]
+    with ThreadPoolExecutor(max_workers=BULK_WORKERS, thread_name_prefix=f"bulk-{action}") as pool:
+        futures = [pool.submit(_act_on, function, container, refusal, started, **options) for container in targets]
+        for future in as_completed(futures):
+            if finished:
+                finished(future.result())
+    return [future.result() for future in futures]
 
 
 class _Progress:
@@ -125,19 +162,19 @@ class _Progress:
 def _run(progress: _Progress, targets: list, refusal, later: Deferred, options: dict) -> None:
     job, error = progress.job, ""
     try:
-        services.bulk_action(
+        bulk_action(
             job.action, targets, refusal,
             started=lambda cid: progress.change(cid, state=WORKING),
-            finished=lambda r: progress.change(r.container_id, state=str(_outcome(r)), error=r.error),
+            finished=lambda item: progress.change(item.id, state=item.state, error=item.error),
             **options,
         )
     except Exception:  # noqa: BLE001 - a job must never be left "running" forever
         logger.exception("bulk %s failed unexpectedly", job.action)
-        error = "Berth failed; see its log."
+        error = _("Berth failed; see its log.")
     try:
         # Recorded before the page says "finished", so whoever reads the result finds the entry too.
-        items = [item_result(item.id, item.name, item.error or error, outcome=item.state if item.ended else Outcome.UNKNOWN)
-                 for item in progress.job.items]
+        items = [item_result(item.id, item.name, item.error, outcome=item.state) if item.ended
+                 else item_result(item.id, item.name, error, outcome=Outcome.UNKNOWN) for item in progress.job.items]
         later.record_items(items, action=job.action)
     finally:
         connections.close_all()  # the audit entry used the database from this thread

@@ -9,14 +9,12 @@ import os
 import re
 import shlex
 import socket
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from containers.specs import ContainerSpec, create_arguments
-from dashboard.engine import EngineError, EngineNotFound, EngineUnavailable, get_client, translate_errors
+from dashboard.engine import EngineError, EngineNotFound, get_client, translate_errors
 
 STATES = ("running", "paused", "restarting", "created", "exited", "dead", "removing")
 # What `docker ps` lists without -a: the engine counts paused and restarting containers as running.
@@ -168,10 +166,9 @@ def query_containers(
     page = min(max(1, page), pages)
     start = (page - 1) * per_page
     rows = [summarize(raw) for raw in matching[start : start + per_page]]
-    listed = len(raws) if all else sum(raw.get("State") in ACTIVE_STATES for raw in raws)
-    return ContainerPage(rows, listed, len(matching), page, pages, everything=len(raws),
-                         active=sum(raw.get("State") in ACTIVE_STATES for raw in raws),
-                         matching_active=sum(raw.get("State") in ACTIVE_STATES for raw in matching))
+    active = sum(raw.get("State") in ACTIVE_STATES for raw in raws)
+    return ContainerPage(rows, len(raws) if all else active, len(matching), page, pages, everything=len(raws),
+                         active=active, matching_active=sum(raw.get("State") in ACTIVE_STATES for raw in matching))
 
 
 def matching_containers(*, all: bool = False, search: str = "", state: str = "", health: str = "", **_ignored) -> list[ContainerSummary]:
@@ -466,61 +463,6 @@ ACTIONS = {
     "unpause": unpause_container,
     "remove": remove_container,
 }
-
-
-@dataclass(frozen=True)
-class BulkResult:
-    container_id: str
-    name: str
-    error: str = ""
-    denied: bool = False  # refused by Berth (an operator restriction), not by the engine
-    unknown: bool = False  # the engine did not answer in time: it may have done it
-
-    @property
-    def ok(self) -> bool:
-        return not self.error
-
-
-# Containers acted on at once. Each stop waits up to its timeout on one engine connection and
-# one thread; unbounded, "stop all" on a few hundred containers would take every connection of
-# the process's pool (the pages and log streams share it) and make the engine tear down as
-# many containers at once on a machine of two cores. Four makes two slow stops take one stop's time.
-BULK_WORKERS = 4
-
-
-def _act_on(function, container: ContainerSummary, refusal: Callable[[str], str] | None,
-            started: Callable[[str], None] | None, **options) -> BulkResult:
-    why = refusal(container.id) if refusal else ""
-    if why:
-        return BulkResult(container.id, container.name, why, denied=True)
-    if started:
-        started(container.id)
-    try:
-        function(container.id, **options)
-    except EngineError as e:
-        return BulkResult(container.id, container.name, e.message)
-    except EngineUnavailable as e:
-        return BulkResult(container.id, container.name, str(e), unknown=e.timed_out)
-    return BulkResult(container.id, container.name)
-
-
-def bulk_action(action: str, targets: list[ContainerSummary], refusal: Callable[[str], str] | None = None, *,
-                started: Callable[[str], None] | None = None, finished: Callable[[BulkResult], None] | None = None,
-                **options) -> list[BulkResult]:
-    """Apply one action to each container, BULK_WORKERS at a time; a failure is reported for
-    that one only. Results come back in the targets' order.
-
-    `refusal(id)` says why the caller may not touch a container ("" when it may): that one is
-    left alone. `started(id)` is called as a container's action begins, `finished(result)` as
-    each ends (in whatever order they end), from the workers' threads.
-    """
-    function = ACTIONS[action]
-    with ThreadPoolExecutor(max_workers=BULK_WORKERS, thread_name_prefix=f"bulk-{action}") as pool:
-        futures = [pool.submit(_act_on, function, container, refusal, started, **options) for container in targets]
-        for future in as_completed(futures):
-            if finished:
-                finished(future.result())
-    return [future.result() for future in futures]
 
 
 def own_container_ids(containers: list[ContainerSummary]) -> set[str]:
