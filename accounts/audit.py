@@ -142,13 +142,16 @@ def note_items(request: HttpRequest, items: list[dict], **extra) -> None:
     Each item is {"id", "name", "outcome", "message"}; the entry is "ok" when every item is,
     else the one outcome they share, else "failed" ("k of n did not succeed").
     """
+    note_outcome(request, *items_outcome(items), items=items, **extra)
+
+
+def items_outcome(items: list[dict]) -> tuple[str, str]:
+    """(outcome, message) of an action on many objects, from its items (see note_items)."""
     outcomes = {item["outcome"] for item in items}
     if outcomes <= {Outcome.OK}:
-        outcome, message = Outcome.OK, ""
-    else:
-        outcome = outcomes.pop() if len(outcomes) == 1 else Outcome.FAILED
-        message = f"{sum(item['outcome'] != Outcome.OK for item in items)} of {len(items)} did not succeed"
-    note_outcome(request, outcome, message, items=items, **extra)
+        return Outcome.OK, ""
+    outcome = outcomes.pop() if len(outcomes) == 1 else Outcome.FAILED
+    return outcome, f"{sum(item['outcome'] != Outcome.OK for item in items)} of {len(items)} did not succeed"
 
 
 def item_result(object_id: str, name: str = "", error: str = "", outcome: str | None = None) -> dict:
@@ -192,6 +195,10 @@ class Deferred:
     def record(self, outcome: str, message: str = "", *, object_id: str = "", object_name: str = "", **extra) -> None:
         fields = {**self.fields, **{k: v for k, v in (("object_id", object_id), ("object_name", object_name)) if v}}
         audit(self.source, self.action, outcome=outcome, message=message, extra=extra, **fields)
+
+    def record_items(self, items: list[dict], **extra) -> None:
+        """note_items(), later: ONE entry with each item's result, e.g. from a bulk job's thread."""
+        self.record(*items_outcome(items), items=items, **extra)
 
     @contextlib.contextmanager
     def recording(self):

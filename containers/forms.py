@@ -86,11 +86,13 @@ class RemoveForm(forms.Form):
 
 
 class BulkForm(forms.Form):
-    """One action over a selection, or over every container ("stop all", "remove all")."""
+    """One action over a selection, over every container ("stop all", "remove all"), or over
+    those the list's filters select on all its pages ("the N shown": scope "shown" with the
+    list's own q, state, health and all)."""
 
     ACTIONS = [("start", "Start"), ("stop", "Stop"), ("restart", "Restart"), ("kill", "Kill"), ("remove", "Remove")]
     action = forms.ChoiceField(choices=ACTIONS)
-    scope = forms.ChoiceField(choices=[("selected", "selected"), ("all", "all")], initial="selected", required=False)
+    scope = forms.ChoiceField(choices=[("selected", "selected"), ("all", "all"), ("shown", "shown")], initial="selected", required=False)
     ids = forms.MultipleChoiceField(required=False)
     confirm = forms.BooleanField(required=False)
     force = forms.BooleanField(required=False)
@@ -108,11 +110,12 @@ class BulkForm(forms.Form):
         action = data.get("action")
         if not action:
             return data
-        if data.get("scope") == "all":
+        if data.get("scope") in ("all", "shown"):
             # "stop all" is `docker stop $(docker ps -q)`: only what runs; "remove all" takes every one.
-            candidates = [c for c in self.containers if action not in ("stop", "kill") or c.state in ("running", "paused", "restarting")]
+            universe = self.containers if data["scope"] == "all" else self._shown()
+            candidates = [c for c in universe if action not in ("stop", "kill") or c.state in services.ACTIVE_STATES]
             if action == "start":
-                candidates = [c for c in self.containers if c.state in ("created", "exited")]
+                candidates = [c for c in universe if c.state in ("created", "exited")]
         else:
             chosen = set(data.get("ids") or [])
             candidates = [c for c in self.containers if c.id in chosen]
@@ -121,6 +124,14 @@ class BulkForm(forms.Form):
         if not data["targets"]:
             raise forms.ValidationError("No containers to act on: select at least one.")
         return data
+
+    def _shown(self) -> list:
+        """The containers the list's filters, sent along, select: the same ones the list shows."""
+        filters = ListFilterForm(self.data)
+        if not filters.is_valid():
+            raise forms.ValidationError(_("The list's filters are not valid: nothing was done."))
+        shown = {c.id for c in services.matching_containers(**filters.cleaned_data)}
+        return [c for c in self.containers if c.id in shown]
 
     def action_options(self) -> dict:
         action, data = self.cleaned_data["action"], self.cleaned_data

@@ -17,6 +17,8 @@ from containers.specs import ContainerSpec, create_arguments
 from dashboard.engine import EngineError, EngineNotFound, get_client, translate_errors
 
 STATES = ("running", "paused", "restarting", "created", "exited", "dead", "removing")
+# What `docker ps` lists without -a: the engine counts paused and restarting containers as running.
+ACTIVE_STATES = ("running", "paused", "restarting")
 HEALTHS = ("healthy", "unhealthy", "starting", "none")
 SORT_KEYS = ("name", "image", "command", "created", "status", "ports")
 LOG_DRIVERS_WITHOUT_READ = ("none", "syslog", "gelf", "fluentd", "awslogs", "splunk", "etwlogs")
@@ -49,10 +51,13 @@ class ContainerSummary:
 @dataclass(frozen=True)
 class ContainerPage:
     rows: list[ContainerSummary]
-    total: int  # containers the engine listed
+    total: int  # containers listed (running ones only unless `all`)
     matching: int  # containers left after the filters
     page: int
     pages: int
+    everything: int = 0  # every container on the engine, stopped ones included ("Remove all")
+    active: int = 0  # running, paused or restarting ones on the engine ("Stop all")
+    matching_active: int = 0  # those of them the filters select
 
 
 def parse_health(status: str) -> str:
@@ -136,6 +141,12 @@ def _matches(raw: dict, needle: str, state: str, health: str) -> bool:
     )
 
 
+def _selected(raws: list[dict], all: bool, search: str, state: str, health: str) -> list[dict]:
+    """The engine's dicts that the list's filters select (`all`: stopped ones too, as `docker ps -a`)."""
+    needle = search.strip().lower()
+    return [raw for raw in raws if (all or raw.get("State") in ACTIVE_STATES) and _matches(raw, needle, state, health)]
+
+
 def query_containers(
     *,
     all: bool = False,
@@ -147,16 +158,27 @@ def query_containers(
     page: int = 1,
     per_page: int = 100,
 ) -> ContainerPage:
-    """Filter, sort and page the whole list on the server, from one engine call."""
-    raws = list_raw_containers(all=all)
-    needle = search.strip().lower()
-    matching = [raw for raw in raws if _matches(raw, needle, state, health)]
+    """Filter, sort and page the whole list on the server, from one engine call.
+
+    The call lists stopped containers too, whatever `all` says: the bulk buttons count every
+    container on the engine (issue 11, item 9), and `docker ps` without -a is the same list
+    with only ACTIVE_STATES kept.
+    """
+    raws = list_raw_containers(all=True)
+    matching = _selected(raws, all, search, state, health)
     matching.sort(key=_RAW_SORT_KEYS[sort if sort in SORT_KEYS else "name"], reverse=descending)
     pages = max(1, -(-len(matching) // per_page))
     page = min(max(1, page), pages)
     start = (page - 1) * per_page
     rows = [summarize(raw) for raw in matching[start : start + per_page]]
-    return ContainerPage(rows, len(raws), len(matching), page, pages)
+    active = sum(raw.get("State") in ACTIVE_STATES for raw in raws)
+    return ContainerPage(rows, len(raws) if all else active, len(matching), page, pages, everything=len(raws),
+                         active=active, matching_active=sum(raw.get("State") in ACTIVE_STATES for raw in matching))
+
+
+def matching_containers(*, all: bool = False, search: str = "", state: str = "", health: str = "", **_ignored) -> list[ContainerSummary]:
+    """Every container the list's filters select, on all its pages (a bulk action on "the N shown")."""
+    return [summarize(raw) for raw in _selected(list_raw_containers(all=True), all, search, state, health)]
 
 
 # ---------------------------------------------------------------- one container
@@ -476,37 +498,6 @@ ACTIONS = {
     "unpause": unpause_container,
     "remove": remove_container,
 }
-
-
-@dataclass(frozen=True)
-class BulkResult:
-    container_id: str
-    name: str
-    error: str = ""
-    denied: bool = False  # refused by Berth (an operator restriction), not by the engine
-
-    @property
-    def ok(self) -> bool:
-        return not self.error
-
-
-def bulk_action(action: str, targets: list[ContainerSummary], refused: dict[str, str] | None = None, **options) -> list[BulkResult]:
-    """Apply one action to each container; a failure is reported for that one only.
-
-    `refused` maps the ids the caller may not touch to the reason: those are left alone.
-    """
-    function = ACTIONS[action]
-    results = []
-    for container in targets:
-        if (refused or {}).get(container.id):
-            results.append(BulkResult(container.id, container.name, refused[container.id], denied=True))
-            continue
-        try:
-            function(container.id, **options)
-            results.append(BulkResult(container.id, container.name))
-        except EngineError as e:
-            results.append(BulkResult(container.id, container.name, e.message))
-    return results
 
 
 def own_container_ids(containers: list[ContainerSummary]) -> set[str]:

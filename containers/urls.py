@@ -1,6 +1,6 @@
 from django.urls import path
 
-from containers import views
+from containers import bulk_views, views
 from dashboard import converters  # noqa: F401 - registers <ref:...>
 
 app_name = "containers"
@@ -8,7 +8,8 @@ app_name = "containers"
 urlpatterns = [
     # The list and bulk actions
     path("", views.container_list, name="list"),
-    path("bulk/", views.bulk, name="bulk"),
+    path("bulk/", bulk_views.bulk, name="bulk"),
+    path("bulk/<str:job_id>/", bulk_views.bulk_job, name="bulk_job"),
     path("new/", views.create, name="create"),
     # One container (id or name)
     path("<ref:container_id>/", views.detail, name="detail"),

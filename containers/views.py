@@ -13,17 +13,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import websocket_auth
-from accounts.audit import (audit, audited, defer_outcome, item_result, note_confirmation, note_items, note_outcome,
-                            note_rejected)
+from accounts.audit import audit, audited, defer_outcome, note_confirmation, note_outcome, note_rejected
 from accounts.masking import env_rows, mask_inspect, masked_env
 from accounts.models import Outcome
 from accounts.restrictions import Restrictions, restrictions_for
 from accounts.roles import has_role, refused, role_required
 from containers import port_conflicts, raw_log, services, streams
-from containers.forms import BulkForm, ContainerCreateForm, ListFilterForm, RemoveForm, RenameForm, StopForm
+from containers.forms import ContainerCreateForm, ListFilterForm, RemoveForm, RenameForm, StopForm
 from containers.specs import ContainerSpec, spec_from_inspect
 from dashboard.converters import is_name_or_id
-from dashboard.engine import EngineError, EngineNotFound, published_host
+from dashboard.engine import EngineError, published_host
 from dashboard.redirects import safe_next
 from images import pulls
 
@@ -104,19 +103,6 @@ def within_reach(verb: str):
         return wrapper
 
     return decorator
-
-
-def _bulk_refusals(request: HttpRequest, action: str, targets: list) -> dict[str, str]:
-    """{id: why} for the targets a bulk start, restart or unpause may not touch."""
-    if action not in ("start", "restart", "unpause"):
-        return {}
-    restrictions, found = restrictions_for(request.user), {}
-    for container in targets:
-        try:
-            found[container.id] = reach_refusal(restrictions, container.id, action)[1]
-        except EngineNotFound:
-            pass  # gone since the confirmation: the action itself says so
-    return found
 
 
 # ---------------------------------------------------------------- one container
@@ -310,31 +296,6 @@ def env_reveal(request: HttpRequest, container_id: str) -> HttpResponse:
     context = {"container": container, "index": index, "key": key, "value": dict(container.env)[key], "masked": False}
     template = "_env_value.html" if request.htmx else "containers/env_reveal.html"
     return render(request, template, context)
-
-
-# ---------------------------------------------------------------- bulk
-
-
-@require_POST
-@role_required("operator")
-@audited("container.bulk", object_type="container")
-def bulk(request: HttpRequest) -> HttpResponse:
-    """First POST shows exactly which containers the action will touch; `confirm` runs it."""
-    everything = services.list_containers(all=True)
-    form = BulkForm(request.POST, containers=everything, protected=services.own_container_ids(everything))
-    if not form.is_valid():
-        note_rejected(request, form)
-        for error in form.errors.values():
-            messages.error(request, " ".join(error))
-        return redirect(safe_next(request, reverse("containers:list")))
-    targets, action = form.cleaned_data["targets"], form.cleaned_data["action"]
-    if not form.cleaned_data["confirm"]:
-        note_confirmation(request)
-        return render(request, "containers/bulk_confirm.html", {"form": form, "targets": targets, "action": action})
-    results = services.bulk_action(action, targets, refused=_bulk_refusals(request, action, targets), **form.action_options())
-    items = [item_result(r.container_id, r.name, r.error, outcome=Outcome.DENIED if r.denied else None) for r in results]
-    note_items(request, items, action=action)
-    return render(request, "containers/bulk_done.html", {"results": results, "action": action})
 
 
 # ---------------------------------------------------------------- create and run

@@ -6,6 +6,7 @@ import pytest
 from accounts.models import AuditEntry
 from dashboard import engine as dashboard_engine
 from tests.conftest import random_name, wait_for
+from tests.containers.test_bulk import run_bulk
 from tests.images import BUSYBOX_IMAGE
 from tests.slow_engine import SlowEngine
 from tests.test_images_app.test_pull import OPEN_REGISTRY, build_push_and_forget
@@ -144,6 +145,7 @@ def test_a_run_whose_pull_fails_is_failed(operator_client):
 # ---------------------------------------------------------------- bulk actions and confirmations
 
 
+@pytest.mark.django_db(transaction=True)  # the bulk job's thread writes the entry on its own connection
 def test_a_bulk_action_is_one_entry_with_each_items_result_and_its_confirmation_none(operator_client, engine, docker_client):
     busy = engine.container("sleep 300")
     idle = engine.container("true", start=False)
@@ -151,7 +153,7 @@ def test_a_bulk_action_is_one_entry_with_each_items_result_and_its_confirmation_
     page = operator_client.post("/containers/bulk/", {"action": "remove", "ids": ids})
     assert page.status_code == 200 and "Remove 2 containers?" in page.content.decode()
     assert not AuditEntry.objects.exists()  # the confirmation page did nothing
-    operator_client.post("/containers/bulk/", {"action": "remove", "ids": ids, "confirm": "1"})
+    run_bulk(operator_client, {"action": "remove", "ids": ids})
     [entry] = AuditEntry.objects.all()
     assert (entry.action, entry.outcome, entry.message) == ("container.bulk", "failed", "1 of 2 did not succeed")
     assert entry.extra["action"] == "remove"
@@ -161,9 +163,10 @@ def test_a_bulk_action_is_one_entry_with_each_items_result_and_its_confirmation_
     assert "You cannot remove a running container" in items[busy["Id"]]["message"]
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_bulk_action_that_all_worked_is_ok(operator_client, engine, docker_client):
     ids = [engine.container("sleep 300")["Id"] for _ in range(2)]
-    operator_client.post("/containers/bulk/", {"action": "stop", "ids": ids, "confirm": "1", "timeout": "0"})
+    run_bulk(operator_client, {"action": "stop", "ids": ids, "timeout": "0"})
     [entry] = AuditEntry.objects.all()
     assert (entry.action, entry.outcome) == ("container.bulk", "ok")
     assert [item["outcome"] for item in entry.extra["items"]] == ["ok", "ok"]

@@ -19,7 +19,7 @@ VIEW_ROLES = {
     "containers:start": "operator", "containers:stop": "operator", "containers:restart": "operator",
     "containers:kill": "operator", "containers:pause": "operator", "containers:unpause": "operator",
     "containers:rename": "operator", "containers:remove": "operator", "containers:create": "operator",
-    "containers:bulk": "operator", "containers:attach": "operator", "containers:exec": "operator",
+    "containers:bulk": "operator", "containers:bulk_job": "operator", "containers:attach": "operator", "containers:exec": "operator",
     "containers:env_reveal": "operator",
     # images
     "images:list": "viewer", "images:detail": "viewer", "images:pull_progress": "viewer",

@@ -18,6 +18,7 @@ from accounts.models import AuditEntry
 from accounts.restrictions import is_bind_volume
 from containers import consumers
 from tests.accounts.conftest import client_for
+from tests.containers.test_bulk import run_bulk
 from tests.conftest import TEST_LABEL, random_name
 from tests.streams.conftest import Terminal, open_socket
 
@@ -93,7 +94,7 @@ def assert_names(text: str, words: list[str], verb: str, name: str) -> None:
 # ---------------------------------------------------------------- start, restart, unpause, bulk
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the bulk job's thread writes its entry on its own connection
 @pytest.mark.parametrize("case", CASES)
 def test_an_operator_may_not_start_restart_or_unpause_it(case, operator_client, engine, tmp_path):
     container, words = make(engine, tmp_path, case, start=False)
@@ -102,7 +103,7 @@ def test_an_operator_may_not_start_restart_or_unpause_it(case, operator_client, 
     response = operator_client.post(f"/containers/{cid}/start/")
     assert response.status_code == 403
     assert_names(response.content.decode(), words, "start", name)
-    html = operator_client.post("/containers/bulk/", {"action": "start", "ids": [cid], "confirm": "1"}).content.decode()
+    html = run_bulk(operator_client, {"action": "start", "ids": [cid]})
     assert_names(html, words, "start", name)
     assert state(engine, cid)["Status"] == "created"
     assert any(words[0] in message for message in denied("container.start", cid))
@@ -112,7 +113,7 @@ def test_an_operator_may_not_start_restart_or_unpause_it(case, operator_client, 
     response = operator_client.post(f"/containers/{cid}/restart/", {"timeout": "0"})
     assert response.status_code == 403
     assert_names(response.content.decode(), words, "restart", name)
-    html = operator_client.post("/containers/bulk/", {"action": "restart", "ids": [cid], "confirm": "1", "timeout": "0"}).content.decode()
+    html = run_bulk(operator_client, {"action": "restart", "ids": [cid], "timeout": "0"})
     assert_names(html, words, "restart", name)
     assert state(engine, cid)["StartedAt"] == started_at
     assert any(words[0] in message for message in denied("container.restart", cid))
@@ -133,11 +134,11 @@ def test_an_htmx_refusal_lands_in_the_messages(operator_client, engine, tmp_path
     assert_names(response.content.decode(), words, "start", container["Name"].lstrip("/"))
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_bulk_action_goes_on_with_the_containers_within_reach(operator_client, engine, tmp_path):
     restricted, words = make(engine, tmp_path, "privileged", start=False)
     plain = engine.container("sleep 300", start=False)
-    html = operator_client.post("/containers/bulk/", {"action": "start", "ids": [restricted["Id"], plain["Id"]], "confirm": "1"}).content.decode()
+    html = run_bulk(operator_client, {"action": "start", "ids": [restricted["Id"], plain["Id"]]})
     assert "✓ done" in html and "privileged mode" in html
     assert state(engine, plain["Id"])["Running"] and not state(engine, restricted["Id"])["Running"]
     [entry] = AuditEntry.objects.filter(action="container.bulk")  # one entry, each item's result in it
@@ -145,7 +146,7 @@ def test_a_bulk_action_goes_on_with_the_containers_within_reach(operator_client,
     assert outcomes == {plain["Id"]: "ok", restricted["Id"]: "denied"} and entry.outcome == "failed"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_an_operator_still_starts_restarts_and_unpauses_a_plain_container(operator_client, engine):
     cid = engine.container("sleep 300", start=False)["Id"]
     assert operator_client.post(f"/containers/{cid}/start/").status_code == 302
@@ -157,7 +158,7 @@ def test_an_operator_still_starts_restarts_and_unpauses_a_plain_container(operat
     assert operator_client.post(f"/containers/{cid}/unpause/").status_code == 302
     assert not state(engine, cid)["Paused"]
     engine.client.api.stop(cid, timeout=0)
-    operator_client.post("/containers/bulk/", {"action": "start", "ids": [cid], "confirm": "1"})
+    run_bulk(operator_client, {"action": "start", "ids": [cid]})
     assert state(engine, cid)["Running"]
     assert not AuditEntry.objects.filter(outcome="denied").exists()
 
