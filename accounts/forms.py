@@ -4,10 +4,9 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AuditEntry, BerthSettings, Outcome, Role
+from accounts.models import BerthSettings, Outcome, Role
 from accounts.throttle import LOGIN_THROTTLED, PASSWORD_CHANGE_THROTTLED, password_change_throttled
 
 

@@ -5,7 +5,6 @@ import hashlib
 
 import pytest
 
-from tests.conftest import wait_for
 from tests.streams.conftest import Terminal, open_socket, poll
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
