@@ -21,6 +21,7 @@ def test_it_starts_an_interactive_container_attached_and_reports_its_exit(page, 
     expect(page.locator("#container-state")).to_have_text("Running")
     expect(page.locator("#container-state")).to_have_class("badge state-running")
     expect(page.locator("#terminal-status")).to_contain_text("Attached")
+    page.screenshot(path="/tmp/j5-attach-started.png")
     page.locator("#terminal").click()
     page.keyboard.type("echo $((6*7))\n")
     expect(page.locator("#terminal .xterm-rows")).to_contain_text("42")
