@@ -5,6 +5,9 @@ Protocol (issue 3):
   messages ({"type": "resize", "cols": C, "rows": R}, {"type": "eof"} to close stdin);
   server -> browser binary frames are raw terminal output, and before closing the server sends
   one text frame {"type": "exit", "code": N}, {"type": "detached"} or {"type": "error", "message": ...}.
+  An attach that started the container (?start=1 on a container not running) first sends
+  {"type": "state", "state": "running"} once the start has happened, before any output: the
+  page was drawn while the container was still Created (issue 11, item 7). It is not a closing frame.
 - logs: server -> browser text frames {"type": "lines", "lines": [[stream, timestamp, text], ...],
   "skipped": N}, {"type": "state", "state": "exited", "code": N},
   {"type": "state", "state": "running"|"removed"}, {"type": "end"} when a log that is not
@@ -251,10 +254,14 @@ class TerminalConsumer(StreamConsumer):
             raise
         self.opened_at = time.monotonic()
         await self.audit_session(phase="open")
+        await self.opened()  # before the output starts, so that what it says comes first
         self.sender = asyncio.create_task(self.forward_output())
 
     def make_session(self):
         raise NotImplementedError
+
+    async def opened(self) -> None:
+        """Said to the browser once the session is open, before its output."""
 
     async def refused_out_of_reach(self) -> bool:
         # A terminal hands over what the container reaches (host network, /, capabilities...):
@@ -360,6 +367,12 @@ class AttachConsumer(TerminalConsumer):
 
     def make_session(self):
         return streams.AttachSession(self.container_id, start=self.query.get("start") == "1")
+
+    async def opened(self) -> None:
+        # The facts are from before open(): a container not running then was started by it
+        # (?start=1). The page was drawn while it was Created; its badge follows this frame.
+        if not self.session.facts.running:
+            await self.send(text_data=streams.dumps({"type": "state", "state": "running"}))
 
     def session_facts(self) -> dict:
         return {"start": self.query.get("start") == "1"}

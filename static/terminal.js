@@ -1,6 +1,7 @@
 // Berth's attach and exec terminals: xterm.js over a websocket.
 // Protocol: binary frames both ways carry the terminal's bytes; text frames are JSON control
-// messages (browser: resize, eof; server: exactly one exit / detached / error before closing).
+// messages (browser: resize, eof; server: exactly one exit / detached / error before closing,
+// and for an attach that started the container a "state" frame once it runs).
 (() => {
   "use strict";
   const box = document.getElementById("terminal");
@@ -60,6 +61,11 @@
       return;
     }
     const message = JSON.parse(event.data);
+    if (message.type === "state") {
+      // An attach with ?start=1 started the container after the page was drawn (Created).
+      if (message.state === "running") setState("Running", "running");
+      return; // not an ending: the stream goes on
+    }
     ended = true;
     if (message.type === "exit") {
       if (mode === "attach") {

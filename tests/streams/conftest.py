@@ -74,7 +74,8 @@ class Terminal:
         else:
             data = json.loads(message["text"])
             self.texts.append(data)
-            self.final = data
+            if data.get("type") != "state":  # an attach's "started" news; the stream goes on
+                self.final = data
 
     async def wait_final(self, timeout: float = 15) -> dict:
         deadline = time.monotonic() + timeout

@@ -17,6 +17,11 @@ def test_it_starts_an_interactive_container_attached_and_reports_its_exit(page, 
     container = engine.container("sh", start=False, tty=True, stdin_open=True)
     page.goto(f"{live_server_url}/containers/{container['Id']}/attach/?start=1")
     expect(page.locator("#terminal .xterm-rows")).to_contain_text("/ #")  # the first prompt, unprompted
+    # Drawn while the container was still Created; the socket says when its start happened.
+    expect(page.locator("#container-state")).to_have_text("Running")
+    expect(page.locator("#container-state")).to_have_class("badge state-running")
+    expect(page.locator("#terminal-status")).to_contain_text("Attached")
+    page.screenshot(path="/tmp/j5-attach-started.png")
     page.locator("#terminal").click()
     page.keyboard.type("echo $((6*7))\n")
     expect(page.locator("#terminal .xterm-rows")).to_contain_text("42")

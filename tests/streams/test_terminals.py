@@ -204,6 +204,30 @@ async def test_it_holds_an_attach_resize_until_the_container_started(engine, doc
     assert docker_client.api.inspect_container(container["Id"])["State"]["ExitCode"] == 4
 
 
+async def test_it_says_when_an_attach_with_start_has_started_the_container(engine, docker_client, session_cookie):
+    # The page is drawn while the container is Created (issue 11, item 7): the socket says
+    # when its start has happened, before any output and only then.
+    container = engine.container("sh", start=False, tty=True, stdin_open=True)
+    terminal = await attach_terminal(session_cookie, container["Id"], "?start=1")
+    try:
+        await terminal.read_until(lambda out: PROMPT in out)
+        assert terminal.texts == [{"type": "state", "state": "running"}]
+        assert terminal.final is None
+        assert docker_client.api.inspect_container(container["Id"])["State"]["Running"]
+        await terminal.send(b"exit 0\r")
+        assert await terminal.wait_final() == {"type": "exit", "code": 0}
+    finally:
+        await terminal.ws.disconnect()
+    running = engine.container("sh", tty=True, stdin_open=True)  # already running: nothing to say
+    terminal = await attach_terminal(session_cookie, running["Id"], "?start=1")
+    try:
+        await terminal.send(b"\r")
+        await terminal.read_until(lambda out: PROMPT in out)
+        assert terminal.texts == []
+    finally:
+        await terminal.ws.disconnect()
+
+
 # ---------------------------------------------------------------- attach: exit, 12. detach keys
 
 
