@@ -17,7 +17,7 @@ from accounts.audit import audited, defer_outcome, note_confirmation, note_rejec
 from accounts.restrictions import restrictions_for
 from accounts.roles import role_required
 from containers import bulk_jobs, services
-from containers.forms import BulkForm
+from containers.action_forms import BulkForm
 from containers.views import reach_refusal
 from dashboard.engine import EngineNotFound
 from dashboard.redirects import safe_next

@@ -19,7 +19,8 @@ from accounts.models import Outcome
 from accounts.restrictions import Restrictions, restrictions_for
 from accounts.roles import has_role, refused, role_required
 from containers import port_conflicts, raw_log, services, streams
-from containers.forms import ContainerCreateForm, ListFilterForm, RemoveForm, RenameForm, StopForm
+from containers.action_forms import ListFilterForm, RemoveForm, RenameForm, StopForm
+from containers.forms import ContainerCreateForm
 from containers.specs import ContainerSpec, spec_from_inspect
 from dashboard.converters import is_name_or_id
 from dashboard.engine import EngineError, published_host

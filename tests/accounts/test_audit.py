@@ -146,7 +146,7 @@ def test_it_guesses_nothing_from_the_status_a_view_that_said_nothing_is_unknown(
 
 
 def test_it_records_a_rejected_form_with_its_errors(operator):
-    from containers.forms import RenameForm
+    from containers.action_forms import RenameForm
 
     @audited("container.rename", object_type="container")
     def rename(request, container_id):
