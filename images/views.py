@@ -231,6 +231,6 @@ def pull_cancel(request: HttpRequest, job_id: str) -> HttpResponse:
         note_outcome(request, Outcome.REJECTED, "the pull had already ended")
         messages.info(request, _("That pull had already ended: there was nothing to cancel."))
     else:
-        note_outcome(request, Outcome.OK, object_name=job.reference)
+        note_outcome(request, Outcome.OK, object_id=job.reference, object_name=job.reference, job=job_id)
         messages.info(request, _("Cancelling the pull of %(reference)s…") % {"reference": job.reference})
     return redirect(pulls.progress_url(job_id))

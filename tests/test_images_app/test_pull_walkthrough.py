@@ -152,7 +152,8 @@ def test_a_pull_from_a_registry_that_never_answers_can_be_cancelled(logged_in, s
     wait_for(silent_registry.all_closed_by_the_engine, timeout=5, message="the engine dropping the registry")
     entries = {e.action: e for e in AuditEntry.objects.all()}
     assert entries["image.pull"].outcome == "failed" and "cancelled" in entries["image.pull"].message
-    assert (entries["image.pull.cancel"].outcome, entries["image.pull.cancel"].object_name) == ("ok", reference)
+    cancel = entries["image.pull.cancel"]
+    assert (cancel.outcome, cancel.object_id, cancel.object_name, cancel.extra) == ("ok", reference, reference, {"job": job_id})
     # A second cancel changes nothing and says so.
     response = logged_in.post(f"/images/pulls/{job_id}/cancel/", follow=True)
     assert "already ended" in response.content.decode()
