@@ -13,19 +13,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import websocket_auth
-from accounts.audit import audit, audited, defer_outcome, note_confirmation, note_outcome, note_rejected
+from accounts.audit import audit, audited, note_confirmation, note_outcome, note_rejected
 from accounts.masking import env_rows, mask_inspect, masked_env
 from accounts.models import Outcome
 from accounts.restrictions import Restrictions, restrictions_for
 from accounts.roles import has_role, refused, role_required
-from containers import port_conflicts, raw_log, services, streams
+from containers import port_conflicts, pulled, raw_log, services, streams
 from containers.action_forms import ListFilterForm, RemoveForm, RenameForm, StopForm
 from containers.forms import ContainerCreateForm
 from containers.specs import ContainerSpec, spec_from_inspect
 from dashboard.converters import is_name_or_id
 from dashboard.engine import EngineError, published_host
 from dashboard.redirects import safe_next
-from images import pulls
 
 # ---------------------------------------------------------------- the list
 
@@ -320,24 +319,12 @@ def _launch(spec: ContainerSpec, action: str, replace: str) -> tuple[str, str]:
     return container_id, reverse("containers:detail", args=[container_id])
 
 
-def _launch_and_record(later, spec: ContainerSpec, action: str, replace: str) -> str:
-    """A pull's `after`: create or run, then record what really happened, in the pull's thread."""
-    with later.recording() as entry:
-        entry["object_id"], next_url = _launch(spec, action, replace)
-    return next_url
-
-
 def _submit(request: HttpRequest, form: ContainerCreateForm) -> str:
     spec, action, replace = form.spec(), form.cleaned_data["action"], form.cleaned_data["replace"]
     for warning in form.warnings:
         messages.warning(request, warning)
-    if not services.image_exists(spec.image):
-        # Pull first, with per-layer progress; the pull's thread then creates or runs it, and
-        # only then is the outcome known and recorded.
-        later = defer_outcome(request, object_name=spec.name)
-        job_id = pulls.start_pull(spec.image, auth=None, after=lambda: _launch_and_record(later, spec, action, replace),
-                                  if_failed=lambda error: later.record(Outcome.FAILED, error))
-        return pulls.progress_url(job_id)
+    if not services.image_exists(spec.image):  # pull first, with per-layer progress
+        return pulled.pull_then_launch(request, spec, lambda: _launch(spec, action, replace))
     container_id, next_url = _launch(spec, action, replace)
     note_outcome(request, Outcome.OK, object_id=container_id, object_name=spec.name)
     messages.success(request, f"{'Created' if action == 'create' else 'Ran'} {spec.name or 'the container'} from {spec.image}.")
@@ -362,7 +349,12 @@ def create(request: HttpRequest) -> HttpResponse:
     initial = spec_from_inspect(original.inspect) if original else {}
     if original:  # secrets become placeholders, which the form resolves from `original` again on POST
         initial["env"] = "\n".join(masked_env(original.inspect["Config"].get("Env")))
-    form = ContainerCreateForm(request.POST or None, initial=initial, user=request.user, source_env=dict(original.env) if original else None)
+    kept = pulled.kept_form(request) if request.method == "GET" else None  # back after a pull (issue 11, item 6)
+    form = ContainerCreateForm(request.POST or (kept and kept.data) or None, initial=initial, user=request.user,
+                               source_env=dict(original.env) if original else None)
+    if kept and kept.error:
+        form.full_clean()  # add_error needs a cleaned form
+        form.add_error(None, kept.error)
     if request.method == "POST" and form.is_valid():
         try:
             return redirect(_submit(request, form))

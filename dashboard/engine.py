@@ -89,6 +89,14 @@ def get_client() -> docker.DockerClient:
     return made
 
 
+def dedicated_client(timeout: float | None = None) -> docker.DockerClient:
+    """A client of its own, for one long call that another thread may cut short by closing its
+    connection (a pull: images/streams.py). The shared client's connections serve every request,
+    so none of them may be closed for one. It asks the engine nothing: the version is the shared one's."""
+    version = get_client().api.api_version
+    return _translate(lambda: docker.from_env(version=version, timeout=timeout or settings.DOCKER_TIMEOUT))
+
+
 def client_made() -> bool:
     """Is there a client already? Then get_client() does not ask the engine anything (code on
     the event loop checks this first, and makes the client in a thread otherwise)."""

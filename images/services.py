@@ -6,12 +6,14 @@ users (`ImageID` of every container), so a page costs two engine calls whatever 
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from containers import services as container_services
 from containers.services import ContainerSummary, parse_engine_time
 from dashboard.engine import EngineError, EngineNotFound, get_client, side_by_side, translate_errors
+from images.references import normalize_reference, parse_reference
+from images.streams import PullStream
 
 SORT_KEYS = ("repository", "tag", "id", "created", "size", "containers")
 NONE = "<none>"
@@ -202,9 +204,11 @@ class ImageDetail:
     def size_text(self) -> str:
         return human_size(self.size)
 
+    addressed_as: str = ""  # the tag the page was asked for by, which titles it (issue 11, item 12)
+
     @property
     def title(self) -> str:
-        return self.tags[0] if self.tags else self.short_id
+        return self.addressed_as or (self.tags[0] if self.tags else self.short_id)
 
     @property
     def running_containers(self) -> list[ContainerSummary]:
@@ -263,13 +267,20 @@ def image_history(reference: str) -> list[dict]:
     return get_client().api.history(reference)
 
 
-def get_image(reference: str) -> ImageDetail:
-    """An image by id, short id or reference; raises EngineNotFound (a 404) for an unknown one."""
+def get_image(reference: str, title_from: str = "") -> ImageDetail:
+    """An image by id, short id or reference; raises EngineNotFound (a 404) for an unknown one.
+
+    `title_from`: a reference that titles the image when it is one of its tags (`app` means
+    `app:latest`); otherwise the first tag does. An image has its tags in no useful order, so
+    the page reached by a tag (after a pull of it) says that tag, not another one.
+    """
     data = inspect_image(reference)
     # Only the containers of this image: the engine filters, and summarizes nothing else.
     raw_users = container_services.list_raw_containers(all=True, filters={"ancestor": data["Id"]})
     users = sorted((container_services.summarize(raw) for raw in raw_users if raw.get("ImageID") == data["Id"]), key=lambda c: c.name)
-    return detail_from_inspect(data, image_history(data["Id"]), users)
+    image = detail_from_inspect(data, image_history(data["Id"]), users)
+    tag = normalize_reference(title_from) if title_from and parse_reference(title_from) else ""
+    return replace(image, addressed_as=tag) if tag in image.tags else image
 
 
 # ---------------------------------------------------------------- changes
@@ -369,15 +380,24 @@ class PullEvent:
 
 
 @translate_errors
-def pull_progress(reference: str, auth: dict | None = None) -> Iterator[PullEvent]:
+def pull_progress(reference: str, auth: dict | None = None, stream: PullStream | None = None) -> Iterator[PullEvent]:
     """Pull an image, yielding the engine's progress line by line.
 
     `auth` ({"username", "password"}) goes to the engine as the X-Registry-Auth header and
     nowhere else. An error inside the stream (the engine has already answered 200) is
-    raised as EngineError, like one the engine answers at once.
+    raised as EngineError, like one the engine answers at once. With a `stream`, the pull
+    runs on that stream's own connection, which `stream.close()` ends from another thread.
     """
-    stream = get_client().api.pull(reference, stream=True, decode=True, auth_config=auth or None)
-    for line in stream:
+    client = stream.client() if stream else get_client()
+    try:
+        yield from _pull_events(client.api.pull(reference, stream=True, decode=True, auth_config=auth or None))
+    finally:
+        if stream:
+            stream.close()
+
+
+def _pull_events(lines) -> Iterator[PullEvent]:
+    for line in lines:
         if "error" in line:
             raise EngineError((line.get("errorDetail") or {}).get("message") or line["error"])
         status, layer_id = line.get("status", ""), line.get("id", "")

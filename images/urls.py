@@ -42,6 +42,7 @@ urlpatterns = [
     path("", views.image_list, name="list"),
     path("pull/", views.pull, name="pull"),
     path("pulls/<str:job_id>/", views.pull_progress, name="pull_progress"),
+    path("pulls/<str:job_id>/cancel/", views.pull_cancel, name="pull_cancel"),
     path("dangling/", views.remove_dangling, name="remove_dangling"),
     # One image, by id
     path("<image_id:image_id>/tag/", views.tag, name="tag"),

@@ -63,7 +63,7 @@ def _masked(image: services.ImageDetail) -> services.ImageDetail:
 @role_required("viewer")
 @never_cache  # an operator sees the image's ENV and config unmasked
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
-    image = services.get_image(reference)
+    image = services.get_image(reference, title_from=reference)
     return render(request, "images/detail.html", {"image": _masked(image), "env_rows": env_rows(image.env)})
 
 
@@ -206,14 +206,31 @@ def pull(request: HttpRequest) -> HttpResponse:
 @role_required("viewer")
 @vary_on_headers("HX-Request")
 def pull_progress(request: HttpRequest, job_id: str) -> HttpResponse:
-    """The job's layers; htmx polls the partial and is sent on (or stops) when the job ends."""
+    """The job's layers; htmx polls the partial and is sent on (or stops) when the job ends:
+    to what it made, or back to the form when what followed the pull failed (issue 11, item 6)."""
     job = pulls.get_job(job_id)
     if job is None:
         raise Http404("No such pull: it finished long ago or never started.")
-    if job.state == pulls.DONE:
-        messages.success(request, f"Pulled {job.reference}.")
+    if not job.running and job.next_url:
+        if job.state == pulls.DONE:
+            messages.success(request, f"Pulled {job.reference}.")
         return HttpResponseClientRedirect(job.next_url) if request.htmx else redirect(job.next_url)
     if request.htmx:
         status = 200 if job.running else HTMX_STOP_POLLING
         return render(request, "images/pull_progress.html#pull-progress", {"job": job}, status=status)
     return render(request, "images/pull_progress.html", {"job": job})
+
+
+@require_POST
+@role_required("operator")
+@audited("image.pull.cancel", object_type="image")
+def pull_cancel(request: HttpRequest, job_id: str) -> HttpResponse:
+    """Stop a pull that is still running, e.g. on a registry that never answers (issue 11, item 11)."""
+    job = pulls.request_cancel(job_id, request.user.get_username())
+    if job is None:
+        note_outcome(request, Outcome.REJECTED, "the pull had already ended")
+        messages.info(request, _("That pull had already ended: there was nothing to cancel."))
+    else:
+        note_outcome(request, Outcome.OK, object_id=job.reference, object_name=job.reference, job=job_id)
+        messages.info(request, _("Cancelling the pull of %(reference)s…") % {"reference": job.reference})
+    return redirect(pulls.progress_url(job_id))

@@ -23,7 +23,7 @@ VIEW_ROLES = {
     "containers:env_reveal": "operator",
     # images
     "images:list": "viewer", "images:detail": "viewer", "images:pull_progress": "viewer",
-    "images:pull": "operator", "images:tag": "operator", "images:env_reveal": "operator",
+    "images:pull": "operator", "images:pull_cancel": "operator", "images:tag": "operator", "images:env_reveal": "operator",
     "images:untag": "admin", "images:remove": "admin", "images:remove_dangling": "admin",
     # volumes
     "volumes:list": "viewer", "volumes:detail": "viewer",

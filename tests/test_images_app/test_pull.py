@@ -74,8 +74,7 @@ def test_it_pulls_with_live_per_layer_progress(logged_in, engine, docker_client)
     assert intermediate, sorted({s.status for s in seen})
     assert {layer.status for layer in job.layers} <= {"Pull complete", "Already exists"}
     assert len([layer for layer in job.layers if layer.status == "Pull complete"]) >= 4  # the big ones
-    image_id = docker_client.api.inspect_image(reference)["Id"]
-    assert job.next_url == f"/images/{image_id}/"
+    assert job.next_url == f"/images/{reference}/"  # by the reference pulled, which titles the page (issue 11, item 12)
     # When done, htmx is sent on to the image page, and a plain refresh is redirected there.
     response = logged_in.get(f"/images/pulls/{job_id}/", headers={"HX-Request": "true"})
     assert response["HX-Redirect"] == job.next_url
