@@ -104,12 +104,12 @@ BULK_WORKERS = 4
 
 def _act_on(function, container: services.ContainerSummary, refusal: Callable[[str], str] | None,
             started: Callable[[str], None] | None, **options) -> BulkItem:
-    why = refusal(container.id) if refusal else ""
-    if why:  # refused by Berth (an operator restriction), not by the engine
-        return BulkItem(container.id, container.name, str(Outcome.DENIED), why)
-    if started:
-        started(container.id)
     try:
+        why = refusal(container.id) if refusal else ""
+        if why:  # refused by Berth (an operator restriction), not by the engine
+            return BulkItem(container.id, container.name, str(Outcome.DENIED), why)
+        if started:
+            started(container.id)
         function(container.id, **options)
     except EngineError as e:
         return BulkItem(container.id, container.name, str(Outcome.FAILED), e.message)

@@ -273,6 +273,7 @@ class TerminalConsumer(StreamConsumer):
         reach = await asyncio.to_thread(services.container_reach, self.container_id)
         why = restrictions.reach_refusal(self.action, reach)
         if not why:
+            self.container_id = reach.id  # the one checked: a name may move to another container meanwhile
             return False
         await aaudit(self.scope, f"container.{self.action}", object_type="container", object_id=reach.id, object_name=reach.name,
                      outcome=Outcome.DENIED, message=why, extra={"phase": "open", **self.session_facts()})
@@ -435,7 +436,8 @@ class LogsConsumer(StreamConsumer):
     async def begin(self) -> None:
         if self.pump is None:
             self.options = streams.LogOptions.from_query(self.query)
-            await asyncio.to_thread(get_client)  # see start_early: its failure is said, then 1011
+            if not client_made():  # made once per process; see start_early: its failure is said, then 1011
+                await asyncio.to_thread(get_client)
             if self.options.search:
                 previous = _searches.get(self.scope["user"].pk)
                 if previous is not None and previous is not self:

@@ -94,8 +94,8 @@ def within_reach(verb: str):
         @functools.wraps(view)
         def wrapper(request: HttpRequest, container_id: str) -> HttpResponse:
             reach, why = reach_refusal(restrictions_for(request.user), container_id, verb)
-            if not why:
-                return view(request, container_id=container_id)
+            if not why:  # act on the id checked: a name may move to another container meanwhile
+                return view(request, container_id=reach.id if reach else container_id)
             note_outcome(request, Outcome.DENIED, why, object_id=reach.id, object_name=reach.name)
             return refused(request, why)
 

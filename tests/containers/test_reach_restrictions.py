@@ -16,10 +16,10 @@ from channels.db import database_sync_to_async
 
 from accounts.models import AuditEntry
 from accounts.restrictions import is_bind_volume
-from containers import consumers
+from containers import consumers, services
 from tests.accounts.conftest import client_for
 from tests.containers.test_bulk import run_bulk
-from tests.conftest import TEST_LABEL, random_name
+from tests.conftest import TEST_LABEL, random_name, wait_for
 from tests.streams.conftest import Terminal, open_socket
 
 MARKER = "/berth-test-ran"
@@ -292,3 +292,65 @@ def test_it_tells_which_local_volumes_are_bind_mounts(engine, options, bind):
     engine.client.api.create_volume(name, driver="local", driver_opts=options, labels=TEST_LABEL)
     engine.volumes.append(name)
     assert is_bind_volume(engine.client.api.inspect_volume(name)) is bind
+
+
+def swap_names_after_the_check(monkeypatch, engine, harmless: dict, restricted: dict) -> str:
+    """The name the request uses; once Berth has checked the container it names, the name moves
+    to the restricted one (an operator may rename), as a second operator racing the check could.
+    The services layer is wrapped only to hit that moment, which a real engine gives no hook for."""
+    name = random_name("swap")
+    engine.client.api.rename(harmless["Id"], name)
+    check = services.container_reach
+
+    def check_then_swap(container_id):
+        reach = check(container_id)
+        engine.client.api.rename(harmless["Id"], random_name("was"))
+        engine.client.api.rename(restricted["Id"], name)
+        return reach
+
+    monkeypatch.setattr(services, "container_reach", check_then_swap)
+    return name
+
+
+@pytest.mark.django_db
+def test_a_rename_after_the_check_does_not_start_the_restricted_container(operator_client, engine, tmp_path, monkeypatch):
+    restricted, _ = make(engine, tmp_path, "host-everything", start=False)
+    harmless = engine.container("sleep 300", start=False)
+    name = swap_names_after_the_check(monkeypatch, engine, harmless, restricted)
+    operator_client.post(f"/containers/{name}/start/")
+    assert not state(engine, restricted["Id"])["Running"]
+    assert state(engine, harmless["Id"])["Running"]  # what was checked is what was started
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_rename_after_the_check_does_not_open_a_terminal_in_the_restricted_container(operator, engine, tmp_path, monkeypatch):
+    cookie = await database_sync_to_async(cookie_of)(operator)
+    restricted, _ = await asyncio.to_thread(make, engine, tmp_path, "host-everything", start=True)
+    harmless = await asyncio.to_thread(engine.container, "sleep 300")
+    name = await asyncio.to_thread(swap_names_after_the_check, monkeypatch, engine, harmless, restricted)
+    ws, connected, _ = await open_socket(f"/ws/containers/{name}/exec/?cmd=sleep%2030", cookie)
+    assert connected
+    try:
+        await asyncio.to_thread(wait_for, lambda: exec_ids(engine, harmless["Id"]) or exec_ids(engine, restricted["Id"]),
+                                timeout=20, message="the exec")
+        assert await asyncio.to_thread(exec_ids, engine, restricted["Id"]) == []  # it ran where it was checked
+    finally:
+        await ws.disconnect()
+
+
+def test_a_check_that_fails_for_one_container_leaves_the_others_results_whole(engine):
+    from containers.bulk_jobs import bulk_action
+    from dashboard.engine import EngineError
+
+    broken, plain = engine.container("sleep 300", start=False), engine.container("sleep 300", start=False)
+    targets = [c for c in services.list_containers(all=True) if c.id in (broken["Id"], plain["Id"])]
+
+    def refusal(container_id: str) -> str:
+        if container_id == broken["Id"]:
+            raise EngineError("the inspect failed")  # what a real engine does not do on demand
+        return ""
+
+    results = {item.id: item for item in bulk_action("start", targets, refusal)}
+    assert results[broken["Id"]].state == "failed" and results[broken["Id"]].error == "the inspect failed"
+    assert results[plain["Id"]].state == "ok" and state(engine, plain["Id"])["Running"]
