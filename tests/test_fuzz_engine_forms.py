@@ -8,6 +8,7 @@ image, references that do not parse, or the local registry), no subnet outside 1
 and Create, never Run, so no fuzzed container starts.
 """
 
+import threading
 import secrets
 import string
 
@@ -112,12 +113,19 @@ def started_pulls(monkeypatch) -> list:
 
     def recording_start(*args, **kwargs):
         started.append(args)
-        return real_start(*args, **kwargs)
+        job_id = real_start(*args, **kwargs)
+        # Let the pull end before the next example: its thread writes the audit entry on a
+        # connection of its own, which the in-memory test database allows only one at a time.
+        for thread in threading.enumerate():
+            if thread.name == f"pull-{job_id}":
+                thread.join(timeout=30)
+        return job_id
 
     monkeypatch.setattr(pulls, "start_pull", recording_start)
     return started
 
 
+@pytest.mark.django_db(transaction=True)  # the pull's thread writes the audit entry on its own connection
 @FUZZ
 @given(reference=unpullable, username=st.one_of(st.just(""), junk), password=st.one_of(st.just(""), junk))
 def test_it_never_fails_on_any_pull(logged_in, started_pulls, reference, username, password):

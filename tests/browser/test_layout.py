@@ -76,8 +76,6 @@ def test_no_page_scrolls_sideways_at_1366x768(browser, berth_server, wide_object
         for path in pages(wide_objects):
             page.goto(f"{berth_server.url}{path}")
             widths[path] = page.evaluate("document.documentElement.scrollWidth")
-            slug = "-".join(part[:12] for part in path.split("?")[0].strip("/").split("/"))
-            page.screenshot(path=f"/tmp/j5-{scheme}-{len(widths)}-{slug}.png")
         assert {path: width for path, width in widths.items() if width > WIDTH} == {}
 
         # The whole name and the whole message are there on hover.
