@@ -5,7 +5,7 @@ BIND ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := dashboard.settings
 
-.PHONY: run test install prerequisites test-images bench clean
+.PHONY: run test lint install prerequisites test-images bench clean
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -36,7 +36,12 @@ prerequisites:
 test-images: prerequisites
 	@$(PY) -m tests.images
 
-test: install prerequisites test-images
+# Lint and format (settings in pyproject.toml) before any test runs.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install prerequisites test-images lint
 	$(VENV)/bin/pytest
 
 # Each prints ratios against the raw Engine API or the docker CLI measured in the same run.

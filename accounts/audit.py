@@ -110,19 +110,27 @@ aaudit.__doc__ = "audit() for consumers: `await aaudit(self.scope, 'container.ex
 CONFIRMATION, DEFERRED = "confirmation", "deferred"  # a POST that writes no entry now
 
 
-def note_outcome(request: HttpRequest, outcome: str, message: str = "", *, object_id: str = "", object_name: str = "",
-                 **extra) -> None:
+def note_outcome(
+    request: HttpRequest, outcome: str, message: str = "", *, object_id: str = "", object_name: str = "", **extra
+) -> None:
     """Say how this POST ended; @audited writes it as the one entry (the last call wins).
 
     `object_id` replaces the URL's (e.g. the id of a container just created); `extra` is kept as JSON.
     """
-    request.berth_audit = {"outcome": str(outcome), "message": str(message), "object_id": str(object_id),
-                           "object_name": str(object_name), "extra": extra}
+    request.berth_audit = {
+        "outcome": str(outcome),
+        "message": str(message),
+        "object_id": str(object_id),
+        "object_name": str(object_name),
+        "extra": extra,
+    }
 
 
 def form_errors(form) -> str:
     """A refused form's errors as one line for an entry's message ("field: error ...")."""
-    errors = [f"{name}: {error}" if name != "__all__" else error for name, errors in form.errors.items() for error in errors]
+    errors = [
+        f"{name}: {error}" if name != "__all__" else error for name, errors in form.errors.items() for error in errors
+    ]
     return " ".join(errors) or "invalid input"
 
 
@@ -234,9 +242,16 @@ def _object_link(object_type: str, object_id: str) -> tuple[str, str]:
 
 
 def _write(request: HttpRequest, action: str, object_type: str, object_id: str, noted: dict) -> None:
-    audit(request, action, object_type=object_type, object_id=noted.get("object_id") or object_id,
-          object_name=noted.get("object_name", ""), outcome=noted["outcome"], message=noted.get("message", ""),
-          extra=noted.get("extra") or {})
+    audit(
+        request,
+        action,
+        object_type=object_type,
+        object_id=noted.get("object_id") or object_id,
+        object_name=noted.get("object_name", ""),
+        outcome=noted["outcome"],
+        message=noted.get("message", ""),
+        extra=noted.get("extra") or {},
+    )
 
 
 def audited(action: str, object_type: str = "", id_kwarg: str | None = None):
@@ -286,8 +301,8 @@ def audited(action: str, object_type: str = "", id_kwarg: str | None = None):
 def auditing(source, action: str, *, object_type: str = "", object_id: str = "", object_name: str = "", **extra):
     """Record the action around a block: "ok" if it finishes, else what its exception means (re-raised).
 
-        with auditing(request, "image.remove", object_type="image", object_id=image_id):
-            services.remove_image(image_id)
+    with auditing(request, "image.remove", object_type="image", object_id=image_id):
+        services.remove_image(image_id)
     """
     fields = {"object_type": object_type, "object_id": object_id, "object_name": object_name, "extra": extra}
     try:

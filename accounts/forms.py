@@ -38,7 +38,9 @@ class ThrottledPasswordChangeForm(PasswordChangeForm):
         if password_change_throttled(self.user.get_username()):
             self.throttled = True
             raise forms.ValidationError(
-                _("Too many wrong passwords for this account. Wait a few minutes and try again."), code=PASSWORD_CHANGE_THROTTLED)
+                _("Too many wrong passwords for this account. Wait a few minutes and try again."),
+                code=PASSWORD_CHANGE_THROTTLED,
+            )
         return super().clean_old_password()
 
 
@@ -50,8 +52,12 @@ class AuditFilterForm(forms.Form):
     action = forms.CharField(required=False, label="Action", help_text="e.g. container.stop, or container. for all")
     object = forms.CharField(required=False, label="Object", help_text="type, id or name")
     outcome = forms.ChoiceField(required=False, choices=[("", "any outcome"), *Outcome.choices])
-    since = forms.DateTimeField(required=False, input_formats=DATETIME_INPUTS, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    until = forms.DateTimeField(required=False, input_formats=DATETIME_INPUTS, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    since = forms.DateTimeField(
+        required=False, input_formats=DATETIME_INPUTS, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    until = forms.DateTimeField(
+        required=False, input_formats=DATETIME_INPUTS, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
 
     def clean_until(self) -> datetime.datetime | None:
         until = self.cleaned_data["until"]
@@ -66,12 +72,18 @@ class AuditFilterForm(forms.Form):
             entries = entries.filter(username__iexact=data["user"].strip())
         if data.get("action"):
             action = data["action"].strip()
-            entries = entries.filter(action__startswith=action) if action.endswith(".") else entries.filter(action=action)
+            entries = (
+                entries.filter(action__startswith=action) if action.endswith(".") else entries.filter(action=action)
+            )
         if data.get("object"):
             text = data["object"].strip()
             # A bulk action is one entry whose objects are in extra["items"]: found by them too.
-            entries = entries.filter(Q(object_type__iexact=text) | Q(object_id__istartswith=text) | Q(object_name__icontains=text)
-                                     | Q(extra__items__icontains=text))
+            entries = entries.filter(
+                Q(object_type__iexact=text)
+                | Q(object_id__istartswith=text)
+                | Q(object_name__icontains=text)
+                | Q(extra__items__icontains=text)
+            )
         if data.get("outcome"):
             entries = entries.filter(outcome=data["outcome"])
         if data.get("since"):
@@ -89,7 +101,7 @@ class UserCreateForm(forms.Form):
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
         User = get_user_model()
-        field = User._meta.get_field(User.USERNAME_FIELD)
+        field = User._meta.get_field(User.USERNAME_FIELD)  # noqa: SLF001 - Django's documented model API
         field.run_validators(username)
         if User.objects.filter(**{f"{User.USERNAME_FIELD}__iexact": username}).exists():
             raise forms.ValidationError(f"There is already a user named {username}.")
@@ -125,5 +137,8 @@ class SettingsForm(forms.ModelForm):
             "audit_retention_days",
         ]
         # Not the model's help_text (that would take a migration for a sentence).
-        help_texts = {"operators_may_bind_mount": _(
-            "Includes local named volumes that mount host paths: type none, bind or overlay, o=bind, or a /device.")}
+        help_texts = {
+            "operators_may_bind_mount": _(
+                "Includes local named volumes that mount host paths: type none, bind or overlay, o=bind, or a /device."
+            )
+        }

@@ -113,11 +113,18 @@ def unmask_env(lines: list[str], source: dict[str, str] | None) -> list[str]:
         else:
             missing.append(name)
     if missing and source is None:
-        raise ValueError(_("%(names)s: %(mask)s stands for a masked value, and there is no source container to take it from; "
-                           "type the value.") % {"names": ", ".join(missing), "mask": MASK})
+        raise ValueError(
+            _(
+                "%(names)s: %(mask)s stands for a masked value, and there is no source container to take it from; "
+                "type the value."
+            )
+            % {"names": ", ".join(missing), "mask": MASK}
+        )
     if missing:
-        raise ValueError(_("%(names)s: the source container has no such variable to keep the masked value of; type the value.")
-                         % {"names": ", ".join(missing)})
+        raise ValueError(
+            _("%(names)s: the source container has no such variable to keep the masked value of; type the value.")
+            % {"names": ", ".join(missing)}
+        )
     return restored
 
 

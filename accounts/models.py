@@ -42,7 +42,9 @@ class AuditEntry(models.Model):
     """
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     username = models.CharField(max_length=150, blank=True, db_index=True)
     address = models.CharField(max_length=64, blank=True)
     action = models.CharField(max_length=64, db_index=True)
@@ -89,8 +91,8 @@ class BerthSettings(models.Model):
     """
 
     operators_may_bind_mount = models.BooleanField(
-        "Bind mounts of host paths", default=False,
-        help_text="Includes named volumes of the local driver with o=bind.")
+        "Bind mounts of host paths", default=False, help_text="Includes named volumes of the local driver with o=bind."
+    )
     operators_may_use_volumes_from = models.BooleanField("--volumes-from", default=False)
     operators_may_run_privileged = models.BooleanField("Privileged mode", default=False)
     operators_may_add_capabilities = models.BooleanField("Added capabilities (--cap-add)", default=False)
@@ -98,9 +100,11 @@ class BerthSettings(models.Model):
     operators_may_use_host_network = models.BooleanField("Host network (--network host)", default=False)
     operators_may_use_host_pid = models.BooleanField("Host PID namespace (--pid host)", default=False)
     operators_may_join_container_network = models.BooleanField(
-        "Another container's network (--network container:…)", default=False)
+        "Another container's network (--network container:…)", default=False
+    )
     audit_retention_days = models.PositiveIntegerField(
-        default=default_retention_days, help_text="Audit entries older than this are deleted; 0 keeps them forever.")
+        default=default_retention_days, help_text="Audit entries older than this are deleted; 0 keeps them forever."
+    )
     audit_pruned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

@@ -83,7 +83,10 @@ class _Refusal(AsyncWebsocketConsumer):
         await signed_in(self.scope)  # whose cookie the page tried to use, for the audit
         origin = origin_of(self.scope)
         await aaudit(
-            self.scope, "websocket.connect", object_id=self.scope.get("path", ""), outcome=Outcome.DENIED,
+            self.scope,
+            "websocket.connect",
+            object_id=self.scope.get("path", ""),
+            outcome=Outcome.DENIED,
             message=f"origin {origin} is not Berth's own" if origin is not None else "no Origin header",
             extra={"origin": (origin or "")[:255]},
         )

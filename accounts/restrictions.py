@@ -104,10 +104,14 @@ class Restrictions:
         binds += [m.get("Source", "") for m in host.get("Mounts") or [] if m.get("Type") == "bind"]
         binds += [m.get("Source", "") for m in container.get("Mounts") or [] if m.get("Type") == "bind"]
         return self.uses(
-            binds=binds, bind_volumes=sorted(name for name, volume in volumes.items() if is_bind_volume(volume)),
-            volumes_from=host.get("VolumesFrom") or [], privileged=bool(host.get("Privileged")),
-            cap_add=host.get("CapAdd") or [], devices=[d.get("PathOnHost", "") for d in host.get("Devices") or []],
-            network_mode=host.get("NetworkMode") or "", pid_mode=host.get("PidMode") or "",
+            binds=binds,
+            bind_volumes=sorted(name for name, volume in volumes.items() if is_bind_volume(volume)),
+            volumes_from=host.get("VolumesFrom") or [],
+            privileged=bool(host.get("Privileged")),
+            cap_add=host.get("CapAdd") or [],
+            devices=[d.get("PathOnHost", "") for d in host.get("Devices") or []],
+            network_mode=host.get("NetworkMode") or "",
+            pid_mode=host.get("PidMode") or "",
         )
 
     def reach_refusal(self, verb: str, reach) -> str:

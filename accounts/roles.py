@@ -33,7 +33,7 @@ def role_of(user) -> str | None:
         else:
             membership = _membership(user)
             cached = Role(membership.role) if membership else Role.VIEWER
-        user._berth_role = cached
+        user._berth_role = cached  # noqa: SLF001 - our own per-request cache on the user object
     return str(cached)
 
 
@@ -57,7 +57,8 @@ def _action_name(view) -> str:
 
 def _forbidden(request: HttpRequest, role: str) -> HttpResponse:
     return refused(
-        request, f"Not allowed: this needs the {role} role. The attempt was recorded.",
+        request,
+        f"Not allowed: this needs the {role} role. The attempt was recorded.",
         {"needed": role, "actual": role_of(request.user)},
     )
 
@@ -81,8 +82,11 @@ def _refusal(request: HttpRequest, view, role: str, kwargs: dict) -> HttpRespons
     if has_role(request.user, role):
         return None
     audit(
-        request, _action_name(view), object_id=str(next(iter(kwargs.values()), "")),
-        outcome=Outcome.DENIED, message=f"needs the {role} role",
+        request,
+        _action_name(view),
+        object_id=str(next(iter(kwargs.values()), "")),
+        outcome=Outcome.DENIED,
+        message=f"needs the {role} role",
         extra={"method": request.method, "path": request.path},
     )
     return _forbidden(request, role)
@@ -129,10 +133,18 @@ async def signed_in(scope: dict):
 def _role_refusal(scope: dict, role: str) -> int | None:
     user = scope.get("user")
     if user is None or not user.is_authenticated or not user.is_active:
-        audit(scope, "websocket.connect", object_id=scope.get("path", ""), outcome=Outcome.DENIED, message="not logged in")
+        audit(
+            scope, "websocket.connect", object_id=scope.get("path", ""), outcome=Outcome.DENIED, message="not logged in"
+        )
         return WEBSOCKET_UNAUTHENTICATED
     if not has_role(user, role):
-        audit(scope, "websocket.connect", object_id=scope.get("path", ""), outcome=Outcome.DENIED, message=f"needs the {role} role")
+        audit(
+            scope,
+            "websocket.connect",
+            object_id=scope.get("path", ""),
+            outcome=Outcome.DENIED,
+            message=f"needs the {role} role",
+        )
         return WEBSOCKET_FORBIDDEN
     return None
 

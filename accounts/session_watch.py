@@ -67,7 +67,11 @@ def _sessions(keys: set[str]) -> dict[str, tuple]:
             if data:
                 found[key] = (None, data)
         return found
-    rows = store.get_model_class().objects.filter(session_key__in=keys).values_list("session_key", "expire_date", "session_data")
+    rows = (
+        store.get_model_class()
+        .objects.filter(session_key__in=keys)
+        .values_list("session_key", "expire_date", "session_data")
+    )
     return {key: (expires, store().decode(data)) for key, expires, data in rows}
 
 
@@ -82,27 +86,40 @@ def _hash_matches(data: dict, user) -> bool:
 
 def _ending(watched: Watched, session: tuple | None, user, now) -> Ending | None:
     if session is None:
-        return _session_gone("session ended (logout or password change)", _("Your session ended (logged out). Log in again."))
+        return _session_gone(
+            "session ended (logout or password change)", _("Your session ended (logged out). Log in again.")
+        )
     expires, data = session
     if expires is not None and expires <= now:
         return _session_gone("session expired", _("Your session expired. Log in again."))
-    if (str(data.get(SESSION_KEY)) != str(watched.user_id)
-            or data.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS or user is None):
-        return _session_gone("session no longer belongs to the user", _("Your session ended (logged out). Log in again."))
+    if (
+        str(data.get(SESSION_KEY)) != str(watched.user_id)
+        or data.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS
+        or user is None
+    ):
+        return _session_gone(
+            "session no longer belongs to the user", _("Your session ended (logged out). Log in again.")
+        )
     if not user.is_active:
         return _session_gone("account deactivated", _("Your account was deactivated. This session has ended."))
     if not _hash_matches(data, user):
-        return _session_gone("password changed", _("Your password was changed, which ended this session. Log in again."))
+        return _session_gone(
+            "password changed", _("Your password was changed, which ended this session. Log in again.")
+        )
     if not has_role(user, watched.role):
-        return Ending(WEBSOCKET_FORBIDDEN, "role", _("Your role no longer allows this terminal."),
-                      f"role no longer allows this socket (needs {watched.role})")
+        return Ending(
+            WEBSOCKET_FORBIDDEN,
+            "role",
+            _("Your role no longer allows this terminal."),
+            f"role no longer allows this socket (needs {watched.role})",
+        )
     return None
 
 
 def endings(watched: list[Watched]) -> dict[Watched, Ending]:
     """The sockets whose check fails, read from the database in two queries whatever their number."""
     sessions = _sessions({w.session_key for w in watched})
-    users = get_user_model()._default_manager.select_related("membership").in_bulk({w.user_id for w in watched})
+    users = get_user_model().objects.select_related("membership").in_bulk({w.user_id for w in watched})
     now = timezone.now()
     found = {}
     for w in set(watched):
@@ -135,13 +152,15 @@ class _Watcher:
             return
         try:
             found = await database_sync_to_async(endings)(list(sockets.values()))
-        except Exception:  # noqa: BLE001 - a database hiccup ends no socket; the next tick tries again
+        except Exception:
             log.warning("could not check the sessions of open websockets", exc_info=True)
             return
         ended = [consumer for consumer, watched in sockets.items() if watched in found]
         for consumer in ended:
             self.sockets.pop(consumer, None)
-        results = await asyncio.gather(*(consumer.end_session(found[sockets[consumer]]) for consumer in ended), return_exceptions=True)
+        results = await asyncio.gather(
+            *(consumer.end_session(found[sockets[consumer]]) for consumer in ended), return_exceptions=True
+        )
         for result in results:
             if isinstance(result, BaseException):
                 log.warning("ending a websocket failed", exc_info=result)

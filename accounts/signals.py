@@ -29,10 +29,16 @@ def audit_failed_login(sender, credentials: dict, request=None, **kwargs) -> Non
     name = str(credentials.get("username", ""))
     throttled = getattr(request, "berth_login_throttled", False)
     audit(
-        request, LOGIN_THROTTLED if throttled else LOGIN_FAILED,
-        object_type="user", object_id=account_key(name), object_name=name, username=name,
+        request,
+        LOGIN_THROTTLED if throttled else LOGIN_FAILED,
+        object_type="user",
+        object_id=account_key(name),
+        object_name=name,
+        username=name,
         outcome=Outcome.DENIED if throttled else Outcome.FAILED,
-        message="too many failed logins: refused without checking the password" if throttled else "wrong username or password, or inactive account",
+        message="too many failed logins: refused without checking the password"
+        if throttled
+        else "wrong username or password, or inactive account",
     )
 
 

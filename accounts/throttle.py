@@ -43,7 +43,10 @@ def account_failures(username: str, failed: str = LOGIN_FAILED, success: str = L
     key = account_key(username)
     since = _window_start()
     last_success = (
-        AuditEntry.objects.filter(action=success, outcome=Outcome.OK, object_id=key, at__gte=since).order_by("-at").values_list("at", flat=True).first()
+        AuditEntry.objects.filter(action=success, outcome=Outcome.OK, object_id=key, at__gte=since)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
     )
     return AuditEntry.objects.filter(action=failed, object_id=key, at__gte=last_success or since).count()
 
@@ -83,7 +86,7 @@ class ThrottledModelBackend(ModelBackend):
         """The session's user, with its role's Membership in the same query: every request and
         websocket asks for the role (accounts.roles.role_of), and one query less is about 0.4 ms."""
         try:
-            user = get_user_model()._default_manager.select_related("membership").get(pk=user_id)
+            user = get_user_model().objects.select_related("membership").get(pk=user_id)
         except get_user_model().DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

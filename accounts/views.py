@@ -13,7 +13,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.audit import audit, form_errors
-from accounts.forms import AuditFilterForm, LoginForm, RoleForm, SettingsForm, ThrottledPasswordChangeForm, UserCreateForm
+from accounts.forms import (
+    AuditFilterForm,
+    LoginForm,
+    RoleForm,
+    SettingsForm,
+    ThrottledPasswordChangeForm,
+    UserCreateForm,
+)
 from accounts.models import AuditEntry, BerthSettings, Membership, Outcome, Role
 from accounts.roles import role_of, role_required
 from accounts.throttle import PASSWORD_CHANGE, PASSWORD_CHANGE_FAILED, PASSWORD_CHANGE_THROTTLED, account_key
@@ -41,7 +48,15 @@ login = ThrottledLoginView.as_view()
 def _audit_password_change(request: HttpRequest, action: str, outcome: str = Outcome.OK, message: str = "") -> None:
     # Keyed like logins (the folded username), which is what the throttle counts by.
     name = request.user.get_username()
-    audit(request, action, object_type="user", object_id=account_key(name), object_name=name, outcome=outcome, message=message)
+    audit(
+        request,
+        action,
+        object_type="user",
+        object_id=account_key(name),
+        object_name=name,
+        outcome=outcome,
+        message=message,
+    )
 
 
 class ThrottledPasswordChangeView(PasswordChangeView):
@@ -57,7 +72,12 @@ class ThrottledPasswordChangeView(PasswordChangeView):
 
     def form_invalid(self, form):
         if form.throttled:
-            _audit_password_change(self.request, PASSWORD_CHANGE_THROTTLED, Outcome.DENIED, "too many wrong passwords: refused without checking")
+            _audit_password_change(
+                self.request,
+                PASSWORD_CHANGE_THROTTLED,
+                Outcome.DENIED,
+                "too many wrong passwords: refused without checking",
+            )
             response = super().form_invalid(form)
             response.status_code = 429
             return response
@@ -74,7 +94,19 @@ password_change = ThrottledPasswordChangeView.as_view()
 # ---------------------------------------------------------------- audit log
 
 AUDIT_PAGE_SIZE = 100
-CSV_COLUMNS = ["at", "username", "address", "action", "object_type", "object_id", "object_name", "outcome", "message", "extra", "count"]
+CSV_COLUMNS = [
+    "at",
+    "username",
+    "address",
+    "action",
+    "object_type",
+    "object_id",
+    "object_name",
+    "outcome",
+    "message",
+    "extra",
+    "count",
+]
 
 
 @require_GET
@@ -110,9 +142,22 @@ def _csv_rows(entries) -> Iterator[str]:
     yield writer.writerow(CSV_COLUMNS)
     for entry in entries.iterator(chunk_size=500):
         yield writer.writerow(
-            [_cell(value) for value in (entry.at.isoformat(), entry.username, entry.address, entry.action, entry.object_type,
-                                        entry.object_id, entry.object_name, entry.outcome, entry.message, entry.extra or "",
-                                        entry.count)]
+            [
+                _cell(value)
+                for value in (
+                    entry.at.isoformat(),
+                    entry.username,
+                    entry.address,
+                    entry.action,
+                    entry.object_type,
+                    entry.object_id,
+                    entry.object_name,
+                    entry.outcome,
+                    entry.message,
+                    entry.extra or "",
+                    entry.count,
+                )
+            ]
         )
 
 
@@ -122,7 +167,9 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered entries as CSV, streamed row by row (the log can be long)."""
     form = AuditFilterForm(request.GET or None)
     audit(request, "audit.export", object_type="audit", extra={"filters": request.GET.dict()})
-    response = StreamingHttpResponse(_csv_rows(form.filter(AuditEntry.objects.all())), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        _csv_rows(form.filter(AuditEntry.objects.all())), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = 'attachment; filename="berth-audit.csv"'
     return response
 
@@ -130,9 +177,19 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
 # ---------------------------------------------------------------- users
 
 
-def _audit_user(request: HttpRequest, action: str, target, outcome: str = Outcome.OK, message: str = "", **extra) -> None:
-    audit(request, action, object_type="user", object_id=str(target.pk), object_name=target.get_username(),
-          outcome=outcome, message=message, extra=extra)
+def _audit_user(
+    request: HttpRequest, action: str, target, outcome: str = Outcome.OK, message: str = "", **extra
+) -> None:
+    audit(
+        request,
+        action,
+        object_type="user",
+        object_id=str(target.pk),
+        object_name=target.get_username(),
+        outcome=outcome,
+        message=message,
+        extra=extra,
+    )
 
 
 def _refusal(request: HttpRequest, target) -> str:
@@ -155,8 +212,13 @@ def _set_role(user, role: str) -> None:
 @require_GET
 @role_required("admin")
 def user_list(request: HttpRequest) -> HttpResponse:
-    users = [(user, role_of(user) or Membership.objects.filter(user=user).values_list("role", flat=True).first() or Role.VIEWER)
-             for user in User.objects.order_by("username")]
+    users = [
+        (
+            user,
+            role_of(user) or Membership.objects.filter(user=user).values_list("role", flat=True).first() or Role.VIEWER,
+        )
+        for user in User.objects.order_by("username")
+    ]
     return render(request, "accounts/users.html", {"users": users, "roles": Role.choices})
 
 
@@ -172,8 +234,14 @@ def user_create(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Created {user.get_username()} ({data['role']}).")
         return redirect("accounts:users")
     if request.method == "POST":
-        audit(request, "user.create", object_type="user", object_name=request.POST.get("username", ""),
-              outcome=Outcome.REJECTED, message=form_errors(form))
+        audit(
+            request,
+            "user.create",
+            object_type="user",
+            object_name=request.POST.get("username", ""),
+            outcome=Outcome.REJECTED,
+            message=form_errors(form),
+        )
     return render(request, "accounts/user_create.html", {"form": form})
 
 
@@ -211,7 +279,10 @@ def user_active(request: HttpRequest, user_id: int, active: bool) -> HttpRespons
         target.is_active = active
         target.save(update_fields=["is_active"])
         _audit_user(request, action, target)
-        messages.success(request, f"{target.get_username()} {'can log in again' if active else 'is deactivated: logged out and cannot log in'}.")
+        messages.success(
+            request,
+            f"{target.get_username()} {'can log in again' if active else 'is deactivated: logged out and cannot log in'}.",
+        )
     return redirect("accounts:users")
 
 
@@ -246,6 +317,12 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Settings saved." if changes else "Nothing changed.")
         return redirect("accounts:settings")
     if request.method == "POST":
-        audit(request, "settings.change", object_type="settings", object_name="Berth settings",
-              outcome=Outcome.REJECTED, message=form_errors(form))
+        audit(
+            request,
+            "settings.change",
+            object_type="settings",
+            object_name="Berth settings",
+            outcome=Outcome.REJECTED,
+            message=form_errors(form),
+        )
     return render(request, "accounts/settings.html", {"form": form})

@@ -34,7 +34,9 @@ class UserLookupOnRequest(AuthMiddleware):
 
     async def _look_up(self, scope: dict) -> None:
         session = scope["session"]
-        scope["user"]._wrapped = _recalled(session.session_key) or await _user_with_role(session)
+        scope["user"]._wrapped = (  # noqa: SLF001 - fills Channels' lazy user in place, as its own middleware does
+            _recalled(session.session_key) or await _user_with_role(session)
+        )
 
 
 @database_sync_to_async

@@ -158,7 +158,18 @@ def free_port() -> int:
 def server_command(port: int, server: str = "uvicorn") -> list[str]:
     """How Berth is served: as `make run` does (dashboard/serve.py), or through Daphne."""
     if server == "daphne":
-        return [sys.executable, "-m", "daphne", "--websocket_timeout", "-1", "-b", "127.0.0.1", "-p", str(port), "dashboard.asgi:application"]
+        return [
+            sys.executable,
+            "-m",
+            "daphne",
+            "--websocket_timeout",
+            "-1",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "dashboard.asgi:application",
+        ]
     return [sys.executable, "-m", "dashboard.serve", "--host", "127.0.0.1", "--port", str(port)]
 
 
@@ -183,7 +194,9 @@ def berth_server(server: str = "uvicorn", **settings_env: str):
     port = free_port()
     log_path = workdir / "server.log"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(server_command(port, server), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            server_command(port, server), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -193,7 +206,7 @@ def berth_server(server: str = "uvicorn", **settings_env: str):
                 break
             except requests.ConnectionError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("Berth did not start: " + log_path.read_text()[-2000:])
+                    raise RuntimeError("Berth did not start: " + log_path.read_text()[-2000:]) from None
                 time.sleep(0.2)
         yield base
     finally:

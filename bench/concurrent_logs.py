@@ -20,8 +20,15 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BENCH_LABEL, BUSYBOX_IMAGE, berth_server, logged_in_session, relayed_texts, remove_bench_objects  # noqa: E402
-from bench.logs import server_pid  # noqa: E402
+from bench.common import (
+    BENCH_LABEL,
+    BUSYBOX_IMAGE,
+    berth_server,
+    logged_in_session,
+    relayed_texts,
+    remove_bench_objects,
+)
+from bench.logs import server_pid
 
 
 def process_figures(pid: int) -> dict:
@@ -35,7 +42,9 @@ def process_figures(pid: int) -> dict:
 
 def writer_command(seconds: int) -> list[str]:
     # 100 numbered lines every 0.1 s: 1,000 lines a second.
-    script = f'i=0; while [ $i -lt {seconds * 10} ]; do seq $((i*100+1)) $((i*100+100)); i=$((i+1)); usleep 100000; done'
+    script = (
+        f"i=0; while [ $i -lt {seconds * 10} ]; do seq $((i*100+1)) $((i*100+100)); i=$((i+1)); usleep 100000; done"
+    )
     return ["sh", "-c", script]
 
 
@@ -50,7 +59,9 @@ async def follow(url: str, origin: str, cookie: str, expected: int) -> dict:
                 texts = relayed_texts(frame)
             else:
                 message = json.loads(frame)
-                if message["type"] in ("end", "error") or (message["type"] == "state" and message["state"] != "running"):
+                if message["type"] in ("end", "error") or (
+                    message["type"] == "state" and message["state"] != "running"
+                ):
                     break
                 if message["type"] != "lines":
                     continue
@@ -87,7 +98,9 @@ def settle(pid: int, baseline: dict, timeout: float = 15) -> dict:
     deadline = time.monotonic() + timeout
     while True:
         figures = process_figures(pid)
-        if (figures["threads"] <= baseline["threads"] and figures["fds"] <= baseline["fds"]) or time.monotonic() > deadline:
+        if (
+            figures["threads"] <= baseline["threads"] and figures["fds"] <= baseline["fds"]
+        ) or time.monotonic() > deadline:
             return figures
         time.sleep(0.2)
 

@@ -17,7 +17,7 @@ import docker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (  # noqa: E402
+from bench.common import (
     berth_server,
     logged_in_session,
     make_containers,

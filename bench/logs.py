@@ -24,8 +24,14 @@ from websockets.exceptions import InvalidState
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (  # noqa: E402
-    BENCH_LABEL, BUSYBOX_IMAGE, UnixHTTPConnection, WebsocketClient, berth_server, logged_in_session, relayed_texts,
+from bench.common import (
+    BENCH_LABEL,
+    BUSYBOX_IMAGE,
+    UnixHTTPConnection,
+    WebsocketClient,
+    berth_server,
+    logged_in_session,
+    relayed_texts,
     remove_bench_objects,
 )
 
@@ -130,7 +136,9 @@ def bench_tail(client: docker.DockerClient, berth: Berth, total: int, repeats: i
             raw.append(raw_seconds)
             ours.append(elapsed)
     ratio = statistics.median(ours) / statistics.median(raw)
-    print(f"logs_tail ratio={ratio:.2f} berth_ms={statistics.median(ours) * 1000:.1f} raw_ms={statistics.median(raw) * 1000:.1f}")
+    print(
+        f"logs_tail ratio={ratio:.2f} berth_ms={statistics.median(ours) * 1000:.1f} raw_ms={statistics.median(raw) * 1000:.1f}"
+    )
     return ratio
 
 

@@ -32,8 +32,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import berth_server, logged_in_session  # noqa: E402
-from tests.images import BUSYBOX_IMAGE, ensure_test_images  # noqa: E402
+from bench.common import berth_server, logged_in_session
+from tests.images import BUSYBOX_IMAGE, ensure_test_images
 
 LABEL_KEY, LABEL_VALUE = "berth.bench", "networks_volumes"
 LABELS = {LABEL_KEY: LABEL_VALUE}
@@ -53,20 +53,26 @@ def populate(client: docker.DockerClient) -> None:
     networks = [f"bench-net-{i:02d}" for i in range(NETWORKS)]
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda name: client.api.create_volume(name, labels=LABELS), volumes))
-        list(pool.map(
-            lambda i: client.api.create_network(
-                networks[i], labels=LABELS,
-                ipam=docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=f"10.251.{i}.0/24")]),
-            ),
-            range(NETWORKS),
-        ))
+        list(
+            pool.map(
+                lambda i: client.api.create_network(
+                    networks[i],
+                    labels=LABELS,
+                    ipam=docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=f"10.251.{i}.0/24")]),
+                ),
+                range(NETWORKS),
+            )
+        )
 
         def make(i: int) -> None:
             # Every other container mounts a volume; every third sits on one of the networks.
             binds = [f"{volumes[i % VOLUMES]}:/data"] if i % 2 == 0 else []
             mode = networks[i % NETWORKS] if i % 3 == 0 else "bridge"
             created = client.api.create_container(
-                BUSYBOX_IMAGE, "sleep 3600", name=f"bench-nv-{i:04d}", labels=LABELS,
+                BUSYBOX_IMAGE,
+                "sleep 3600",
+                name=f"bench-nv-{i:04d}",
+                labels=LABELS,
                 host_config=client.api.create_host_config(binds=binds, network_mode=mode),
             )
             if i < RUNNING:
@@ -78,15 +84,19 @@ def populate(client: docker.DockerClient) -> None:
 def clean(client: docker.DockerClient) -> None:
     selector = {"label": f"{LABEL_KEY}={LABEL_VALUE}"}
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(
-            lambda c: _quietly(client.api.remove_container, c["Id"], force=True),
-            client.api.containers(all=True, filters=selector),
-        ))
+        list(
+            pool.map(
+                lambda c: _quietly(client.api.remove_container, c["Id"], force=True),
+                client.api.containers(all=True, filters=selector),
+            )
+        )
         list(pool.map(lambda n: _quietly(client.api.remove_network, n["Id"]), client.api.networks(filters=selector)))
-        list(pool.map(
-            lambda v: _quietly(client.api.remove_volume, v["Name"]),
-            (client.api.volumes(filters=selector) or {}).get("Volumes") or [],
-        ))
+        list(
+            pool.map(
+                lambda v: _quietly(client.api.remove_volume, v["Name"]),
+                (client.api.volumes(filters=selector) or {}).get("Volumes") or [],
+            )
+        )
 
 
 def _quietly(call, *args, **kwargs) -> None:
@@ -152,17 +162,28 @@ def main() -> None:
     clean(client)  # anything a crashed earlier run left
     started = time.perf_counter()
     populate(client)
-    print(f"made {VOLUMES} volumes, {NETWORKS} networks, {CONTAINERS} containers in {time.perf_counter() - started:.0f}s", flush=True)
+    print(
+        f"made {VOLUMES} volumes, {NETWORKS} networks, {CONTAINERS} containers in {time.perf_counter() - started:.0f}s",
+        flush=True,
+    )
     try:
         with berth_server() as url:
             session = logged_in_session(url)
-            volumes_page, volumes_raw = time_pair(session, f"{url}/volumes/", "bench-vol-000", ["/volumes", "/containers/json?all=1"])
-            networks_page, networks_raw = time_pair(session, f"{url}/networks/", "bench-net-49", ["/networks", "/containers/json?all=1"])
+            volumes_page, volumes_raw = time_pair(
+                session, f"{url}/volumes/", "bench-vol-000", ["/volumes", "/containers/json?all=1"]
+            )
+            networks_page, networks_raw = time_pair(
+                session, f"{url}/networks/", "bench-net-49", ["/networks", "/containers/json?all=1"]
+            )
     finally:
         clean(client)
     volumes_ratio, networks_ratio = volumes_page / volumes_raw, networks_page / networks_raw
-    print(f"/volumes/  median {volumes_page * 1000:.0f} ms; raw GET /volumes + GET /containers/json?all=1 {volumes_raw * 1000:.0f} ms; ratio {volumes_ratio:.2f}")
-    print(f"/networks/ median {networks_page * 1000:.0f} ms; raw GET /networks + GET /containers/json?all=1 {networks_raw * 1000:.0f} ms; ratio {networks_ratio:.2f}")
+    print(
+        f"/volumes/  median {volumes_page * 1000:.0f} ms; raw GET /volumes + GET /containers/json?all=1 {volumes_raw * 1000:.0f} ms; ratio {volumes_ratio:.2f}"
+    )
+    print(
+        f"/networks/ median {networks_page * 1000:.0f} ms; raw GET /networks + GET /containers/json?all=1 {networks_raw * 1000:.0f} ms; ratio {networks_ratio:.2f}"
+    )
     worse = max(volumes_ratio, networks_ratio)
     print(
         f"networks_volumes ratio={worse:.2f} (volumes {volumes_ratio:.2f}: {volumes_page * 1000:.0f}/{volumes_raw * 1000:.0f} ms, "

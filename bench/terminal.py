@@ -18,7 +18,14 @@ import docker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BENCH_LABEL, BUSYBOX_IMAGE, WebsocketClient, berth_server, logged_in_session, remove_bench_objects  # noqa: E402
+from bench.common import (
+    BENCH_LABEL,
+    BUSYBOX_IMAGE,
+    WebsocketClient,
+    berth_server,
+    logged_in_session,
+    remove_bench_objects,
+)
 
 
 def p99(samples: list[float]) -> float:
@@ -66,7 +73,7 @@ def through_berth(base: str, container_id: str, keys: int) -> list[float]:
 
 def raw_exec(client: docker.DockerClient, container_id: str, keys: int) -> list[float]:
     created = client.api.exec_create(container_id, ["cat"], stdin=True, tty=True)
-    sock = client.api.exec_start(created["Id"], tty=True, socket=True)._sock
+    sock = client.api.exec_start(created["Id"], tty=True, socket=True)._sock  # noqa: SLF001 - the raw socket under docker-py's SocketIO: the baseline
 
     def receive(timeout: float = 10) -> bytes:
         sock.settimeout(timeout)

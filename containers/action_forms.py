@@ -47,7 +47,9 @@ class StopForm(forms.Form):
 
 
 class RenameForm(forms.Form):
-    name = forms.RegexField(regex=CONTAINER_NAME_PATTERN, max_length=128, error_messages={"invalid": CONTAINER_NAME_MESSAGE})
+    name = forms.RegexField(
+        regex=CONTAINER_NAME_PATTERN, max_length=128, error_messages={"invalid": CONTAINER_NAME_MESSAGE}
+    )
 
     def clean_name(self) -> str:
         return self.cleaned_data["name"].lstrip("/")
@@ -66,7 +68,9 @@ class BulkForm(forms.Form):
 
     ACTIONS = [("start", "Start"), ("stop", "Stop"), ("restart", "Restart"), ("kill", "Kill"), ("remove", "Remove")]
     action = forms.ChoiceField(choices=ACTIONS)
-    scope = forms.ChoiceField(choices=[("selected", "selected"), ("all", "all"), ("shown", "shown")], initial="selected", required=False)
+    scope = forms.ChoiceField(
+        choices=[("selected", "selected"), ("all", "all"), ("shown", "shown")], initial="selected", required=False
+    )
     ids = forms.MultipleChoiceField(required=False)
     confirm = forms.BooleanField(required=False)
     force = forms.BooleanField(required=False)

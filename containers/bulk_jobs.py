@@ -102,8 +102,13 @@ def job_url(job_id: str) -> str:
 BULK_WORKERS = 4
 
 
-def _act_on(function, container: services.ContainerSummary, refusal: Callable[[str], str] | None,
-            started: Callable[[str], None] | None, **options) -> BulkItem:
+def _act_on(
+    function,
+    container: services.ContainerSummary,
+    refusal: Callable[[str], str] | None,
+    started: Callable[[str], None] | None,
+    **options,
+) -> BulkItem:
     try:
         why = refusal(container.id) if refusal else ""
         if why:  # refused by Berth (an operator restriction), not by the engine
@@ -118,9 +123,15 @@ def _act_on(function, container: services.ContainerSummary, refusal: Callable[[s
     return BulkItem(container.id, container.name, str(Outcome.OK))
 
 
-def bulk_action(action: str, targets: list[services.ContainerSummary], refusal: Callable[[str], str] | None = None, *,
-                started: Callable[[str], None] | None = None, finished: Callable[[BulkItem], None] | None = None,
-                **options) -> list[BulkItem]:
+def bulk_action(
+    action: str,
+    targets: list[services.ContainerSummary],
+    refusal: Callable[[str], str] | None = None,
+    *,
+    started: Callable[[str], None] | None = None,
+    finished: Callable[[BulkItem], None] | None = None,
+    **options,
+) -> list[BulkItem]:
     """Apply one action to each container, BULK_WORKERS at a time; a failure is reported for
     that one only. Results come back in the targets' order.
 
@@ -154,7 +165,10 @@ class _Progress:
     def finish(self, error: str = "") -> None:
         with self.lock:
             # An item still open here was never acted on to the end (Berth itself failed).
-            items = [item if item.ended else replace(item, state=str(Outcome.UNKNOWN), error=error) for item in self.job.items]
+            items = [
+                item if item.ended else replace(item, state=str(Outcome.UNKNOWN), error=error)
+                for item in self.job.items
+            ]
             self.job = replace(self.job, items=items, state=FINISHED)
             save_job(self.job)
 
@@ -163,34 +177,52 @@ def _run(progress: _Progress, targets: list, refusal, later: Deferred, options: 
     job, error = progress.job, ""
     try:
         bulk_action(
-            job.action, targets, refusal,
+            job.action,
+            targets,
+            refusal,
             started=lambda cid: progress.change(cid, state=WORKING),
             finished=lambda item: progress.change(item.id, state=item.state, error=item.error),
             **options,
         )
-    except Exception:  # noqa: BLE001 - a job must never be left "running" forever
+    except Exception:
         logger.exception("bulk %s failed unexpectedly", job.action)
         error = _("Berth failed; see its log.")
     try:
         # Recorded before the page says "finished", so whoever reads the result finds the entry too.
-        items = [item_result(item.id, item.name, item.error, outcome=item.state) if item.ended
-                 else item_result(item.id, item.name, error, outcome=Outcome.UNKNOWN) for item in progress.job.items]
+        items = [
+            item_result(item.id, item.name, item.error, outcome=item.state)
+            if item.ended
+            else item_result(item.id, item.name, error, outcome=Outcome.UNKNOWN)
+            for item in progress.job.items
+        ]
         later.record_items(items, action=job.action)
     finally:
         connections.close_all()  # the audit entry used the database from this thread
         progress.finish(error)
 
 
-def start_bulk(action: str, targets: list, *, owner_id: int, later: Deferred,
-               refusal: Callable[[str], str] | None = None, **options) -> str:
+def start_bulk(
+    action: str,
+    targets: list,
+    *,
+    owner_id: int,
+    later: Deferred,
+    refusal: Callable[[str], str] | None = None,
+    **options,
+) -> str:
     """Start `action` on `targets` (ContainerSummary) in the background and return the job id.
 
     `refusal(id)` says why a container must be left alone ("" when it may be touched);
     `later` (accounts.audit.defer_outcome) records the one entry when every item has ended.
     """
-    job = BulkJob(id=secrets.token_urlsafe(12), action=action, owner_id=owner_id,
-                  items=[BulkItem(container.id, container.name) for container in targets])
+    job = BulkJob(
+        id=secrets.token_urlsafe(12),
+        action=action,
+        owner_id=owner_id,
+        items=[BulkItem(container.id, container.name) for container in targets],
+    )
     save_job(job)
-    threading.Thread(target=_run, args=(_Progress(job), targets, refusal, later, options),
-                     name=f"bulk-{job.id}", daemon=True).start()
+    threading.Thread(
+        target=_run, args=(_Progress(job), targets, refusal, later, options), name=f"bulk-{job.id}", daemon=True
+    ).start()
     return job.id

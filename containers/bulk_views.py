@@ -56,8 +56,14 @@ def bulk(request: HttpRequest) -> HttpResponse:
         note_confirmation(request)
         return render(request, "containers/bulk_confirm.html", {"form": form, "targets": targets, "action": action})
     # Post/Redirect/Get: the job's page shows the results as they come; reloading it repeats nothing.
-    job_id = bulk_jobs.start_bulk(action, targets, owner_id=request.user.pk, later=defer_outcome(request),
-                                  refusal=_bulk_refusal(request, action), **form.action_options())
+    job_id = bulk_jobs.start_bulk(
+        action,
+        targets,
+        owner_id=request.user.pk,
+        later=defer_outcome(request),
+        refusal=_bulk_refusal(request, action),
+        **form.action_options(),
+    )
     return redirect(bulk_jobs.job_url(job_id))
 
 

@@ -209,9 +209,20 @@ class StreamConsumer(AsyncWebsocketConsumer):
         await self.disconnect(ending.code)
 
     async def audit_end(self, ending: session_watch.Ending) -> None:
-        await aaudit(self.scope, "websocket.ended", object_type="container", object_id=self.container_id,
-                     outcome=Outcome.DENIED, message=ending.reason,
-                     extra={"stream": self.action, "ended": ending.kind, "code": ending.code, "path": self.scope.get("path", "")})
+        await aaudit(
+            self.scope,
+            "websocket.ended",
+            object_type="container",
+            object_id=self.container_id,
+            outcome=Outcome.DENIED,
+            message=ending.reason,
+            extra={
+                "stream": self.action,
+                "ended": ending.kind,
+                "code": ending.code,
+                "path": self.scope.get("path", ""),
+            },
+        )
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "disconnected", False):  # end_session() got here before the browser's close
@@ -250,7 +261,9 @@ class TerminalConsumer(StreamConsumer):
                 self.session.close()
                 raise
         except (ValueError, EngineError, EngineUnavailable) as e:
-            await self.audit_session(outcome=Outcome.FAILED, message=getattr(e, "message", None) or str(e), phase="open")
+            await self.audit_session(
+                outcome=Outcome.FAILED, message=getattr(e, "message", None) or str(e), phase="open"
+            )
             raise
         self.opened_at = time.monotonic()
         await self.audit_session(phase="open")
@@ -275,8 +288,16 @@ class TerminalConsumer(StreamConsumer):
         if not why:
             self.container_id = reach.id  # the one checked: a name may move to another container meanwhile
             return False
-        await aaudit(self.scope, f"container.{self.action}", object_type="container", object_id=reach.id, object_name=reach.name,
-                     outcome=Outcome.DENIED, message=why, extra={"phase": "open", **self.session_facts()})
+        await aaudit(
+            self.scope,
+            f"container.{self.action}",
+            object_type="container",
+            object_id=reach.id,
+            object_name=reach.name,
+            outcome=Outcome.DENIED,
+            message=why,
+            extra={"phase": "open", **self.session_facts()},
+        )
         self.finished = True
         await self.send(text_data=streams.dumps({"type": "error", "message": why}))
         await self.close(code=CLOSE_FORBIDDEN)
@@ -290,9 +311,14 @@ class TerminalConsumer(StreamConsumer):
         session = getattr(self, "session", None)
         facts = getattr(session, "facts", None)
         await aaudit(
-            self.scope, f"container.{self.action}", object_type="container",
-            object_id=facts.id if facts else self.container_id, object_name=facts.name if facts else "",
-            outcome=outcome, message=message, extra={"phase": phase, **self.session_facts(), **extra},
+            self.scope,
+            f"container.{self.action}",
+            object_type="container",
+            object_id=facts.id if facts else self.container_id,
+            object_name=facts.name if facts else "",
+            outcome=outcome,
+            message=message,
+            extra={"phase": phase, **self.session_facts(), **extra},
         )
 
     async def audit_close(self, ending: dict, outcome: str = "") -> None:
@@ -302,8 +328,12 @@ class TerminalConsumer(StreamConsumer):
         seconds, self.opened_at = round(time.monotonic() - self.opened_at, 3), None
         failed = ending.get("type") == "error"
         await self.audit_session(
-            phase="close", outcome=outcome or (Outcome.FAILED if failed else Outcome.OK), message=ending.get("message", ""),
-            seconds=seconds, ended=ending.get("type", ""), exit_code=ending.get("code"),
+            phase="close",
+            outcome=outcome or (Outcome.FAILED if failed else Outcome.OK),
+            message=ending.get("message", ""),
+            seconds=seconds,
+            ended=ending.get("type", ""),
+            exit_code=ending.get("code"),
         )
 
     async def finish(self, message: dict, code: int | None = None) -> None:
@@ -319,7 +349,7 @@ class TerminalConsumer(StreamConsumer):
         try:
             async for chunk in self.session.read_output():
                 await self.send(bytes_data=chunk)
-        except Exception as e:  # noqa: BLE001 - said to the user, never lost
+        except Exception as e:
             log.debug("%s output failed", self.action, exc_info=True)
             await self.finish({"type": "error", "message": streams.engine_message(e)})
             return
@@ -387,7 +417,10 @@ class ExecConsumer(TerminalConsumer):
 
     def make_session(self):
         return streams.ExecSession(
-            self.container_id, cmd=self.query.get("cmd", ""), user=self.query.get("user", ""), workdir=self.query.get("workdir", "")
+            self.container_id,
+            cmd=self.query.get("cmd", ""),
+            user=self.query.get("user", ""),
+            workdir=self.query.get("workdir", ""),
         )
 
     def session_facts(self) -> dict:
@@ -400,8 +433,14 @@ class ExecConsumer(TerminalConsumer):
         session = getattr(self, "session", None)
         if session is not None:
             await asyncio.to_thread(session.kill)
-        await self.audit_close({"type": "closed", "message": "the browser closed the terminal; the process was killed"
-                                if getattr(session, "killed", False) else ""})
+        await self.audit_close(
+            {
+                "type": "closed",
+                "message": "the browser closed the terminal; the process was killed"
+                if getattr(session, "killed", False)
+                else "",
+            }
+        )
 
 
 # ---------------------------------------------------------------- logs
@@ -448,7 +487,9 @@ class LogsConsumer(StreamConsumer):
         self.sender = asyncio.create_task(self.forward_lines())
 
     def start_reading(self) -> None:
-        self.pump = streams.Pump(asyncio.get_running_loop(), LOG_QUEUE_BATCHES, drop=True, name="logs", max_lines=LOG_QUEUE_LINES)
+        self.pump = streams.Pump(
+            asyncio.get_running_loop(), LOG_QUEUE_BATCHES, drop=True, name="logs", max_lines=LOG_QUEUE_LINES
+        )
         if self.options.relayable and streams.engine_socket_path():
             self.pump.start_on_loop(lambda pump: streams.relay_logs(pump, self.container_id, self.options))
         else:
@@ -460,7 +501,7 @@ class LogsConsumer(StreamConsumer):
             item = await pump.get()
             if isinstance(item, list):
                 lines = item
-                for more in self.waiting(list, lambda: len(lines) < LOG_FRAME_LINES):
+                for more in self.waiting(list, lambda: len(lines) < LOG_FRAME_LINES):  # noqa: B023 - read as the batch grows
                     lines = lines + more
                 await self.acked.acquire()
                 skipped, pump.skipped = pump.skipped, 0
@@ -468,7 +509,7 @@ class LogsConsumer(StreamConsumer):
             elif isinstance(item, streams.LogBytes):
                 data = [item.data]
                 size = len(item.data)
-                for more in self.waiting(streams.LogBytes, lambda: size < LOG_FRAME_BYTES):
+                for more in self.waiting(streams.LogBytes, lambda: size < LOG_FRAME_BYTES):  # noqa: B023 - as above
                     data.append(more.data)
                     size += len(more.data)
                 if pump.skipped:  # said before the lines that follow the gap
@@ -503,6 +544,6 @@ class LogsConsumer(StreamConsumer):
             self.pump.offer_end()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if text_data and '"ack"' in text_data and hasattr(self, "acked"):
-            if self.acked._value < LOG_FRAMES_IN_FLIGHT:  # noqa: SLF001 - never above the window
-                self.acked.release()
+        acked = getattr(self, "acked", None)
+        if text_data and '"ack"' in text_data and acked and acked._value < LOG_FRAMES_IN_FLIGHT:  # noqa: SLF001 - never above the window
+            acked.release()

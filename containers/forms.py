@@ -33,7 +33,9 @@ from dashboard.engine import EngineNotFound
 
 # Names the engine accepts: [a-zA-Z0-9][a-zA-Z0-9_.-]+
 CONTAINER_NAME_PATTERN = r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$"
-CONTAINER_NAME_MESSAGE = "Use letters, digits, '_', '.' or '-', starting with a letter or digit (at least 2 characters)."
+CONTAINER_NAME_MESSAGE = (
+    "Use letters, digits, '_', '.' or '-', starting with a letter or digit (at least 2 characters)."
+)
 
 
 # ---------------------------------------------------------------- the Run/Create form
@@ -68,89 +70,156 @@ class ContainerCreateForm(forms.Form):
     # The common case
     image = forms.CharField(max_length=512, widget=_text("busybox:latest", autofocus=True), help_text="IMAGE")
     name = forms.RegexField(
-        regex=CONTAINER_NAME_PATTERN, max_length=128, required=False, widget=_text("random if empty"),
-        error_messages={"invalid": CONTAINER_NAME_MESSAGE}, help_text="--name",
+        regex=CONTAINER_NAME_PATTERN,
+        max_length=128,
+        required=False,
+        widget=_text("random if empty"),
+        error_messages={"invalid": CONTAINER_NAME_MESSAGE},
+        help_text="--name",
     )
     ports = forms.CharField(
-        required=False, widget=_lines(3, "8080:80\n80\n127.0.0.1:5353:53/udp"),
+        required=False,
+        widget=_lines(3, "8080:80\n80\n127.0.0.1:5353:53/udp"),
         help_text="-p [ip:][hostPort:]containerPort[/udp], one per line or comma-separated; a container port alone gets a random host port",
     )
     publish_all = forms.BooleanField(required=False, label="Publish all exposed ports", help_text="-P")
     env = forms.CharField(
-        required=False, widget=_lines(3, "KEY=value"),
+        required=False,
+        widget=_lines(3, "KEY=value"),
         help_text="-e KEY=value, one per line; an env file's text may be pasted (blank lines and # comments are skipped)",
     )
     interactive = forms.BooleanField(required=False, label="Interactive", help_text="-i: keep stdin open")
     tty = forms.BooleanField(required=False, label="Terminal", help_text="-t: allocate a TTY")
     detach = forms.BooleanField(
-        required=False, label="Detached", help_text="-d: with -i/-t, Run starts it in the background instead of opening its terminal",
+        required=False,
+        label="Detached",
+        help_text="-d: with -i/-t, Run starts it in the background instead of opening its terminal",
     )
     auto_remove = forms.BooleanField(required=False, label="Remove when it exits", help_text="--rm")
     # Command & entrypoint
-    command = forms.CharField(required=False, widget=_text("sh -c 'echo \"$HOME\"'"), help_text="COMMAND [ARG...], shell-style quoting")
-    entrypoint = forms.CharField(required=False, widget=_text("the image's"), help_text="--entrypoint, shell-style quoting")
-    workdir = forms.CharField(required=False, max_length=4096, widget=_text("/"), label="Working directory", help_text="-w")
+    command = forms.CharField(
+        required=False, widget=_text("sh -c 'echo \"$HOME\"'"), help_text="COMMAND [ARG...], shell-style quoting"
+    )
+    entrypoint = forms.CharField(
+        required=False, widget=_text("the image's"), help_text="--entrypoint, shell-style quoting"
+    )
+    workdir = forms.CharField(
+        required=False, max_length=4096, widget=_text("/"), label="Working directory", help_text="-w"
+    )
     user = forms.CharField(required=False, max_length=256, widget=_text("uid[:gid] or name"), help_text="-u")
-    init = forms.BooleanField(required=False, label="Run an init process", help_text="--init: reaps zombies, forwards signals")
+    init = forms.BooleanField(
+        required=False, label="Run an init process", help_text="--init: reaps zombies, forwards signals"
+    )
     # Volumes
     volumes = forms.CharField(
-        required=False, widget=_lines(2, "/srv/data:/data:ro\nmyvolume:/root\n/cache"),
+        required=False,
+        widget=_lines(2, "/srv/data:/data:ro\nmyvolume:/root\n/cache"),
         help_text="-v /host/path:/container/path[:ro], name:/path or /path (anonymous), one per line",
     )
     volumes_from = forms.CharField(
-        required=False, widget=_text("other[:ro]"), label="Volumes from", help_text="--volumes-from container[:ro|rw], comma-separated",
+        required=False,
+        widget=_text("other[:ro]"),
+        label="Volumes from",
+        help_text="--volumes-from container[:ro|rw], comma-separated",
     )
     # Network
     network = forms.CharField(
-        required=False, max_length=256, widget=_text("bridge", list="network-names"),
+        required=False,
+        max_length=256,
+        widget=_text("bridge", list="network-names"),
         help_text="--network bridge, host, none, container:NAME or a network's name",
     )
     network_aliases = forms.CharField(
-        required=False, widget=_text("web, api"), label="Network aliases", help_text="--network-alias, comma-separated (user-defined networks)",
+        required=False,
+        widget=_text("web, api"),
+        label="Network aliases",
+        help_text="--network-alias, comma-separated (user-defined networks)",
     )
     ipv4_address = forms.GenericIPAddressField(
-        protocol="IPv4", required=False, label="Static IPv4 address", widget=_text("172.72.0.10"), help_text="--ip (user-defined networks)",
+        protocol="IPv4",
+        required=False,
+        label="Static IPv4 address",
+        widget=_text("172.72.0.10"),
+        help_text="--ip (user-defined networks)",
     )
-    links = forms.CharField(required=False, widget=_text("db:mysql"), help_text="--link container[:alias], comma-separated")
+    links = forms.CharField(
+        required=False, widget=_text("db:mysql"), help_text="--link container[:alias], comma-separated"
+    )
     hostname = forms.CharField(required=False, max_length=253, widget=_text("the short id"), help_text="-h")
-    add_host = forms.CharField(required=False, widget=_text("db.local:10.0.0.5"), label="Extra hosts", help_text="--add-host host:ip, comma-separated")
-    dns = forms.CharField(required=False, widget=_text("1.1.1.1"), label="DNS servers", help_text="--dns, comma-separated")
+    add_host = forms.CharField(
+        required=False,
+        widget=_text("db.local:10.0.0.5"),
+        label="Extra hosts",
+        help_text="--add-host host:ip, comma-separated",
+    )
+    dns = forms.CharField(
+        required=False, widget=_text("1.1.1.1"), label="DNS servers", help_text="--dns, comma-separated"
+    )
     # Restart & resources
     restart_policy = forms.ChoiceField(
-        choices=[(p, p) for p in RESTART_POLICIES], initial="no", required=False, label="Restart policy", help_text="--restart",
+        choices=[(p, p) for p in RESTART_POLICIES],
+        initial="no",
+        required=False,
+        label="Restart policy",
+        help_text="--restart",
     )
     restart_max_retries = forms.IntegerField(
-        required=False, min_value=0, max_value=1000, label="Max retries", help_text="--restart on-failure:N",
+        required=False,
+        min_value=0,
+        max_value=1000,
+        label="Max retries",
+        help_text="--restart on-failure:N",
     )
-    memory = forms.CharField(required=False, max_length=32, widget=_text("512m"), label="Memory limit", help_text="-m, e.g. 512m or 1g")
+    memory = forms.CharField(
+        required=False, max_length=32, widget=_text("512m"), label="Memory limit", help_text="-m, e.g. 512m or 1g"
+    )
     cpus = forms.CharField(required=False, max_length=32, widget=_text("1.5"), label="CPUs", help_text="--cpus")
     # Logging
     log_driver = forms.CharField(
-        required=False, max_length=64, widget=_text("json-file", list="log-drivers"), label="Log driver",
+        required=False,
+        max_length=64,
+        widget=_text("json-file", list="log-drivers"),
+        label="Log driver",
         help_text="--log-driver json-file, local or none; others may not start on this host",
     )
     log_options = forms.CharField(
-        required=False, widget=_lines(2, "max-size=10m\nmax-file=3"), label="Log options", help_text="--log-opt key=value, one per line",
+        required=False,
+        widget=_lines(2, "max-size=10m\nmax-file=3"),
+        label="Log options",
+        help_text="--log-opt key=value, one per line",
     )
     # Labels & other
-    labels = forms.CharField(required=False, widget=_lines(2, "com.example.team=web"), help_text="-l key=value, one per line")
+    labels = forms.CharField(
+        required=False, widget=_lines(2, "com.example.team=web"), help_text="-l key=value, one per line"
+    )
     # Privileges & devices: each of these hands out root on the host (admins may limit Operators)
     privileged = forms.BooleanField(
-        required=False, label="Privileged", help_text="--privileged: every capability and every host device",
+        required=False,
+        label="Privileged",
+        help_text="--privileged: every capability and every host device",
     )
     cap_add = forms.CharField(
-        required=False, widget=_lines(2, "NET_ADMIN"), label="Add capabilities",
+        required=False,
+        widget=_lines(2, "NET_ADMIN"),
+        label="Add capabilities",
         help_text="--cap-add NET_ADMIN, CAP_SYS_TIME or ALL, one per line or comma-separated",
     )
     cap_drop = forms.CharField(
-        required=False, widget=_lines(2, "CHOWN"), label="Drop capabilities", help_text="--cap-drop, one per line or comma-separated",
+        required=False,
+        widget=_lines(2, "CHOWN"),
+        label="Drop capabilities",
+        help_text="--cap-drop, one per line or comma-separated",
     )
     devices = forms.CharField(
-        required=False, widget=_lines(2, "/dev/fuse\n/dev/snd:/dev/audio:rw"), label="Devices",
+        required=False,
+        widget=_lines(2, "/dev/fuse\n/dev/snd:/dev/audio:rw"),
+        label="Devices",
         help_text="--device /dev/host[:/dev/container][:rwm], one per line or comma-separated",
     )
     pid = forms.ChoiceField(
-        choices=[("", "its own"), ("host", "host")], required=False, label="PID namespace",
+        choices=[("", "its own"), ("host", "host")],
+        required=False,
+        label="PID namespace",
         help_text="--pid host: see and signal every process of the host",
     )
 
@@ -167,7 +236,10 @@ class ContainerCreateForm(forms.Form):
     CHECKBOXES = ["interactive", "tty", "detach", "auto_remove", "publish_all"]
     # Fields a restriction forbids outright (the others, volumes and network, only some values of).
     RESTRICTED_FIELDS = {
-        "privileged": "privileged", "cap_add": "capabilities", "devices": "devices", "pid": "host_pid",
+        "privileged": "privileged",
+        "cap_add": "capabilities",
+        "devices": "devices",
+        "pid": "host_pid",
         "volumes_from": "volumes_from",
     }
     NOT_ALLOWED = "Not allowed for your role; an admin can allow it in Settings."
@@ -177,7 +249,9 @@ class ContainerCreateForm(forms.Form):
         # Duplicate/Edit: the source container's environment, for the placeholders of its masked values.
         self.source_env = source_env if source_env is not None and can_reveal(user) else None
         if self.source_env is not None:
-            self.fields["env"].help_text += _("; %(mask)s keeps the source container's value of that variable") % {"mask": MASK}
+            self.fields["env"].help_text += _("; %(mask)s keeps the source container's value of that variable") % {
+                "mask": MASK
+            }
         self.networks = services.network_names()
         self.warnings: list[str] = []
         self.replacing = None  # the ContainerDetail a "replace" submission recreates
@@ -206,6 +280,7 @@ class ContainerCreateForm(forms.Form):
 
     def sections(self) -> list[tuple[str, list, bool]]:
         """Each advanced section's bound fields, open when one of them has an error or a value."""
+
         def in_use(field) -> bool:
             return bool(field.errors) or field.value() not in (None, "", False, "no")
 
@@ -226,7 +301,9 @@ class ContainerCreateForm(forms.Form):
     def clean_replace(self) -> str:
         container_id = self.cleaned_data["replace"].strip()
         if container_id and not is_name_or_id(container_id):  # "." would reach the engine as a path segment
-            raise forms.ValidationError(_("The container to replace, %(id)s, is not a container's name or id.") % {"id": container_id})
+            raise forms.ValidationError(
+                _("The container to replace, %(id)s, is not a container's name or id.") % {"id": container_id}
+            )
         if container_id:
             try:
                 self.replacing = services.get_container(container_id)
@@ -285,7 +362,9 @@ class ContainerCreateForm(forms.Form):
     def clean_log_driver(self) -> str:
         driver = self.cleaned_data["log_driver"].strip()
         if driver and driver not in KNOWN_LOG_DRIVERS:
-            self.warnings.append(f"The log driver {driver!r} may not start on this host (json-file, local and none always do).")
+            self.warnings.append(
+                f"The log driver {driver!r} may not start on this host (json-file, local and none always do)."
+            )
         return driver
 
     def clean_memory(self) -> int:
@@ -330,10 +409,14 @@ class ContainerCreateForm(forms.Form):
             named = dict.fromkeys(volume.source for volume in volumes if volume.kind == "volume")
             bind_volumes = [name for name in named if is_bind_volume(services.inspect_volume(name) or {})]
         violations = self.restrictions.violations(
-            binds=binds, bind_volumes=bind_volumes, volumes_from=list(data.get("volumes_from") or ()),
-            privileged=bool(data.get("privileged")), cap_add=list(data.get("cap_add") or ()),
+            binds=binds,
+            bind_volumes=bind_volumes,
+            volumes_from=list(data.get("volumes_from") or ()),
+            privileged=bool(data.get("privileged")),
+            cap_add=list(data.get("cap_add") or ()),
             devices=[device.text for device in data.get("devices") or ()],
-            network_mode=data.get("network") or "", pid_mode=data.get("pid") or "",
+            network_mode=data.get("network") or "",
+            pid_mode=data.get("pid") or "",
         )
         if self.restrictions.bind_mounts and "volumes_from" not in violations:
             # --volumes-from a container that bind-mounts a host path is that bind mount too.
@@ -360,20 +443,28 @@ class ContainerCreateForm(forms.Form):
             return
         if network.startswith("container:"):
             if not services.container_exists(network.split(":", 1)[1]):
-                self.add_error("network", f"There is no container {network.split(':', 1)[1]!r} to share the network of.")
+                self.add_error(
+                    "network", f"There is no container {network.split(':', 1)[1]!r} to share the network of."
+                )
             for field_name, flag in (("hostname", "-h"), ("dns", "--dns"), ("add_host", "--add-host")):
                 if data.get(field_name):
-                    self.add_error(field_name, f"{flag} cannot be used with --network container:… (it shares that container's).")
+                    self.add_error(
+                        field_name, f"{flag} cannot be used with --network container:… (it shares that container's)."
+                    )
         elif network and network != "default" and network not in self.networks:
             self.add_error("network", f"There is no network named {network!r}.")
-        if network in ("host", "none") or network.startswith("container:"):
-            if data.get("ports") or data.get("publish_all"):
-                self.add_error("ports", f"Ports cannot be published with --network {network}: it has no network of its own to map.")
+        no_ports = network in ("host", "none") or network.startswith("container:")
+        if no_ports and (data.get("ports") or data.get("publish_all")):
+            self.add_error(
+                "ports", f"Ports cannot be published with --network {network}: it has no network of its own to map."
+            )
         if not is_user_network(network):
             where = f"--network {network or 'bridge'}"
             for field_name in ("network_aliases", "ipv4_address"):
                 if data.get(field_name):
-                    self.add_error(field_name, f"Only a user-defined network takes aliases or a static IP, not {where}.")
+                    self.add_error(
+                        field_name, f"Only a user-defined network takes aliases or a static IP, not {where}."
+                    )
 
     def _check_targets_exist(self, data: dict) -> None:
         for name, _alias in data.get("links") or ():
@@ -395,14 +486,39 @@ class ContainerCreateForm(forms.Form):
     def spec(self) -> ContainerSpec:
         data = self.cleaned_data
         return ContainerSpec(
-            image=data["image"], name=data["name"], command=data["command"], entrypoint=data["entrypoint"],
-            interactive=data["interactive"], tty=data["tty"], detach=data["detach"], auto_remove=data["auto_remove"],
-            env=data["env"], ports=data["ports"], publish_all=data["publish_all"], links=data["links"],
-            restart_policy=data["restart_policy"], restart_max_retries=data["restart_max_retries"] or 0,
-            volumes=data["volumes"], volumes_from=data["volumes_from"], network=data["network"],
-            network_aliases=data["network_aliases"], ipv4_address=data["ipv4_address"] or "", extra_hosts=data["add_host"],
-            dns=data["dns"], hostname=data["hostname"].strip(), workdir=data["workdir"].strip(), user=data["user"].strip(),
-            init=data["init"], labels=data["labels"], log_driver=data["log_driver"], log_options=data["log_options"],
-            memory=data["memory"], nano_cpus=data["cpus"], privileged=data["privileged"], cap_add=data["cap_add"],
-            cap_drop=data["cap_drop"], devices=data["devices"], pid_mode=data["pid"],
+            image=data["image"],
+            name=data["name"],
+            command=data["command"],
+            entrypoint=data["entrypoint"],
+            interactive=data["interactive"],
+            tty=data["tty"],
+            detach=data["detach"],
+            auto_remove=data["auto_remove"],
+            env=data["env"],
+            ports=data["ports"],
+            publish_all=data["publish_all"],
+            links=data["links"],
+            restart_policy=data["restart_policy"],
+            restart_max_retries=data["restart_max_retries"] or 0,
+            volumes=data["volumes"],
+            volumes_from=data["volumes_from"],
+            network=data["network"],
+            network_aliases=data["network_aliases"],
+            ipv4_address=data["ipv4_address"] or "",
+            extra_hosts=data["add_host"],
+            dns=data["dns"],
+            hostname=data["hostname"].strip(),
+            workdir=data["workdir"].strip(),
+            user=data["user"].strip(),
+            init=data["init"],
+            labels=data["labels"],
+            log_driver=data["log_driver"],
+            log_options=data["log_options"],
+            memory=data["memory"],
+            nano_cpus=data["cpus"],
+            privileged=data["privileged"],
+            cap_add=data["cap_add"],
+            cap_drop=data["cap_drop"],
+            devices=data["devices"],
+            pid_mode=data["pid"],
         )

@@ -19,7 +19,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from django.utils.translation import gettext as _
@@ -66,7 +66,7 @@ class LogPosition:
         yet leaves it unset: then whatever the engine has is new to the browser.)"""
         if self._bytes:
             found = last_timestamp(self._bytes, self._tty)
-            self.timestamp = found or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            self.timestamp = found or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             self._bytes = b""
 
 
@@ -84,7 +84,9 @@ def last_timestamp(data: bytes, tty: bool) -> str | None:
     return match.group(0).decode() if match else None
 
 
-def wait_for_engine(stopping: threading.Event, probe: Callable[[], T], give_up: float = ENGINE_BACK_SECONDS) -> T | None:
+def wait_for_engine(
+    stopping: threading.Event, probe: Callable[[], T], give_up: float = ENGINE_BACK_SECONDS
+) -> T | None:
     """probe() until the engine answers it (its result; None once `stopping` is set), with
     growing, jittered pauses, so that the sockets of a lost engine do not all ask it at once.
     Raises EngineUnavailable when it has not answered within `give_up` seconds."""
@@ -96,14 +98,17 @@ def wait_for_engine(stopping: threading.Event, probe: Callable[[], T], give_up: 
         except EngineUnavailable:
             if time.monotonic() >= deadline:
                 raise EngineUnavailable(
-                    _("It went away while the log was followed and did not come back within %(seconds)d s.") % {"seconds": round(give_up)}
+                    _("It went away while the log was followed and did not come back within %(seconds)d s.")
+                    % {"seconds": round(give_up)}
                 ) from None
         if stopping.wait(min(pause * random.uniform(0.5, 1), max(0.0, deadline - time.monotonic()))):
             return None
         pause = min(pause * 2, MAX_PAUSE)
 
 
-def read_on(pump: streams.Pump, container_id: str, window: streams.LogWindow, position: LogPosition, lost: bool) -> bool:
+def read_on(
+    pump: streams.Pump, container_id: str, window: streams.LogWindow, position: LogPosition, lost: bool
+) -> bool:
     """A followed read has ended: wait for the container to start again, or, when the engine
     went away, for it to come back; True when there is more to read, with `window` moved past
     the lines already offered. Runs in a thread of its own (it may wait for days)."""

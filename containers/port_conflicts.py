@@ -57,7 +57,9 @@ def explained(engine_message: str, exclude_id: str = "") -> str:
         return engine_message
     held = format_html(
         _('Port {port} is already used by <a href="{url}">{name}</a>.'),
-        port=holder.port, url=reverse("containers:detail", args=[holder.container_id]), name=holder.name,
+        port=holder.port,
+        url=reverse("containers:detail", args=[holder.container_id]),
+        name=holder.name,
     )
     # The engine's sentence ends without a full stop: give it one before ours.
     return format_html("{}{} {}", engine_message, "" if engine_message.endswith(".") else ".", held)

@@ -42,8 +42,12 @@ def pull_then_launch(request: HttpRequest, spec: ContainerSpec, launch: Callable
             entry["object_id"], next_url = launch()
         return next_url
 
-    job_id = pulls.start_pull(spec.image, after=launch_and_record, form_url=_form_url(request, key),
-                              if_failed=lambda error: later.record(Outcome.FAILED, error))
+    job_id = pulls.start_pull(
+        spec.image,
+        after=launch_and_record,
+        form_url=_form_url(request, key),
+        if_failed=lambda error: later.record(Outcome.FAILED, error),
+    )
     request.session[SESSION_KEY][key]["job"] = job_id
     request.session.modified = True
     return pulls.progress_url(job_id)
@@ -54,7 +58,7 @@ def _keep(request: HttpRequest) -> str:
     kept = request.session.get(SESSION_KEY, {})
     key = secrets.token_urlsafe(9)
     fields = {name: values for name, values in request.POST.lists() if name != "csrfmiddlewaretoken"}
-    kept = {**dict(list(kept.items())[-(KEPT - 1):]), key: {"data": fields, "job": ""}}
+    kept = {**dict(list(kept.items())[-(KEPT - 1) :]), key: {"data": fields, "job": ""}}
     request.session[SESSION_KEY] = kept
     return key
 
@@ -79,9 +83,21 @@ def _failure(job: pulls.PullJob | None, action: str) -> str:
     if job is None or job.running or job.state == pulls.DONE:
         return ""
     if job.state == pulls.CANCELLED:
-        return _("The pull of %(image)s was cancelled by %(user)s: nothing was made.") % {"image": job.reference, "user": job.cancelled_by}
+        return _("The pull of %(image)s was cancelled by %(user)s: nothing was made.") % {
+            "image": job.reference,
+            "user": job.cancelled_by,
+        }
     if job.pulled and action == "run":
-        return _("%(image)s was pulled, but running the container failed: %(error)s") % {"image": job.reference, "error": job.error}
+        return _("%(image)s was pulled, but running the container failed: %(error)s") % {
+            "image": job.reference,
+            "error": job.error,
+        }
     if job.pulled:
-        return _("%(image)s was pulled, but creating the container failed: %(error)s") % {"image": job.reference, "error": job.error}
-    return _("The pull of %(image)s failed, so nothing was made: %(error)s") % {"image": job.reference, "error": job.error}
+        return _("%(image)s was pulled, but creating the container failed: %(error)s") % {
+            "image": job.reference,
+            "error": job.error,
+        }
+    return _("The pull of %(image)s failed, so nothing was made: %(error)s") % {
+        "image": job.reference,
+        "error": job.error,
+    }

@@ -16,7 +16,17 @@ from collections.abc import AsyncIterator, Callable
 
 from django.utils.translation import gettext as _
 
-from containers.streams import _TIMESTAMP, EOF, FrameParser, LogOptions, LogStream, LogWindow, Pump, StreamError, unreadable_log
+from containers.streams import (
+    _TIMESTAMP,
+    EOF,
+    FrameParser,
+    LogOptions,
+    LogStream,
+    LogWindow,
+    Pump,
+    StreamError,
+    unreadable_log,
+)
 from dashboard.engine import EngineError
 
 

@@ -11,7 +11,7 @@ import shlex
 import socket
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from containers.specs import ContainerSpec, create_arguments
 from dashboard.engine import EngineError, EngineNotFound, get_client, translate_errors
@@ -103,7 +103,7 @@ def summarize(raw: dict) -> ContainerSummary:
         name=container_name(raw),
         image=raw.get("Image", ""),
         command=raw.get("Command", ""),
-        created=datetime.fromtimestamp(raw.get("Created", 0), tz=timezone.utc),
+        created=datetime.fromtimestamp(raw.get("Created", 0), tz=UTC),
         state=raw.get("State", ""),
         status=raw.get("Status", ""),
         health=parse_health(raw.get("Status", "")),
@@ -172,11 +172,21 @@ def query_containers(
     start = (page - 1) * per_page
     rows = [summarize(raw) for raw in matching[start : start + per_page]]
     active = sum(raw.get("State") in ACTIVE_STATES for raw in raws)
-    return ContainerPage(rows, len(raws) if all else active, len(matching), page, pages, everything=len(raws),
-                         active=active, matching_active=sum(raw.get("State") in ACTIVE_STATES for raw in matching))
+    return ContainerPage(
+        rows,
+        len(raws) if all else active,
+        len(matching),
+        page,
+        pages,
+        everything=len(raws),
+        active=active,
+        matching_active=sum(raw.get("State") in ACTIVE_STATES for raw in matching),
+    )
 
 
-def matching_containers(*, all: bool = False, search: str = "", state: str = "", health: str = "", **_ignored) -> list[ContainerSummary]:
+def matching_containers(
+    *, all: bool = False, search: str = "", state: str = "", health: str = "", **_ignored
+) -> list[ContainerSummary]:
     """Every container the list's filters select, on all its pages (a bulk action on "the N shown")."""
     return [summarize(raw) for raw in _selected(list_raw_containers(all=True), all, search, state, health)]
 
@@ -288,7 +298,7 @@ def parse_engine_time(value: str | None) -> datetime | None:
     base, fraction, zone = match.groups()
     micro = (fraction or ".0")[1:7].ljust(6, "0")
     parsed = datetime.fromisoformat(f"{base}.{micro}{'+00:00' if zone in (None, 'Z') else zone}")
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def _split_env(lines: list[str] | None) -> list[tuple[str, str]]:
@@ -335,7 +345,9 @@ def detail_from_inspect(data: dict) -> ContainerDetail:
         for name, info in sorted((net.get("Networks") or {}).items())
     ]
     mounts = [
-        MountInfo(m.get("Type", ""), m.get("Source", ""), m.get("Destination", ""), not m.get("RW", True), m.get("Name", ""))
+        MountInfo(
+            m.get("Type", ""), m.get("Source", ""), m.get("Destination", ""), not m.get("RW", True), m.get("Name", "")
+        )
         for m in data.get("Mounts") or []
     ]
     restart = host.get("RestartPolicy") or {}

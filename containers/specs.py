@@ -39,7 +39,9 @@ def split_lines(text: str) -> list[str]:
 def _check_name(name: str, what: str) -> str:
     name = name.lstrip("/")
     if not NAME_PATTERN.fullmatch(name):
-        raise ValueError(f"{what} {name!r} is not a valid name: use letters, digits, '_', '.' or '-' (2 characters or more).")
+        raise ValueError(
+            f"{what} {name!r} is not a valid name: use letters, digits, '_', '.' or '-' (2 characters or more)."
+        )
     return name
 
 
@@ -312,13 +314,50 @@ def parse_network(text: str) -> str:
 
 # Linux capabilities (capabilities(7)); the engine refuses any other name at create.
 CAPABILITIES = frozenset(
-    "CAP_" + name for name in (
-        "CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE "
-        "NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT "
-        "SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE "
-        "AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ "
-        "PERFMON BPF CHECKPOINT_RESTORE"
-    ).split()
+    "CAP_" + name
+    for name in [
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "DAC_READ_SEARCH",
+        "FOWNER",
+        "FSETID",
+        "KILL",
+        "SETGID",
+        "SETUID",
+        "SETPCAP",
+        "LINUX_IMMUTABLE",
+        "NET_BIND_SERVICE",
+        "NET_BROADCAST",
+        "NET_ADMIN",
+        "NET_RAW",
+        "IPC_LOCK",
+        "IPC_OWNER",
+        "SYS_MODULE",
+        "SYS_RAWIO",
+        "SYS_CHROOT",
+        "SYS_PTRACE",
+        "SYS_PACCT",
+        "SYS_ADMIN",
+        "SYS_BOOT",
+        "SYS_NICE",
+        "SYS_RESOURCE",
+        "SYS_TIME",
+        "SYS_TTY_CONFIG",
+        "MKNOD",
+        "LEASE",
+        "AUDIT_WRITE",
+        "AUDIT_CONTROL",
+        "SETFCAP",
+        "MAC_OVERRIDE",
+        "MAC_ADMIN",
+        "SYSLOG",
+        "WAKE_ALARM",
+        "BLOCK_SUSPEND",
+        "AUDIT_READ",
+        "PERFMON",
+        "BPF",
+        "CHECKPOINT_RESTORE",
+    ]
 )
 PID_MODES = ("", "host")
 
@@ -346,7 +385,11 @@ class DeviceSpec:
 
     @property
     def mapping(self) -> dict[str, str]:
-        return {"PathOnHost": self.path_on_host, "PathInContainer": self.path_in_container, "CgroupPermissions": self.permissions}
+        return {
+            "PathOnHost": self.path_on_host,
+            "PathInContainer": self.path_in_container,
+            "CgroupPermissions": self.permissions,
+        }
 
 
 def _is_device_mode(text: str) -> bool:
@@ -565,7 +608,9 @@ def _port_lines(bindings: dict | None) -> list[str]:
     for key, entries in sorted((bindings or {}).items()):
         port, _, protocol = key.partition("/")
         for entry in entries or [{}]:
-            lines.append(PortSpec(int(port), protocol or "tcp", entry.get("HostIp", ""), entry.get("HostPort", "")).text)
+            lines.append(
+                PortSpec(int(port), protocol or "tcp", entry.get("HostIp", ""), entry.get("HostPort", "")).text
+            )
     return lines
 
 

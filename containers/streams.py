@@ -41,7 +41,7 @@ import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from containers import log_resume
 from dashboard.engine import EngineError, EngineNotFound, EngineUnavailable, _translate, get_client
@@ -79,17 +79,17 @@ def parse_time(value: str | None, now: datetime | None = None) -> datetime | Non
     value = (value or "").strip()
     if not value:
         return None
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if _RELATIVE.match(value):
         seconds = sum(float(n) * _UNITS[u.lower()] for n, u in _RELATIVE_PART.findall(value))
         return now - timedelta(seconds=seconds)
     if re.fullmatch(r"\d+(\.\d+)?", value):
-        return datetime.fromtimestamp(float(value), timezone.utc)
+        return datetime.fromtimestamp(float(value), UTC)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"{value!r} is not a time: use e.g. 10m, 2h, 2026-01-31T12:00 or a Unix time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def engine_time(moment: datetime) -> str:
@@ -99,7 +99,7 @@ def engine_time(moment: datetime) -> str:
 
 
 def engine_time_from_rfc3339(value: str) -> str | None:
-    """"2026-11-28T06:39:04.761428058Z" -> "1795847944.761428058", keeping the nanoseconds.
+    """ "2026-11-28T06:39:04.761428058Z" -> "1795847944.761428058", keeping the nanoseconds.
 
     None for the engine's "never" (0001-01-01), e.g. the FinishedAt of a container never stopped.
     """
@@ -108,7 +108,7 @@ def engine_time_from_rfc3339(value: str) -> str | None:
     match = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?", value)
     if not match:
         return "0"
-    base = datetime.fromisoformat(match.group(1)).replace(tzinfo=timezone.utc)
+    base = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC)
     return f"{int(base.timestamp())}.{(match.group(2) or '0')[:9].ljust(9, '0')}"
 
 
@@ -127,7 +127,10 @@ class LogOptions:
     @classmethod
     def from_query(cls, query: dict[str, str]) -> LogOptions:
         """From `?tail=&since=&until=&timestamps=&follow=` (plus stdout/stderr/q/regex)."""
-        flag = lambda name, default: (query.get(name, "") or ("1" if default else "0")).lower() in ("1", "true", "on", "yes")  # noqa: E731
+
+        def flag(name: str, default: bool) -> bool:
+            return (query.get(name, "") or ("1" if default else "0")).lower() in ("1", "true", "on", "yes")
+
         tail_text = query.get("tail")
         tail_text = "default" if tail_text is None else tail_text.strip().lower()
         if tail_text == "default":
@@ -161,7 +164,7 @@ class LogOptions:
     @property
     def following(self) -> bool:
         # A bound in the past ends the log: there is nothing to follow.
-        return self.follow and (self.until is None or self.until > datetime.now(timezone.utc))
+        return self.follow and (self.until is None or self.until > datetime.now(UTC))
 
     def matcher(self) -> Callable[[str], bool] | None:
         """The search as a predicate. Regexes run on RE2: linear time, so no pattern can hang."""
@@ -227,7 +230,13 @@ class LineAssembler:
         # The frame loop is inlined: it runs once per log line, millions of times for a big log.
         buffer = self.frames.buffer + data if self.frames.buffer else data
         lines: list[tuple[str, str, str]] = []
-        append, pending, header, labels, stamped = lines.append, self.pending, _FRAME_HEADER, _STREAM_LABEL_OF, self.timestamps
+        append, pending, header, labels, stamped = (
+            lines.append,
+            self.pending,
+            _FRAME_HEADER,
+            _STREAM_LABEL_OF,
+            self.timestamps,
+        )
         position, size = 0, len(buffer)
         previous_stream = self.mixed = None
         while size - position >= 8:
@@ -288,7 +297,11 @@ class LineAssembler:
         lines = []
         for line in text.split("\n")[:-1]:
             timestamp = ""
-            match = _TIMESTAMP.match(line.encode("utf-8", "surrogatepass")[:40]) if line[:1].isdigit() and self.timestamps else None
+            match = (
+                _TIMESTAMP.match(line.encode("utf-8", "surrogatepass")[:40])
+                if line[:1].isdigit() and self.timestamps
+                else None
+            )
             if match:
                 timestamp, line = line[: match.end() - 1], line[match.end() :]
                 line = self._join_tty_partials(timestamp, line)
@@ -499,7 +512,7 @@ class Pump:
         """Relayed bytes join the bytes queued last, up to READ_SIZE: read on the loop, a fast
         log comes in many small pieces, which would fill the queue's places long before its
         lines. (Nobody waits on a queue that holds something, so its last item may change.)"""
-        waiting = self.queue._queue  # noqa: SLF001
+        waiting = self.queue._queue
         if not (isinstance(item, LogBytes) and waiting and isinstance(waiting[-1], LogBytes)):
             return False
         if len(waiting[-1].data) + len(item.data) > READ_SIZE:
@@ -681,7 +694,13 @@ class LogWindow:
         )
 
     def params(self, timestamps: bool) -> dict:
-        params = {"stdout": 1, "stderr": 1, "timestamps": int(timestamps), "follow": int(self.follow), "tail": "all" if self.tail is None else self.tail}
+        params = {
+            "stdout": 1,
+            "stderr": 1,
+            "timestamps": int(timestamps),
+            "follow": int(self.follow),
+            "tail": "all" if self.tail is None else self.tail,
+        }
         if self.since:
             params["since"] = self.since
         if self.until:
@@ -742,7 +761,9 @@ class LogStream:
         if socket_path:
             self._open_unix(socket_path, logs_request(container_id, params))
             return
-        response = _translate(lambda: api._get(api._url("/containers/{0}/logs", container_id), params=params, stream=True))
+        response = _translate(
+            lambda: api._get(api._url("/containers/{0}/logs", container_id), params=params, stream=True)
+        )
         _translate(lambda: api._raise_for_status(response))
         self.response = response
         self.socket = api._get_raw_response_socket(response)
@@ -954,13 +975,18 @@ async def _open_log_on_loop(sock: socket.socket, request: bytes) -> bytes:
     return body
 
 
-async def _relay_socket(pump: Pump, sock: socket.socket, pending: bytes, follow: bool, position: log_resume.LogPosition) -> None:
+async def _relay_socket(
+    pump: Pump, sock: socket.socket, pending: bytes, follow: bool, position: log_resume.LogPosition
+) -> None:
     """Offer what the engine sends in whole messages: a log that is not followed in
     UNFOLLOWED_BATCH pieces (or whole, when shorter), a followed one as it comes. Never waits
     to gather more: the engine's writes of a line each fill the socket after a few hundred
     lines, and then the engine waits."""
     cutter = MessageCutter()
-    offer = lambda batch: _offer_whole(pump, batch, position, cutter.tty)  # noqa: E731
+
+    def offer(batch: LogBytes | None) -> None:
+        _offer_whole(pump, batch, position, cutter.tty)
+
     while True:
         if follow or len(pending) >= UNFOLLOWED_BATCH:
             offer(cutter.feed(pending))
@@ -992,7 +1018,9 @@ async def _in_own_thread(call: Callable, *args):
         try:
             result = call(*args)
         except BaseException as e:  # noqa: BLE001 - handed to the awaiting task
-            loop.call_soon_threadsafe(settle, lambda error=e: done.set_exception(error))  # `e` is unbound once the block ends
+            loop.call_soon_threadsafe(
+                settle, lambda error=e: done.set_exception(error)
+            )  # `e` is unbound once the block ends
         else:
             loop.call_soon_threadsafe(settle, lambda: done.set_result(result))
 
@@ -1000,14 +1028,21 @@ async def _in_own_thread(call: Callable, *args):
     return await done
 
 
-def offer_assembled(pump: Pump, stream: LogStream, options: LogOptions, batch_size: int, position: log_resume.LogPosition | None = None) -> None:
+def offer_assembled(
+    pump: Pump, stream: LogStream, options: LogOptions, batch_size: int, position: log_resume.LogPosition | None = None
+) -> None:
     """Lines, filtered by stream and search, stdout and stderr in time order within each read."""
     wanted = {"o": options.stdout, "e": options.stderr, "s": True, "i": False}
     matches = options.matcher()
     assembler = LineAssembler()
     for data in stream:
         read = lines_in_time_order(assembler, data)
-        offer_lines(pump, [line for line in read if wanted[line[0]] and (matches is None or matches(line[2]))], options.timestamps, batch_size)
+        offer_lines(
+            pump,
+            [line for line in read if wanted[line[0]] and (matches is None or matches(line[2]))],
+            options.timestamps,
+            batch_size,
+        )
         if position is not None:  # read, matched or not: a search reads on after it too
             position.lines(read)
     offer_lines(pump, [line for line in assembler.finish() if wanted[line[0]]], options.timestamps, batch_size)
@@ -1039,7 +1074,9 @@ def _time_order(line: tuple[str, str, str]) -> str:
 def wait_for_restart(pump: Pump, container_id: str) -> str | None:
     """Offer the stop, block until the container starts again; when it had stopped, or None."""
     api = get_client().api
-    events = _translate(lambda: api.events(filters={"container": container_id, "event": ["start", "destroy"]}, decode=True))
+    events = _translate(
+        lambda: api.events(filters={"container": container_id, "event": ["start", "destroy"]}, decode=True)
+    )
     pump.on_stop(events.close)
     try:
         facts = container_facts(container_id)
@@ -1055,7 +1092,7 @@ def wait_for_restart(pump: Pump, container_id: str) -> str | None:
                     pump.offer(StateChange("removed"))
                     return None
                 break
-        except Exception as e:  # noqa: BLE001 - closed by stop(), or the engine went away
+        except Exception as e:
             if pump.stopping.is_set():
                 return None
             raise EngineUnavailable(type(e).__name__) from e
@@ -1113,7 +1150,7 @@ class Terminal:
             return
         try:
             self._resize(*size)
-        except Exception:  # noqa: BLE001 - 409/500 before start or after exit: not the user's business
+        except Exception:
             log.debug("resize refused", exc_info=True)
 
     def _resize(self, cols: int, rows: int) -> None:
@@ -1205,7 +1242,9 @@ def _raw_socket(sock) -> socket.socket:
     sock.settimeout(None)
     if timeout:
         seconds = int(timeout)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", seconds, int((timeout - seconds) * 1e6)))
+        sock.setsockopt(
+            socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", seconds, int((timeout - seconds) * 1e6))
+        )
     return sock
 
 
@@ -1322,7 +1361,7 @@ KILL_SESSION = (
     "for stat in /proc/[0-9]*/stat; do "
     'read -r pid comm state ppid pgrp session rest < "$stat" 2>/dev/null || continue; '
     '[ "$session" = "$1" ] && kill -KILL "$pid" 2>/dev/null; '
-    "done; kill -KILL \"$1\" 2>/dev/null; exit 0"
+    'done; kill -KILL "$1" 2>/dev/null; exit 0'
 )
 
 
@@ -1438,7 +1477,7 @@ class ExecSession(Terminal):
             killer = api.exec_create(self.container_id, ["sh", "-c", KILL_SESSION, "sh", str(self.pid)], user="0")
             api.exec_start(killer["Id"])
             self.killed = True
-        except Exception:  # noqa: BLE001 - the container stopped meanwhile: nothing left to kill
+        except Exception:
             log.debug("killing exec %s failed", self.exec_id, exc_info=True)
 
     def outcome(self) -> dict:
@@ -1448,7 +1487,7 @@ class ExecSession(Terminal):
         while True:
             try:
                 info = get_client().api.exec_inspect(self.exec_id)
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:  # noqa: BLE001 - said to the user, never lost
                 return {"type": "error", "message": engine_message(e)}
             if not info.get("Running") or time.monotonic() > deadline:
                 code = info.get("ExitCode")
@@ -1460,7 +1499,6 @@ class ExecSession(Terminal):
 
 def dumps(message: dict) -> str:
     return json.dumps(message, separators=(",", ":"))
-
 
 
 async def log_text(container_id: str, options: LogOptions):

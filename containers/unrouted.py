@@ -18,5 +18,9 @@ class NoSuchContainer(AsyncWebsocketConsumer):
             return
         await self.accept()
         name = self.scope["url_route"]["kwargs"]["container_id"]
-        await self.send(text_data=streams.dumps({"type": "error", "message": _("No container is called “%(name)s”.") % {"name": name}}))
+        await self.send(
+            text_data=streams.dumps(
+                {"type": "error", "message": _("No container is called “%(name)s”.") % {"name": name}}
+            )
+        )
         await self.close(code=1011)

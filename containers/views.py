@@ -76,7 +76,9 @@ def container_list(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- what an operator may reach
 
 
-def reach_refusal(restrictions: Restrictions, container_id: str, verb: str) -> tuple[services.ContainerReach | None, str]:
+def reach_refusal(
+    restrictions: Restrictions, container_id: str, verb: str
+) -> tuple[services.ContainerReach | None, str]:
     """(what the container reaches, why `verb` is refused) under these restrictions; the
     reason is "" when allowed. Nothing forbidden (an admin): no engine call at all."""
     if not restrictions.any:
@@ -111,7 +113,12 @@ def within_reach(verb: str):
 def _port_links(request: HttpRequest, container: services.ContainerDetail) -> list[tuple]:
     """Each published port with a link on the engine's host; UDP ports get no link."""
     return [
-        (port, f"http://{published_host(request.get_host(), port.host_ip)}:{port.host_port}/" if port.protocol == "tcp" else "")
+        (
+            port,
+            f"http://{published_host(request.get_host(), port.host_ip)}:{port.host_port}/"
+            if port.protocol == "tcp"
+            else "",
+        )
         for port in container.ports
     ]
 
@@ -122,8 +129,12 @@ def _port_links(request: HttpRequest, container: services.ContainerDetail) -> li
 def detail(request: HttpRequest, container_id: str) -> HttpResponse:
     container = services.get_container(container_id)
     context = {
-        "container": container, "port_links": _port_links(request, container), "output": None, "output_error": "",
-        "env_rows": env_rows(container.env), "inspect": mask_inspect(container.inspect),
+        "container": container,
+        "port_links": _port_links(request, container),
+        "output": None,
+        "output_error": "",
+        "env_rows": env_rows(container.env),
+        "inspect": mask_inspect(container.inspect),
         "network_peer": services.network_peer(container.network_mode),
     }
     if container.has_stopped and container.logs_readable:
@@ -156,7 +167,9 @@ def _after_action(request: HttpRequest, container_id: str, done: str) -> HttpRes
         return render(request, "containers/list.html#container-row", context)
     if request.htmx:
         container = services.get_container(container_id)
-        return render(request, "containers/detail.html#container-summary", {"container": container, "oob_messages": True})
+        return render(
+            request, "containers/detail.html#container-summary", {"container": container, "oob_messages": True}
+        )
     return redirect(safe_next(request, reverse("containers:detail", args=[container_id])))
 
 
@@ -166,7 +179,10 @@ def _run_action(request: HttpRequest, container_id: str, verb: str, call) -> Htt
         call(container.id)
     except EngineError as e:
         note_outcome(request, Outcome.FAILED, e.message, object_name=container.name)
-        messages.error(request, format_html("Could not {} {}: {}", verb, container.name, port_conflicts.explained(e.message, container.id)))
+        messages.error(
+            request,
+            format_html("Could not {} {}: {}", verb, container.name, port_conflicts.explained(e.message, container.id)),
+        )
         return _after_action_failed(request, container.id)
     note_outcome(request, Outcome.OK, object_name=container.name)
     return _after_action(request, container.id, f"{container.name}: {verb} done.")
@@ -263,7 +279,9 @@ def remove(request: HttpRequest, container_id: str) -> HttpResponse:
     form = RemoveForm(request.POST or None, initial={"force": container.running})
     if request.method == "POST" and form.is_valid():
         try:
-            services.remove_container(container.id, force=form.cleaned_data["force"], volumes=form.cleaned_data["volumes"])
+            services.remove_container(
+                container.id, force=form.cleaned_data["force"], volumes=form.cleaned_data["volumes"]
+            )
         except EngineError as e:
             form.add_error(None, e.message)
             note_outcome(request, Outcome.FAILED, e.message, object_name=container.name)
@@ -290,8 +308,14 @@ def env_reveal(request: HttpRequest, container_id: str) -> HttpResponse:
     row = next((row for row in env_rows(container.env) if row[1] == name), None)
     if row is None:
         raise Http404(f"{container.name} has no environment variable {name!r}.")
-    audit(request, "container.env.reveal", object_type="container", object_id=container.id,
-          object_name=container.name, extra={"variable": name})
+    audit(
+        request,
+        "container.env.reveal",
+        object_type="container",
+        object_id=container.id,
+        object_name=container.name,
+        extra={"variable": name},
+    )
     index, key, _shown, _masked = row
     context = {"container": container, "index": index, "key": key, "value": dict(container.env)[key], "masked": False}
     template = "_env_value.html" if request.htmx else "containers/env_reveal.html"
@@ -327,7 +351,9 @@ def _submit(request: HttpRequest, form: ContainerCreateForm) -> str:
         return pulled.pull_then_launch(request, spec, lambda: _launch(spec, action, replace))
     container_id, next_url = _launch(spec, action, replace)
     note_outcome(request, Outcome.OK, object_id=container_id, object_name=spec.name)
-    messages.success(request, f"{'Created' if action == 'create' else 'Ran'} {spec.name or 'the container'} from {spec.image}.")
+    messages.success(
+        request, f"{'Created' if action == 'create' else 'Ran'} {spec.name or 'the container'} from {spec.image}."
+    )
     return next_url
 
 
@@ -350,8 +376,12 @@ def create(request: HttpRequest) -> HttpResponse:
     if original:  # secrets become placeholders, which the form resolves from `original` again on POST
         initial["env"] = "\n".join(masked_env(original.inspect["Config"].get("Env")))
     kept = pulled.kept_form(request) if request.method == "GET" else None  # back after a pull (issue 11, item 6)
-    form = ContainerCreateForm(request.POST or (kept and kept.data) or None, initial=initial, user=request.user,
-                               source_env=dict(original.env) if original else None)
+    form = ContainerCreateForm(
+        request.POST or (kept and kept.data) or None,
+        initial=initial,
+        user=request.user,
+        source_env=dict(original.env) if original else None,
+    )
     if kept and kept.error:
         form.full_clean()  # add_error needs a cleaned form
         form.add_error(None, kept.error)
@@ -362,7 +392,12 @@ def create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, port_conflicts.explained(e.message))
             note_outcome(request, Outcome.FAILED, e.message, object_name=form.cleaned_data.get("name", ""))
     elif form.restriction_errors:
-        note_outcome(request, Outcome.DENIED, " ".join(form.restriction_errors.values()), object_name=request.POST.get("name", ""))
+        note_outcome(
+            request,
+            Outcome.DENIED,
+            " ".join(form.restriction_errors.values()),
+            object_name=request.POST.get("name", ""),
+        )
     elif request.method == "POST":
         note_rejected(request, form, object_name=request.POST.get("name", ""))
     # The copy is checked when it is submitted; the page says first what the original uses.
@@ -421,12 +456,16 @@ async def logs_download(request: HttpRequest, container_id: str) -> HttpResponse
     """The log as `docker logs C > f 2>&1` writes it, or with `format=annotated` as labelled
     lines; honouring the page's filters, streamed so memory stays flat."""
     try:
-        options, annotated = raw_log.download_options({**_log_query(request), "follow": "0"}, request.GET.get("format", ""))
+        options, annotated = raw_log.download_options(
+            {**_log_query(request), "follow": "0"}, request.GET.get("format", "")
+        )
     except ValueError as e:
         return HttpResponse(str(e), status=400, content_type="text/plain; charset=utf-8")
     container = await asyncio.to_thread(services.get_container, container_id)
     # An async iterator: Django buffers a sync one whole under ASGI.
-    content = streams.log_text(container.id, options) if annotated else raw_log.raw_log(container.id, options, container.tty)
+    content = (
+        streams.log_text(container.id, options) if annotated else raw_log.raw_log(container.id, options, container.tty)
+    )
     response = StreamingHttpResponse(content, content_type="text/plain; charset=utf-8")
     disposition = "inline" if request.GET.get("inline") else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{container.name}.log"'
@@ -440,7 +479,11 @@ def attach(request: HttpRequest, container_id: str) -> HttpResponse:
     container = services.get_container(container_id)
     start = request.GET.get("start") == "1" and not container.running
     ws_path = f"/ws/containers/{container.id}/attach/" + ("?start=1" if start else "")
-    return render_socket_page(request, "containers/terminal.html", {"container": container, "mode": "attach", "ws_path": ws_path, "starting": start})
+    return render_socket_page(
+        request,
+        "containers/terminal.html",
+        {"container": container, "mode": "attach", "ws_path": ws_path, "starting": start},
+    )
 
 
 @require_GET
@@ -450,4 +493,8 @@ def exec_terminal(request: HttpRequest, container_id: str) -> HttpResponse:
     container = services.get_container(container_id)
     choice = {key: request.GET.get(key, "").strip() for key in ("cmd", "user", "workdir")}
     ws_path = f"/ws/containers/{container.id}/exec/?{urlencode(choice)}"
-    return render_socket_page(request, "containers/terminal.html", {"container": container, "mode": "exec", "ws_path": ws_path, "choice": choice})
+    return render_socket_page(
+        request,
+        "containers/terminal.html",
+        {"container": container, "mode": "exec", "ws_path": ws_path, "choice": choice},
+    )

@@ -6,11 +6,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 # Django must be set up before the consumers (and their models) are imported.
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402 - after Django's setup, above
 
-from accounts.origins import OriginCheck  # noqa: E402
-from accounts.websocket_auth import WebsocketAuthStack  # noqa: E402
-from dashboard.routing import websocket_urlpatterns  # noqa: E402
+from accounts.origins import OriginCheck  # noqa: E402 - after Django's setup, above
+from accounts.websocket_auth import WebsocketAuthStack  # noqa: E402 - after Django's setup, above
+from dashboard.routing import websocket_urlpatterns  # noqa: E402 - after Django's setup, above
 
 application = ProtocolTypeRouter(
     {

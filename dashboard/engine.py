@@ -181,8 +181,11 @@ def _unavailable(request, exception: EngineUnavailable):
         context = {"host": exception.host, "detail": exception.detail, "object_url": url, "object_label": label}
         return render(request, "engine_unavailable.html", context, status=503)
     if url:
-        text = format_html(_('The engine did not answer in time; the change may still have happened. See <a href="{}">{}</a>.'),
-                           url, label)
+        text = format_html(
+            _('The engine did not answer in time; the change may still have happened. See <a href="{}">{}</a>.'),
+            url,
+            label,
+        )
     else:
         text = _("The Docker engine at %(host)s is not answering.") % {"host": exception.host}
     messages.error(request, text)

@@ -19,8 +19,13 @@ class RemovalResult:
         return not self.error
 
 
-def remove_listed(keys: list[str], still_there: Mapping[str, T], remove: Callable[[T], None],
-                  gone: str = "no longer exists", name_of: Callable[[T], str] = str) -> list[RemovalResult]:
+def remove_listed(
+    keys: list[str],
+    still_there: Mapping[str, T],
+    remove: Callable[[T], None],
+    gone: str = "no longer exists",
+    name_of: Callable[[T], str] = str,
+) -> list[RemovalResult]:
     """Remove exactly the objects a confirmation page listed, one by one.
 
     `still_there` comes from a fresh engine list: a key missing from it is reported with

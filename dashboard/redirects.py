@@ -12,6 +12,8 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
     own login view: this host only, and never from HTTPS down to HTTP.
     """
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback

@@ -198,10 +198,29 @@ X_FRAME_OPTIONS = "DENY"
 PERMISSIONS_POLICY = {
     feature: "()"
     for feature in (
-        "accelerometer", "autoplay", "camera", "clipboard-read", "display-capture",
-        "encrypted-media", "fullscreen", "gamepad", "geolocation", "gyroscope", "hid", "idle-detection",
-        "local-fonts", "magnetometer", "microphone", "midi", "payment", "picture-in-picture",
-        "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "clipboard-read",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "gamepad",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
     )
 } | {"clipboard-write": "(self)"}
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -13,7 +13,8 @@ TAG_MESSAGE = "Not a valid tag: use [registry[:port]/]name[:tag], e.g. myapp:v2 
 class ImageFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=200)
     show = forms.ChoiceField(
-        required=False, choices=[("", "all images"), ("dangling", "dangling (untagged)"), ("unused", "unused (no container)")]
+        required=False,
+        choices=[("", "all images"), ("dangling", "dangling (untagged)"), ("unused", "unused (no container)")],
     )
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in services.SORT_KEYS])
     desc = forms.BooleanField(required=False)
@@ -61,7 +62,9 @@ class PullForm(forms.Form):
 
 
 class TagForm(forms.Form):
-    target = forms.CharField(label="New tag", max_length=512, help_text="repository[:tag], e.g. myapp:v2; without a tag, :latest.")
+    target = forms.CharField(
+        label="New tag", max_length=512, help_text="repository[:tag], e.g. myapp:v2; without a tag, :latest."
+    )
     # Moving a tag that names another image takes `confirm`; `replaces` is the image the
     # confirmation named, so that a tag moved again meanwhile is asked about afresh.
     confirm = forms.BooleanField(required=False)
@@ -88,7 +91,9 @@ class UntagForm(RemoveForm):
 class DanglingForm(forms.Form):
     """The ids listed on the confirmation page, and nothing else."""
 
-    ids = forms.Field(widget=forms.MultipleHiddenInput, error_messages={"required": "There is no dangling image to remove."})
+    ids = forms.Field(
+        widget=forms.MultipleHiddenInput, error_messages={"required": "There is no dangling image to remove."}
+    )
     confirm = forms.BooleanField(required=True, error_messages={"required": "Tick the box to confirm."})
 
     def clean_ids(self) -> list[str]:

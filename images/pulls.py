@@ -159,9 +159,13 @@ def _failure(error: Exception) -> str:
     return "The pull failed unexpectedly; see Berth's log."
 
 
-def _run(job: PullJob, auth: dict | None, after: Callable[[], str] | None, if_failed: Callable[[str], None] | None) -> None:
+def _run(
+    job: PullJob, auth: dict | None, after: Callable[[], str] | None, if_failed: Callable[[str], None] | None
+) -> None:
     stream, ended = PullStream(), threading.Event()
-    threading.Thread(target=_watch_for_cancel, args=(job.id, stream, ended), name=f"pull-{job.id}-cancel", daemon=True).start()
+    threading.Thread(
+        target=_watch_for_cancel, args=(job.id, stream, ended), name=f"pull-{job.id}-cancel", daemon=True
+    ).start()
     try:
         try:
             for event in services.pull_progress(job.reference, auth, stream):
@@ -189,8 +193,13 @@ def _run(job: PullJob, auth: dict | None, after: Callable[[], str] | None, if_fa
         save_job(job)
 
 
-def start_pull(reference: str, auth: dict | None = None, after: Callable[[], str] | None = None,
-               if_failed: Callable[[str], None] | None = None, form_url: str = "") -> str:
+def start_pull(
+    reference: str,
+    auth: dict | None = None,
+    after: Callable[[], str] | None = None,
+    if_failed: Callable[[str], None] | None = None,
+    form_url: str = "",
+) -> str:
     """Start pulling `reference` in the background and return the job id.
 
     `auth` is {"username": …, "password": …} for the registry. When the pull is done,

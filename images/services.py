@@ -7,7 +7,7 @@ users (`ImageID` of every container), so a page costs two engine calls whatever 
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from containers import services as container_services
 from containers.services import ContainerSummary, parse_engine_time
@@ -96,7 +96,7 @@ def summarize(raw: dict, users: dict[str, list]) -> ImageSummary:
         id=raw["Id"],
         tags=_clean_tags(raw.get("RepoTags")),
         digests=_clean_digests(raw.get("RepoDigests")),
-        created=datetime.fromtimestamp(raw.get("Created", 0), tz=timezone.utc),
+        created=datetime.fromtimestamp(raw.get("Created", 0), tz=UTC),
         size=raw.get("Size", 0),
         labels=raw.get("Labels") or {},
         containers=sorted(users.get(raw["Id"], []), key=lambda c: c.name),
@@ -142,7 +142,9 @@ def _sort_key(key: str):
     }[key]
 
 
-def query_images(*, search: str = "", show: str = "", sort: str = "repository", descending: bool = False) -> ImageListing:
+def query_images(
+    *, search: str = "", show: str = "", sort: str = "repository", descending: bool = False
+) -> ImageListing:
     """Filter and sort the whole list on the server, from one images call and one containers call."""
     images = list_images()
     needle = search.strip().lower()
@@ -245,7 +247,7 @@ def detail_from_inspect(data: dict, history: list[dict], containers: list[Contai
         history=[
             HistoryEntry(
                 id=entry.get("Id", ""),
-                created=datetime.fromtimestamp(entry.get("Created", 0), tz=timezone.utc),
+                created=datetime.fromtimestamp(entry.get("Created", 0), tz=UTC),
                 created_by=entry.get("CreatedBy", ""),
                 size=entry.get("Size", 0),
                 comment=entry.get("Comment", ""),
@@ -277,7 +279,10 @@ def get_image(reference: str, title_from: str = "") -> ImageDetail:
     data = inspect_image(reference)
     # Only the containers of this image: the engine filters, and summarizes nothing else.
     raw_users = container_services.list_raw_containers(all=True, filters={"ancestor": data["Id"]})
-    users = sorted((container_services.summarize(raw) for raw in raw_users if raw.get("ImageID") == data["Id"]), key=lambda c: c.name)
+    users = sorted(
+        (container_services.summarize(raw) for raw in raw_users if raw.get("ImageID") == data["Id"]),
+        key=lambda c: c.name,
+    )
     image = detail_from_inspect(data, image_history(data["Id"]), users)
     tag = normalize_reference(title_from) if title_from and parse_reference(title_from) else ""
     return replace(image, addressed_as=tag) if tag in image.tags else image
@@ -356,7 +361,9 @@ def remove_dangling(image_ids: list[str]) -> list[RemovalOutcome]:
     outcomes = []
     for image_id in image_ids:
         if image_id not in still_dangling:
-            outcomes.append(RemovalOutcome(image_id, "No longer a dangling image (tagged or already gone); left alone."))
+            outcomes.append(
+                RemovalOutcome(image_id, "No longer a dangling image (tagged or already gone); left alone.")
+            )
             continue
         try:
             remove_image(image_id)

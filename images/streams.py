@@ -34,7 +34,9 @@ class PullStream:
             self._client = dedicated_client()
             for adapter in self._client.api.adapters.values():
                 pick = adapter.get_connection_with_tls_context
-                adapter.get_connection_with_tls_context = lambda *args, pick=pick, **kwargs: self._watched(pick(*args, **kwargs))
+                adapter.get_connection_with_tls_context = lambda *args, pick=pick, **kwargs: self._watched(
+                    pick(*args, **kwargs)
+                )
         return self._client
 
     def _watched(self, pool):

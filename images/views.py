@@ -4,10 +4,10 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django.utils.translation import gettext as _
 from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
 
 from accounts.audit import audit, audited, defer_outcome, item_result, note_items, note_outcome, note_rejected
@@ -24,7 +24,12 @@ from images.forms import DanglingForm, ImageFilterForm, PullForm, RemoveForm, Ta
 def _list_url(query: dict, **changes) -> str:
     """The list's address for the same filters with some changed (sort links)."""
     merged = {**query, **changes}
-    params = {"q": merged["search"], "show": merged["show"], "sort": merged["sort"], "desc": "1" if merged["descending"] else ""}
+    params = {
+        "q": merged["search"],
+        "show": merged["show"],
+        "sort": merged["sort"],
+        "desc": "1" if merged["descending"] else "",
+    }
     return "?" + urlencode({k: v for k, v in params.items() if v})
 
 
@@ -77,8 +82,17 @@ def env_reveal(request: HttpRequest, image_id: str) -> HttpResponse:
     name = request.POST.get("name", "")
     row = next((row for row in env_rows(image.env) if row[1] == name), None)
     if row is None:
-        raise Http404(_("Image %(image)s has no environment variable %(name)r.") % {"image": image.short_id, "name": name})
-    audit(request, "image.env.reveal", object_type="image", object_id=image.id, object_name=image.title, extra={"variable": name})
+        raise Http404(
+            _("Image %(image)s has no environment variable %(name)r.") % {"image": image.short_id, "name": name}
+        )
+    audit(
+        request,
+        "image.env.reveal",
+        object_type="image",
+        object_id=image.id,
+        object_name=image.title,
+        extra={"variable": name},
+    )
     context = {"image": image, "index": row[0], "key": name, "value": dict(image.env)[name], "masked": False}
     return render(request, "_env_value.html" if request.htmx else "images/env_reveal.html", context)
 
@@ -194,8 +208,12 @@ def pull(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         reference = form.cleaned_data["reference"]
         later = defer_outcome(request, object_name=reference)  # recorded by the pull's thread when it ends
-        job_id = pulls.start_pull(reference, auth=form.auth(), after=lambda: _pulled(later, reference),
-                                  if_failed=lambda error: later.record(Outcome.FAILED, error))
+        job_id = pulls.start_pull(
+            reference,
+            auth=form.auth(),
+            after=lambda: _pulled(later, reference),
+            if_failed=lambda error: later.record(Outcome.FAILED, error),
+        )
         return redirect(pulls.progress_url(job_id))
     if request.method == "POST":
         note_rejected(request, form)

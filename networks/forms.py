@@ -16,20 +16,37 @@ class NetworkCreateForm(forms.Form):
     name = forms.RegexField(regex=NAME_PATTERN, max_length=128, error_messages={"invalid": NAME_MESSAGE})
     driver = forms.ChoiceField(initial="bridge")
     parent = forms.RegexField(
-        regex=INTERFACE_PATTERN, required=False, label="Parent interface (macvlan)",
+        regex=INTERFACE_PATTERN,
+        required=False,
+        label="Parent interface (macvlan)",
         help_text="The host interface the containers appear on, e.g. eth0 or eth0.10 for VLAN 10.",
         error_messages={"invalid": "An interface name: up to 15 letters, digits or . _ - : @"},
     )
-    macvlan_mode = forms.ChoiceField(choices=[(m, m) for m in services.MACVLAN_MODES], initial="bridge", label="Macvlan mode")
-    subnet = forms.CharField(required=False, max_length=64, help_text="CIDR, e.g. 172.72.0.0/16. Empty: the engine picks a free one.")
-    ip_range = forms.CharField(required=False, max_length=64, label="IP range", help_text="Containers get addresses from this block, inside the subnet, e.g. 172.72.0.0/24.")
+    macvlan_mode = forms.ChoiceField(
+        choices=[(m, m) for m in services.MACVLAN_MODES], initial="bridge", label="Macvlan mode"
+    )
+    subnet = forms.CharField(
+        required=False, max_length=64, help_text="CIDR, e.g. 172.72.0.0/16. Empty: the engine picks a free one."
+    )
+    ip_range = forms.CharField(
+        required=False,
+        max_length=64,
+        label="IP range",
+        help_text="Containers get addresses from this block, inside the subnet, e.g. 172.72.0.0/24.",
+    )
     gateway = forms.CharField(required=False, max_length=64, help_text="An address inside the subnet, e.g. 172.72.0.1.")
-    ipv6_subnet = forms.CharField(required=False, max_length=64, label="IPv6 subnet", help_text="Setting one turns IPv6 on, e.g. fd00:72::/64.")
+    ipv6_subnet = forms.CharField(
+        required=False, max_length=64, label="IPv6 subnet", help_text="Setting one turns IPv6 on, e.g. fd00:72::/64."
+    )
     ipv6_gateway = forms.CharField(required=False, max_length=64, label="IPv6 gateway")
     internal = forms.BooleanField(required=False, help_text="No route to the outside world.")
     attachable = forms.BooleanField(required=False, help_text="Standalone containers may join (matters for overlay).")
-    options = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Driver options",
-                              help_text=KEY_VALUE_HELP + " E.g. com.docker.network.bridge.name=br-mine")
+    options = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Driver options",
+        help_text=KEY_VALUE_HELP + " E.g. com.docker.network.bridge.name=br-mine",
+    )
     labels = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=KEY_VALUE_HELP)
 
     def __init__(self, *args, drivers: list[services.DriverChoice], **kwargs):
@@ -48,7 +65,9 @@ class NetworkCreateForm(forms.Form):
         subnet = self._parse("subnet", lambda text: validators.parse_subnet(text, version=4))
         for field, parse in (("ip_range", validators.parse_ip_range), ("gateway", validators.parse_gateway)):
             if data.get(field) and subnet is None and "subnet" not in self.errors:
-                self.add_error(field, f"Give a subnet first: the {self.fields[field].label or field} must lie inside it.")
+                self.add_error(
+                    field, f"Give a subnet first: the {self.fields[field].label or field} must lie inside it."
+                )
             elif subnet is not None:
                 self._parse(field, lambda text, parse=parse: parse(text, subnet))
         ipv6 = self._parse("ipv6_subnet", lambda text: validators.parse_subnet(text, version=6))
@@ -79,7 +98,18 @@ class NetworkCreateForm(forms.Form):
         options = dict(data["options"])
         if data["driver"] == "macvlan":
             options.update(parent=data["parent"], macvlan_mode=data["macvlan_mode"])
-        keys = ("name", "driver", "subnet", "ip_range", "gateway", "ipv6_subnet", "ipv6_gateway", "internal", "attachable", "labels")
+        keys = (
+            "name",
+            "driver",
+            "subnet",
+            "ip_range",
+            "gateway",
+            "ipv6_subnet",
+            "ipv6_gateway",
+            "internal",
+            "attachable",
+            "labels",
+        )
         return {**{key: data[key] for key in keys}, "options": options}
 
 
@@ -96,8 +126,14 @@ class ConnectForm(forms.Form):
 
     network = forms.ChoiceField()
     container = forms.ChoiceField()
-    aliases = forms.CharField(required=False, max_length=1000, help_text="Other names this container answers to on the network, separated by spaces or commas.")
-    ipv4 = forms.CharField(required=False, max_length=15, label="Static IPv4", help_text="Empty: the next free address.")
+    aliases = forms.CharField(
+        required=False,
+        max_length=1000,
+        help_text="Other names this container answers to on the network, separated by spaces or commas.",
+    )
+    ipv4 = forms.CharField(
+        required=False, max_length=15, label="Static IPv4", help_text="Empty: the next free address."
+    )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, networks: list[services.NetworkSummary], containers: list[tuple[str, str]], **kwargs):

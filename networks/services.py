@@ -189,7 +189,9 @@ def _inspect_network(network_id: str) -> dict:
 
 @translate_errors
 def _aliases(container_id: str, network_name: str) -> list[str]:
-    endpoint = (get_client().api.inspect_container(container_id)["NetworkSettings"]["Networks"] or {}).get(network_name) or {}
+    endpoint = (get_client().api.inspect_container(container_id)["NetworkSettings"]["Networks"] or {}).get(
+        network_name
+    ) or {}
     # The engine adds the container's short id as an alias on user-defined networks.
     return [a for a in endpoint.get("Aliases") or [] if not container_id.startswith(a)]
 
@@ -209,7 +211,9 @@ def get_network(network_id: str) -> NetworkDetail:
     return NetworkDetail(
         **_summary_fields(raw, containers),
         ipam_driver=ipam.get("Driver") or "default",
-        ipam=[IpamPool(p.get("Subnet", ""), p.get("IPRange", ""), p.get("Gateway", "")) for p in ipam.get("Config") or []],
+        ipam=[
+            IpamPool(p.get("Subnet", ""), p.get("IPRange", ""), p.get("Gateway", "")) for p in ipam.get("Config") or []
+        ],
         options=raw.get("Options") or {},
         inspect=raw,
     )

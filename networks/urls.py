@@ -1,7 +1,7 @@
 from django.urls import path
 
-from networks import views
 from dashboard import converters  # noqa: F401 - registers <ref:...>
+from networks import views
 
 app_name = "networks"
 

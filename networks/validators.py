@@ -61,7 +61,9 @@ def parse_gateway(text: str, subnet: IPNetwork) -> IPAddress:
     if gateway.version != subnet.version or gateway not in subnet:
         raise ValueError(f"The gateway {gateway} is not inside the subnet {subnet}.")
     if subnet.num_addresses > 2 and gateway == subnet.network_address:
-        raise ValueError(f"The gateway {gateway} is the subnet's network address; use a host address such as {subnet.network_address + 1}.")
+        raise ValueError(
+            f"The gateway {gateway} is the subnet's network address; use a host address such as {subnet.network_address + 1}."
+        )
     if subnet.version == 4 and subnet.num_addresses > 2 and gateway == subnet.broadcast_address:
         raise ValueError(f"The gateway {gateway} is the subnet's broadcast address.")
     return gateway

@@ -12,7 +12,6 @@ from dashboard.redirects import safe_next
 from networks import services
 from networks.forms import ConnectForm, DisconnectForm, NetworkCreateForm, RemoveForm, RemoveUnusedForm
 
-
 # ---------------------------------------------------------------- list and page
 
 
@@ -90,20 +89,37 @@ def connect(request: HttpRequest) -> HttpResponse:
     """
     fixed = request.GET.get("container", "") if request.method == "GET" else request.POST.get("fixed", "")
     networks, containers = services.connect_choices(fixed)
-    form = ConnectForm(request.POST if request.method == "POST" else None, initial=request.GET.dict(),
-                       networks=networks, containers=containers)
+    form = ConnectForm(
+        request.POST if request.method == "POST" else None,
+        initial=request.GET.dict(),
+        networks=networks,
+        containers=containers,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.connect(data["network"], data["container"], data["aliases"], data["ipv4"])
         except EngineError as e:
             form.add_error(None, e.message)
-            note_outcome(request, Outcome.FAILED, e.message, object_id=data["network"], object_name=data["network_name"],
-                         container=data["container"])
+            note_outcome(
+                request,
+                Outcome.FAILED,
+                e.message,
+                object_id=data["network"],
+                object_name=data["network_name"],
+                container=data["container"],
+            )
         else:
             container_name = dict(form.fields["container"].choices)[data["container"]]
-            note_outcome(request, Outcome.OK, object_id=data["network"], object_name=data["network_name"],
-                         container=container_name, aliases=data["aliases"], ipv4=data["ipv4"])
+            note_outcome(
+                request,
+                Outcome.OK,
+                object_id=data["network"],
+                object_name=data["network_name"],
+                container=container_name,
+                aliases=data["aliases"],
+                ipv4=data["ipv4"],
+            )
             messages.success(request, f"Connected {container_name} to {data['network_name']}.")
             return _after_change(request, data["network"])
     elif request.method == "POST":
@@ -112,7 +128,9 @@ def connect(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return _after_change(request, request.POST.get("network", ""))
     fixed_name = dict(form.fields["container"].choices).get(fixed, "")
-    template = "networks/connect.html" + ("#connect-form" if request.htmx and request.htmx.target == "connect-form" else "")
+    template = "networks/connect.html" + (
+        "#connect-form" if request.htmx and request.htmx.target == "connect-form" else ""
+    )
     return render(request, template, {"form": form, "fixed": fixed if fixed_name else "", "fixed_name": fixed_name})
 
 

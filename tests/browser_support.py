@@ -28,8 +28,13 @@ from bench.common import server_command
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 ADMIN_USERNAME = "browser-admin"
 ADMIN_PASSWORD = "browser-admin-password-1"
@@ -96,7 +101,10 @@ def serve_berth(**env_overrides: str):
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
             server_command(port),
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         _wait_until_answering(url, server, log_path)

@@ -20,7 +20,7 @@ import docker
 import docker.errors
 import pytest
 
-from tests.browser_support import berth_server, browser, live_server_url, page  # noqa: F401
+from tests.browser_support import berth_server, browser, live_server_url, page  # noqa: F401 - fixtures, used by name
 from tests.images import BUSYBOX_IMAGE, ensure_test_images
 
 # Set once in the controlling process; pytest-xdist workers inherit it from the environment.

@@ -30,8 +30,8 @@ from tests.images import BUSYBOX_IMAGE
 # One engine per pytest-xdist worker at most (modules are spread over workers): each gets its
 # own bridge and a /28 of the subnet.
 _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % 16
-BRIDGE = f'{os.environ.get("BERTH_EXTRA_BRIDGE", "br-h5")}-{_WORKER}'
-SUBNET = f'{os.environ.get("BERTH_EXTRA_SUBNET", "172.31.45")}.{16 * _WORKER + 1}/28'
+BRIDGE = f"{os.environ.get('BERTH_EXTRA_BRIDGE', 'br-h5')}-{_WORKER}"
+SUBNET = f"{os.environ.get('BERTH_EXTRA_SUBNET', '172.31.45')}.{16 * _WORKER + 1}/28"
 START_SECONDS = 60
 # Numbered lines whose count survives a restart of the container (kept in /n), so that a line
 # shown twice, or out of order, is seen whatever happened to the container.
@@ -57,9 +57,24 @@ class ExtraEngine:
             self._ip("addr", "add", SUBNET, "dev", BRIDGE)
             self._ip("link", "set", BRIDGE, "up")
         command = [
-            "dockerd", "-b", BRIDGE, "--data-root", str(self.dir / "root"), "--exec-root", str(self.dir / "exec"),
-            "-H", self.host, "--pidfile", str(self.dir / "docker.pid"), "--iptables=false", "--ip-masq=false",
-            "--containerd-namespace", self.namespace, "--containerd-plugins-namespace", f"{self.namespace}-plugins", "--live-restore",
+            "dockerd",
+            "-b",
+            BRIDGE,
+            "--data-root",
+            str(self.dir / "root"),
+            "--exec-root",
+            str(self.dir / "exec"),
+            "-H",
+            self.host,
+            "--pidfile",
+            str(self.dir / "docker.pid"),
+            "--iptables=false",
+            "--ip-masq=false",
+            "--containerd-namespace",
+            self.namespace,
+            "--containerd-plugins-namespace",
+            f"{self.namespace}-plugins",
+            "--live-restore",
         ]
         with open(self.dir / "dockerd.log", "ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -113,7 +128,9 @@ class ExtraEngine:
     def counter(self, tty: bool = False) -> str:
         """A started container that logs `line 1`, `line 2`, ... ten a second; its id."""
         api = self.client.api
-        created = api.create_container(BUSYBOX_IMAGE, ["sh", "-c", COUNTER], name=random_name("lost"), labels=TEST_LABEL, tty=tty)
+        created = api.create_container(
+            BUSYBOX_IMAGE, ["sh", "-c", COUNTER], name=random_name("lost"), labels=TEST_LABEL, tty=tty
+        )
         api.start(created["Id"])
         return created["Id"]
 

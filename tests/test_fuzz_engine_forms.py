@@ -8,9 +8,9 @@ image, references that do not parse, or the local registry), no subnet outside 1
 and Create, never Run, so no fuzzed container starts.
 """
 
-import threading
 import secrets
 import string
+import threading
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,7 +27,9 @@ LABEL_LINES = "\n".join(f"{key}={value}" for key, value in TEST_LABEL.items())
 
 junk = st.text(alphabet=string.printable + "é€ \t", max_size=40)
 names = st.one_of(junk, st.from_regex(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,20}", fullmatch=True))
-key_values = st.one_of(junk, st.lists(st.from_regex(r"[a-z.]{1,8}=[a-z0-9]{0,6}", fullmatch=True), max_size=3).map("\n".join))
+key_values = st.one_of(
+    junk, st.lists(st.from_regex(r"[a-z.]{1,8}=[a-z0-9]{0,6}", fullmatch=True), max_size=3).map("\n".join)
+)
 safe_subnets = st.one_of(junk, st.builds(lambda a, b: f"10.250.{a}.0/{b}", st.integers(0, 255), st.integers(16, 30)))
 safe_addresses = st.one_of(junk, st.builds(lambda a, b: f"10.250.{a}.{b}", st.integers(0, 255), st.integers(0, 255)))
 
@@ -66,23 +68,55 @@ def check_and_clean(response, docker_client, engine, kind: str, tag: dict) -> No
 
 
 @FUZZ
-@given(name=names, subnet=safe_subnets, ip_range=safe_subnets, gateway=safe_addresses, options=key_values,
-       labels=key_values, driver=st.sampled_from(["bridge", "nope", ""]), internal=st.booleans())
-def test_it_never_fails_on_any_network_form(logged_in, docker_client, engine, name, subnet, ip_range, gateway, options, labels, driver, internal):
+@given(
+    name=names,
+    subnet=safe_subnets,
+    ip_range=safe_subnets,
+    gateway=safe_addresses,
+    options=key_values,
+    labels=key_values,
+    driver=st.sampled_from(["bridge", "nope", ""]),
+    internal=st.booleans(),
+)
+def test_it_never_fails_on_any_network_form(
+    logged_in, docker_client, engine, name, subnet, ip_range, gateway, options, labels, driver, internal
+):
     tag = fuzz_tag()
-    data = {"name": name, "driver": driver, "macvlan_mode": "bridge", "subnet": subnet, "ip_range": ip_range,
-            "gateway": gateway, "options": options, "labels": with_labels(labels, tag)}
+    data = {
+        "name": name,
+        "driver": driver,
+        "macvlan_mode": "bridge",
+        "subnet": subnet,
+        "ip_range": ip_range,
+        "gateway": gateway,
+        "options": options,
+        "labels": with_labels(labels, tag),
+    }
     if internal:
         data["internal"] = "on"
     check_and_clean(logged_in.post("/networks/new/", data), docker_client, engine, "network", tag)
 
 
 @FUZZ
-@given(name=names, kind=st.sampled_from(["", "tmpfs", "none", "bogus"]), device=junk, o=junk, options=key_values, labels=key_values)
+@given(
+    name=names,
+    kind=st.sampled_from(["", "tmpfs", "none", "bogus"]),
+    device=junk,
+    o=junk,
+    options=key_values,
+    labels=key_values,
+)
 def test_it_never_fails_on_any_volume_form(logged_in, docker_client, engine, name, kind, device, o, options, labels):
     tag = fuzz_tag()
-    data = {"name": name, "driver": "local", "type": kind, "device": device, "o": o, "options": options,
-            "labels": with_labels(labels, tag)}
+    data = {
+        "name": name,
+        "driver": "local",
+        "type": kind,
+        "device": device,
+        "o": o,
+        "options": options,
+        "labels": with_labels(labels, tag),
+    }
     check_and_clean(logged_in.post("/volumes/new/", data), docker_client, engine, "volume", tag)
 
 
@@ -138,23 +172,52 @@ def test_it_never_fails_on_any_pull(logged_in, started_pulls, reference, usernam
         assert started_pulls == [], "a rejected pull form started a pull"
 
 
-images = st.one_of(st.just(BUSYBOX_IMAGE), junk.filter(lambda text: parse_reference(text.strip()) is None and text.strip()))
+images = st.one_of(
+    st.just(BUSYBOX_IMAGE), junk.filter(lambda text: parse_reference(text.strip()) is None and text.strip())
+)
 form_text = {
-    "command": junk, "entrypoint": junk, "ports": st.one_of(junk, st.from_regex(r"(\d{1,5}:)?\d{1,5}(/udp)?", fullmatch=True)),
-    "env": key_values, "volumes": junk, "volumes_from": junk, "links": junk, "network": st.sampled_from(["", "bridge", "none", "host", "nosuchnet", "container:nope"]),
-    "network_aliases": junk, "ipv4_address": safe_addresses, "add_host": junk, "dns": safe_addresses, "hostname": junk,
-    "workdir": junk, "user": junk, "memory": junk, "cpus": junk, "log_options": key_values, "restart_max_retries": junk,
+    "command": junk,
+    "entrypoint": junk,
+    "ports": st.one_of(junk, st.from_regex(r"(\d{1,5}:)?\d{1,5}(/udp)?", fullmatch=True)),
+    "env": key_values,
+    "volumes": junk,
+    "volumes_from": junk,
+    "links": junk,
+    "network": st.sampled_from(["", "bridge", "none", "host", "nosuchnet", "container:nope"]),
+    "network_aliases": junk,
+    "ipv4_address": safe_addresses,
+    "add_host": junk,
+    "dns": safe_addresses,
+    "hostname": junk,
+    "workdir": junk,
+    "user": junk,
+    "memory": junk,
+    "cpus": junk,
+    "log_options": key_values,
+    "restart_max_retries": junk,
 }
 
 
 @FUZZ
-@given(image=images, name=names, fields=st.fixed_dictionaries({}, optional=form_text),
-       flags=st.sets(st.sampled_from(["interactive", "tty", "auto_remove", "publish_all", "init"])),
-       restart=st.sampled_from(["no", "always", "unless-stopped", "on-failure", "bogus"]))
+@given(
+    image=images,
+    name=names,
+    fields=st.fixed_dictionaries({}, optional=form_text),
+    flags=st.sets(st.sampled_from(["interactive", "tty", "auto_remove", "publish_all", "init"])),
+    restart=st.sampled_from(["no", "always", "unless-stopped", "on-failure", "bogus"]),
+)
 def test_it_never_fails_on_any_container_form(logged_in, docker_client, engine, image, name, fields, flags, restart):
     tag = fuzz_tag()
-    data = {"image": image, "name": name, "action": "create", "restart_policy": restart, "log_driver": "json-file",
-            "labels": with_labels("", tag), **fields, **{flag: "on" for flag in flags}}
+    data = {
+        "image": image,
+        "name": name,
+        "action": "create",
+        "restart_policy": restart,
+        "log_driver": "json-file",
+        "labels": with_labels("", tag),
+        **fields,
+        **{flag: "on" for flag in flags},
+    }
     check_and_clean(logged_in.post("/containers/new/", data), docker_client, engine, "container", tag)
 
 
@@ -162,8 +225,16 @@ def test_fuzzing_reaches_the_engine_with_valid_examples(logged_in, docker_client
     """The fuzzers' generators do produce accepted forms (so "unchanged on rejection" is not
     only ever checked on nothing): one valid example of each, by hand."""
     tag = fuzz_tag()
-    response = logged_in.post("/networks/new/", {"name": random_name("fuzz"), "driver": "bridge", "macvlan_mode": "bridge",
-                                                 "subnet": "10.250.7.0/24", "labels": with_labels("", tag)})
+    response = logged_in.post(
+        "/networks/new/",
+        {
+            "name": random_name("fuzz"),
+            "driver": "bridge",
+            "macvlan_mode": "bridge",
+            "subnet": "10.250.7.0/24",
+            "labels": with_labels("", tag),
+        },
+    )
     assert response.status_code == 302
     check_and_clean(response, docker_client, engine, "network", tag)
     assert labelled(docker_client, "network", tag)

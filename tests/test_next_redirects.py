@@ -39,7 +39,9 @@ def test_a_disconnect_goes_back_to_the_network(logged_in, engine, docker_client)
     network = make_network(engine, docker_client)
     container = engine.container("sleep 300")
     docker_client.api.connect_container_to_network(container["Id"], network["Id"])
-    response = logged_in.post(f"/networks/{network['Id']}/disconnect/", {"container": container["Id"], "next": FOREIGN[0]})
+    response = logged_in.post(
+        f"/networks/{network['Id']}/disconnect/", {"container": container["Id"], "next": FOREIGN[0]}
+    )
     assert (response.status_code, response["Location"]) == (302, f"/networks/{network['Id']}/")
 
 
@@ -47,8 +49,10 @@ def test_an_https_berth_does_not_send_a_browser_to_plain_http(logged_in, engine,
     settings.ALLOWED_HOSTS = ["berth.example.com"]
     container = engine.container("sleep 300", start=False)
     response = logged_in.post(
-        f"/containers/{container['Id']}/start/", {"next": "http://berth.example.com/containers/"},
-        HTTP_HOST="berth.example.com", secure=True,
+        f"/containers/{container['Id']}/start/",
+        {"next": "http://berth.example.com/containers/"},
+        HTTP_HOST="berth.example.com",
+        secure=True,
     )
     assert response["Location"] == f"/containers/{container['Id']}/"
 

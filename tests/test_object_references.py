@@ -22,13 +22,24 @@ def answer(client, method: str, path: str):
 
 
 @pytest.mark.parametrize("bad", BAD)
-@pytest.mark.parametrize("method,path", [
-    ("get", "/containers/{}/"), ("get", "/containers/{}/logs/"), ("get", "/containers/{}/exec/"),
-    ("get", "/containers/{}/logs/download/"), ("post", "/containers/{}/start/"), ("post", "/containers/{}/remove/"),
-    ("get", "/images/{}/"), ("post", "/images/{}/remove/"),
-    ("get", "/volumes/{}/"), ("post", "/volumes/{}/remove/"),
-    ("get", "/networks/{}/"), ("post", "/networks/{}/remove/"), ("post", "/networks/{}/disconnect/"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("get", "/containers/{}/"),
+        ("get", "/containers/{}/logs/"),
+        ("get", "/containers/{}/exec/"),
+        ("get", "/containers/{}/logs/download/"),
+        ("post", "/containers/{}/start/"),
+        ("post", "/containers/{}/remove/"),
+        ("get", "/images/{}/"),
+        ("post", "/images/{}/remove/"),
+        ("get", "/volumes/{}/"),
+        ("post", "/volumes/{}/remove/"),
+        ("get", "/networks/{}/"),
+        ("post", "/networks/{}/remove/"),
+        ("post", "/networks/{}/disconnect/"),
+    ],
+)
 def test_a_bad_reference_is_not_found(logged_in, method, path, bad):
     response = answer(logged_in, method, path.format(bad))
     assert response.status_code == 404, response.content[:300]
@@ -44,7 +55,9 @@ def test_duplicate_from_a_bad_reference_is_not_found(logged_in, bad):
 @pytest.mark.parametrize("bad", [".", "..", "../x"])
 def test_replacing_a_bad_reference_is_a_form_error(logged_in, bad, docker_client, busybox_image):
     name = random_name("replacement")
-    response = logged_in.post("/containers/new/", {"image": busybox_image, "name": name, "action": "create", "replace": bad})
+    response = logged_in.post(
+        "/containers/new/", {"image": busybox_image, "name": name, "action": "create", "replace": bad}
+    )
     assert response.status_code == 200
     assert "The container to replace" in response.content.decode()
     assert docker_client.api.containers(all=True, filters={"name": name}) == []  # nothing was made
@@ -55,8 +68,14 @@ def test_every_kind_of_image_address_still_works(logged_in, docker_client, busyb
     repository = f"127.0.0.1:5000/team/{random_name('img')}"
     docker_client.api.tag(image_id, repository, "v2.1-rc_1")
     try:
-        for address in (image_id, image_id.removeprefix("sha256:"), image_id[7:19], busybox_image, busybox_image.split(":")[0],
-                        f"{repository}:v2.1-rc_1"):
+        for address in (
+            image_id,
+            image_id.removeprefix("sha256:"),
+            image_id[7:19],
+            busybox_image,
+            busybox_image.split(":")[0],
+            f"{repository}:v2.1-rc_1",
+        ):
             assert logged_in.get(f"/images/{address}/").status_code == 200, address
         assert logged_in.get(f"/images/{image_id}/tag/").status_code in (200, 405)
         # A digest reference is routed to the image page too (this one is not on the engine).

@@ -20,7 +20,9 @@ def test_the_container_page_and_its_inspect_are_not_stored(logged_in, container)
     response = logged_in.get(f"/containers/{container['Id']}/")
     assert response.status_code == 200 and "&quot;Env&quot;" in response.content.decode()  # the inspect JSON is on it
     assert not_stored(response)
-    summary = logged_in.get(f"/containers/{container['Id']}/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="container-summary")
+    summary = logged_in.get(
+        f"/containers/{container['Id']}/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="container-summary"
+    )
     assert summary.status_code == 200 and not_stored(summary)
 
 
@@ -41,7 +43,10 @@ def test_lists_may_still_be_cached_by_the_browser(logged_in):
     assert not not_stored(logged_in.get("/containers/"))  # nothing secret there: back/forward stays quick
 
 
-@pytest.mark.parametrize("path", ["/accounts/login/", "/containers/", "/containers/berth-test-no-such/", "/static/berth.css", "/admin/login/"])
+@pytest.mark.parametrize(
+    "path",
+    ["/accounts/login/", "/containers/", "/containers/berth-test-no-such/", "/static/berth.css", "/admin/login/"],
+)
 def test_every_response_has_a_tight_permissions_policy(client, logged_in, path):
     for answer in (client.get(path), logged_in.get(path)):
         policy = dict(part.strip().split("=", 1) for part in answer["Permissions-Policy"].split(","))

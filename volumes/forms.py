@@ -10,16 +10,39 @@ NAME_MESSAGE = "Use letters, digits, '_', '.' or '-', starting with a letter or 
 
 
 class VolumeCreateForm(forms.Form):
-    name = forms.RegexField(regex=NAME_PATTERN, max_length=255, required=False, error_messages={"invalid": NAME_MESSAGE},
-                            help_text="Empty: the engine generates one.")
+    name = forms.RegexField(
+        regex=NAME_PATTERN,
+        max_length=255,
+        required=False,
+        error_messages={"invalid": NAME_MESSAGE},
+        help_text="Empty: the engine generates one.",
+    )
     driver = forms.ChoiceField(initial="local")
     # The local driver's options are mount(8)'s: `type`, `device` and `o`.
-    type = forms.CharField(required=False, max_length=32, label="Type (local driver)", help_text="e.g. tmpfs, nfs, or none for a bind.")
-    device = forms.CharField(required=False, max_length=1024, label="Device (local driver)", help_text="e.g. tmpfs, :/export/path for NFS, or a host path.")
-    o = forms.CharField(required=False, max_length=1024, label="Mount options (o)", help_text="e.g. size=100m,uid=1000 or addr=10.0.0.5,rw or bind.")
-    options = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Other driver options",
-                              help_text="One KEY=value per line, for plugins.")
-    labels = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="One KEY=value per line.")
+    type = forms.CharField(
+        required=False, max_length=32, label="Type (local driver)", help_text="e.g. tmpfs, nfs, or none for a bind."
+    )
+    device = forms.CharField(
+        required=False,
+        max_length=1024,
+        label="Device (local driver)",
+        help_text="e.g. tmpfs, :/export/path for NFS, or a host path.",
+    )
+    o = forms.CharField(
+        required=False,
+        max_length=1024,
+        label="Mount options (o)",
+        help_text="e.g. size=100m,uid=1000 or addr=10.0.0.5,rw or bind.",
+    )
+    options = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Other driver options",
+        help_text="One KEY=value per line, for plugins.",
+    )
+    labels = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="One KEY=value per line."
+    )
 
     def __init__(self, *args, drivers: list[str], **kwargs):
         super().__init__(*args, **kwargs)

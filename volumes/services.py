@@ -82,7 +82,9 @@ def _users_by_volume(raw_containers: list[dict]) -> dict[str, list[VolumeUser]]:
             if mount.get("Type") != "volume" or not mount.get("Name"):
                 continue
             found.setdefault(mount["Name"], []).append(
-                VolumeUser(raw["Id"], name, raw.get("State", ""), mount.get("Destination", ""), not mount.get("RW", True))
+                VolumeUser(
+                    raw["Id"], name, raw.get("State", ""), mount.get("Destination", ""), not mount.get("RW", True)
+                )
             )
     for users in found.values():
         users.sort(key=lambda u: u.container_name)
@@ -190,9 +192,17 @@ def volume_drivers() -> list[str]:
 
 
 @translate_errors
-def create_volume(*, name: str = "", driver: str = "local", options: dict[str, str] | None = None, labels: dict[str, str] | None = None) -> str:
+def create_volume(
+    *,
+    name: str = "",
+    driver: str = "local",
+    options: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
+) -> str:
     """`docker volume create`; an empty name lets the engine generate one. Returns the name."""
-    created = get_client().api.create_volume(name=name or None, driver=driver, driver_opts=options or None, labels=labels or None)
+    created = get_client().api.create_volume(
+        name=name or None, driver=driver, driver_opts=options or None, labels=labels or None
+    )
     return created["Name"]
 
 
@@ -202,7 +212,9 @@ class VolumeInUse(EngineError):
 
 def remove_volume(volume: VolumeSummary) -> None:
     if volume.users:
-        raise VolumeInUse(f"{volume.name} is in use by {', '.join(volume.user_names)}. Remove those containers first.", 409)
+        raise VolumeInUse(
+            f"{volume.name} is in use by {', '.join(volume.user_names)}. Remove those containers first.", 409
+        )
     _remove_volume(volume.name)
 
 

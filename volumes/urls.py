@@ -1,7 +1,7 @@
 from django.urls import path
 
-from volumes import views
 from dashboard import converters  # noqa: F401 - registers <ref:...>
+from volumes import views
 
 app_name = "volumes"
 

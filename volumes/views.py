@@ -14,7 +14,6 @@ from dashboard.engine import EngineError
 from volumes import services
 from volumes.forms import RemoveForm, RemoveUnusedForm, VolumeCreateForm
 
-
 PER_PAGE = 100
 
 
@@ -29,8 +28,13 @@ def volume_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(shown, PER_PAGE).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in {"q": search, "unused": "1" if unused_only else ""}.items() if v})
     context = {
-        "volumes": page.object_list, "page": page, "query": query + "&" if query else "", "search": search,
-        "total": len(volumes), "matching": len(shown), "unused_only": unused_only,
+        "volumes": page.object_list,
+        "page": page,
+        "query": query + "&" if query else "",
+        "search": search,
+        "total": len(volumes),
+        "matching": len(shown),
+        "unused_only": unused_only,
     }
     template = "volumes/list.html" + ("#volume-table" if request.htmx and not request.htmx.boosted else "")
     return render(request, template, context)

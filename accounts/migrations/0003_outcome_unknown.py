@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_audit_entry_count'),
+        ("accounts", "0002_audit_entry_count"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='outcome',
-            field=models.CharField(choices=[('ok', 'ok'), ('failed', 'failed'), ('denied', 'denied'), ('rejected', 'rejected'), ('unknown', 'unknown')], default='ok', max_length=16),
+            model_name="auditentry",
+            name="outcome",
+            field=models.CharField(
+                choices=[
+                    ("ok", "ok"),
+                    ("failed", "failed"),
+                    ("denied", "denied"),
+                    ("rejected", "rejected"),
+                    ("unknown", "unknown"),
+                ],
+                default="ok",
+                max_length=16,
+            ),
         ),
     ]

@@ -13,7 +13,16 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts import audit as audit_module
-from accounts.audit import audit, audited, auditing, defer_outcome, note_confirmation, note_items, note_outcome, note_rejected
+from accounts.audit import (
+    audit,
+    audited,
+    auditing,
+    defer_outcome,
+    note_confirmation,
+    note_items,
+    note_outcome,
+    note_rejected,
+)
 from accounts.models import AuditEntry, BerthSettings, Outcome
 from dashboard.engine import EngineError, EngineUnavailable
 from tests.accounts.conftest import PASSWORD
@@ -96,7 +105,13 @@ def test_it_audits_an_action_that_worked(operator):
     stop(post(operator), container_id="abc")
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.object_type, entry.object_id, entry.outcome, entry.username, entry.address) == (
-        "container.stop", "container", "abc", "ok", "otto", "10.0.0.5")
+        "container.stop",
+        "container",
+        "abc",
+        "ok",
+        "otto",
+        "10.0.0.5",
+    )
 
 
 def test_it_audits_the_engine_refusal_a_view_noted_not_the_message_it_showed(operator):
@@ -131,7 +146,11 @@ def test_it_takes_the_outcome_the_view_noted(operator):
 
     rename(post(operator), container_id="abc")
     entry = AuditEntry.objects.get()
-    assert (entry.outcome, entry.object_name, entry.message) == ("failed", "web", "Conflict. The container name is already in use")
+    assert (entry.outcome, entry.object_name, entry.message) == (
+        "failed",
+        "web",
+        "Conflict. The container name is already in use",
+    )
 
 
 def test_it_guesses_nothing_from_the_status_a_view_that_said_nothing_is_unknown(operator):
@@ -141,8 +160,10 @@ def test_it_guesses_nothing_from_the_status_a_view_that_said_nothing_is_unknown(
 
     create(post(operator, "/containers/new/"))
     create(post(operator, "/containers/new/", htmx=True))
-    assert list(AuditEntry.objects.order_by("id").values_list("outcome", "message")) == [
-        ("unknown", "the view did not say how it ended")] * 2
+    assert (
+        list(AuditEntry.objects.order_by("id").values_list("outcome", "message"))
+        == [("unknown", "the view did not say how it ended")] * 2
+    )
 
 
 def test_it_records_a_rejected_form_with_its_errors(operator):
@@ -171,8 +192,14 @@ def test_a_confirmation_page_records_nothing(operator):
 def test_many_items_are_one_entry_with_each_result(operator):
     @audited("container.bulk", object_type="container")
     def bulk(request):
-        note_items(request, [{"id": "a", "name": "web", "outcome": "ok", "message": ""},
-                             {"id": "b", "name": "db", "outcome": "failed", "message": "is not running"}], action="stop")
+        note_items(
+            request,
+            [
+                {"id": "a", "name": "web", "outcome": "ok", "message": ""},
+                {"id": "b", "name": "db", "outcome": "failed", "message": "is not running"},
+            ],
+            action="stop",
+        )
         return HttpResponse("results")
 
     bulk(post(operator, "/containers/bulk/"))
@@ -192,7 +219,13 @@ def test_a_deferred_outcome_is_written_later_with_the_requests_user_and_address(
     create.later.record(Outcome.OK, object_id="c0ffee")
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.outcome, entry.object_id, entry.object_name, entry.username, entry.address) == (
-        "container.create", "ok", "c0ffee", "web", "otto", "10.0.0.5")
+        "container.create",
+        "ok",
+        "c0ffee",
+        "web",
+        "otto",
+        "10.0.0.5",
+    )
 
 
 def test_an_engine_timeout_is_unknown_and_the_page_links_to_the_object(operator):
@@ -233,12 +266,14 @@ def test_it_audits_a_block_with_auditing(operator):
     request = post(operator)
     with auditing(request, "network.remove", object_type="network", object_id="n1", object_name="backend"):
         pass
-    with pytest.raises(EngineError):
-        with auditing(request, "network.remove", object_type="network", object_id="n1"):
-            raise EngineError("error while removing network: network backend has active endpoints")
+    with pytest.raises(EngineError), auditing(request, "network.remove", object_type="network", object_id="n1"):
+        raise EngineError("error while removing network: network backend has active endpoints")
     ok, failed = AuditEntry.objects.order_by("id")
     assert (ok.outcome, ok.object_name) == ("ok", "backend")
-    assert (failed.outcome, failed.message) == ("failed", "error while removing network: network backend has active endpoints")
+    assert (failed.outcome, failed.message) == (
+        "failed",
+        "error while removing network: network backend has active endpoints",
+    )
 
 
 # ---------------------------------------------------------------- the page and CSV
@@ -247,10 +282,26 @@ def test_it_audits_a_block_with_auditing(operator):
 @pytest.fixture
 def some_entries(operator, viewer):
     audit(None, "container.stop", object_type="container", object_id="aaa111", object_name="web", user=operator)
-    audit(None, "container.remove", object_type="container", object_id="bbb222", object_name="db", user=operator,
-          outcome=Outcome.FAILED, message="You cannot remove a running container")
-    audit(None, "image.pull", object_type="image", object_id="busybox:latest", object_name="busybox:latest", user=viewer,
-          outcome=Outcome.DENIED, message="needs the operator role")
+    audit(
+        None,
+        "container.remove",
+        object_type="container",
+        object_id="bbb222",
+        object_name="db",
+        user=operator,
+        outcome=Outcome.FAILED,
+        message="You cannot remove a running container",
+    )
+    audit(
+        None,
+        "image.pull",
+        object_type="image",
+        object_id="busybox:latest",
+        object_name="busybox:latest",
+        user=viewer,
+        outcome=Outcome.DENIED,
+        message="needs the operator role",
+    )
 
 
 def rows(response) -> list[str]:
@@ -280,8 +331,14 @@ def test_it_filters_by_user_action_object_outcome_and_time(some_entries, admin_c
 
 
 def test_the_object_filter_finds_a_bulk_entry_by_its_items(some_entries, admin_client_, operator):
-    audit(None, "container.bulk", object_type="container", user=operator, outcome=Outcome.FAILED,
-          extra={"action": "stop", "items": [{"id": "ccc333", "name": "cache", "outcome": "failed", "message": "x"}]})
+    audit(
+        None,
+        "container.bulk",
+        object_type="container",
+        user=operator,
+        outcome=Outcome.FAILED,
+        extra={"action": "stop", "items": [{"id": "ccc333", "name": "cache", "outcome": "failed", "message": "x"}]},
+    )
     assert len(rows(admin_client_.get("/audit/?object=cache"))) == 1
     assert len(rows(admin_client_.get("/audit/?object=ccc333"))) == 1
 
@@ -291,7 +348,9 @@ def test_it_exports_the_filtered_log_as_streamed_csv(some_entries, admin_client_
     assert response.streaming and response["Content-Type"].startswith("text/csv")
     table = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [(r["action"], r["object_name"], r["outcome"]) for r in table] == [
-        ("container.remove", "db", "failed"), ("container.stop", "web", "ok")]
+        ("container.remove", "db", "failed"),
+        ("container.stop", "web", "ok"),
+    ]
     assert table[0]["message"] == "You cannot remove a running container"
     assert AuditEntry.objects.filter(action="audit.export", username="ada").exists()
 
@@ -303,8 +362,12 @@ def test_it_neutralises_formulas_in_the_csv_export(client, admin_client_):
     # Anyone can put a name into the log: a failed login is recorded with the name tried.
     client.post("/accounts/login/", {"username": FORMULA, "password": "wrong"})
     for start in "+-@\t\r":
-        audit(None, "container.rename", object_name=f"{start}SUM(1+1)", message=f"{start}HYPERLINK(\"http://evil.example\")")
-    table = list(csv.DictReader(io.StringIO(b"".join(admin_client_.get("/audit/export.csv").streaming_content).decode())))
+        audit(
+            None, "container.rename", object_name=f"{start}SUM(1+1)", message=f'{start}HYPERLINK("http://evil.example")'
+        )
+    table = list(
+        csv.DictReader(io.StringIO(b"".join(admin_client_.get("/audit/export.csv").streaming_content).decode()))
+    )
     assert [r["username"] for r in table if r["action"] == "login.failed"] == ["'" + FORMULA]
     renames = [r for r in table if r["action"] == "container.rename"]
     assert sorted(r["object_name"] for r in renames) == sorted(f"'{start}SUM(1+1)" for start in "+-@\t\r")

@@ -43,7 +43,8 @@ def running(docker_client, container_id: str) -> bool:
 
 
 def test_a_start_the_engine_answers_too_late_is_unknown_and_the_page_links_to_it(
-        operator_client, engine, docker_client, slow_engine):
+    operator_client, engine, docker_client, slow_engine
+):
     container = engine.container("sleep 300", start=False)
     response = operator_client.post(f"/containers/{container['Id']}/start/")
     assert response.status_code == 503
@@ -52,15 +53,23 @@ def test_a_start_the_engine_answers_too_late_is_unknown_and_the_page_links_to_it
     assert f'href="/containers/{container["Id"]}/"' in html
     [entry] = entries("container.start")
     assert (entry.outcome, entry.message, entry.object_id, entry.username) == (
-        "unknown", "engine timed out", container["Id"], "otto")
+        "unknown",
+        "engine timed out",
+        container["Id"],
+        "otto",
+    )
     assert slow_engine.held
     wait_for(lambda: running(docker_client, container["Id"]), message="the held start to reach the engine")
 
 
-def test_an_htmx_start_the_engine_answers_too_late_says_so_in_the_messages(operator_client, engine, docker_client, slow_engine):
+def test_an_htmx_start_the_engine_answers_too_late_says_so_in_the_messages(
+    operator_client, engine, docker_client, slow_engine
+):
     container = engine.container("sleep 300", start=False)
-    response = operator_client.post(f"/containers/{container['Id']}/start/", headers={
-        "HX-Request": "true", "HX-Target": f"container-row-{container['Id']}"})
+    response = operator_client.post(
+        f"/containers/{container['Id']}/start/",
+        headers={"HX-Request": "true", "HX-Target": f"container-row-{container['Id']}"},
+    )
     # Swapped into #messages (base.html's htmx-config swaps 503), not lost on the row.
     assert (response.status_code, response["HX-Retarget"]) == (503, "#messages")
     html = response.content.decode()
@@ -70,16 +79,20 @@ def test_an_htmx_start_the_engine_answers_too_late_says_so_in_the_messages(opera
 
 
 def test_a_create_the_engine_answers_too_late_is_unknown_and_links_to_the_list(
-        operator_client, engine, docker_client, slow_engine):
+    operator_client, engine, docker_client, slow_engine
+):
     name = random_name("late")
-    response = operator_client.post("/containers/new/", {"image": BUSYBOX_IMAGE, "labels": "berth.test=1",
-                                                         "action": "create", "name": name})
+    response = operator_client.post(
+        "/containers/new/", {"image": BUSYBOX_IMAGE, "labels": "berth.test=1", "action": "create", "name": name}
+    )
     assert response.status_code == 503
     assert 'href="/containers/"' in response.content.decode()
     [entry] = entries("container.create")
     assert (entry.outcome, entry.message) == ("unknown", "engine timed out")
-    created = wait_for(lambda: docker_client.api.containers(all=True, filters={"name": name}),
-                       message="the held create to reach the engine")
+    created = wait_for(
+        lambda: docker_client.api.containers(all=True, filters={"name": name}),
+        message="the held create to reach the engine",
+    )
     engine.track_container(created[0]["Id"])
 
 
@@ -105,8 +118,9 @@ def test_a_refused_connection_is_failed_not_unknown(operator_client, engine, tmp
 def test_a_pulled_create_is_audited_when_the_container_exists(operator_client, engine, docker_client):
     reference = build_push_and_forget(docker_client, engine, OPEN_REGISTRY, "RUN echo pulled > /pulled")
     name = random_name("pulled")
-    response = operator_client.post("/containers/new/", {"image": reference, "labels": "berth.test=1",
-                                                         "action": "create", "name": name})
+    response = operator_client.post(
+        "/containers/new/", {"image": reference, "labels": "berth.test=1", "action": "create", "name": name}
+    )
     assert response.status_code == 302 and response["Location"].startswith("/images/pulls/")
     # Written in the pull's thread once the container exists, never before: entry first, then container.
     if entries("container.create"):
@@ -123,8 +137,10 @@ def test_a_pulled_create_that_fails_records_the_engines_words(operator_client, e
     reference = build_push_and_forget(docker_client, engine, OPEN_REGISTRY, "RUN echo refused > /refused")
     name = random_name("refused")
     # The form does not count the host's CPUs; the engine refuses too many at create, after the pull.
-    response = operator_client.post("/containers/new/", {"image": reference, "labels": "berth.test=1", "action": "create",
-                                                         "name": name, "cpus": "1000"})
+    response = operator_client.post(
+        "/containers/new/",
+        {"image": reference, "labels": "berth.test=1", "action": "create", "name": name, "cpus": "1000"},
+    )
     assert response.status_code == 302
     [entry] = wait_for(lambda: entries("container.create"), timeout=120, message="the pulled create's entry")
     assert entry.outcome == "failed" and "Range of CPUs is from" in entry.message, entry.message
@@ -146,7 +162,9 @@ def test_a_run_whose_pull_fails_is_failed(operator_client):
 
 
 @pytest.mark.django_db(transaction=True)  # the bulk job's thread writes the entry on its own connection
-def test_a_bulk_action_is_one_entry_with_each_items_result_and_its_confirmation_none(operator_client, engine, docker_client):
+def test_a_bulk_action_is_one_entry_with_each_items_result_and_its_confirmation_none(
+    operator_client, engine, docker_client
+):
     busy = engine.container("sleep 300")
     idle = engine.container("true", start=False)
     ids = [busy["Id"], idle["Id"]]

@@ -2,7 +2,6 @@
 
 import pytest
 
-
 pytestmark = [pytest.mark.browser]
 
 
@@ -11,8 +10,18 @@ def test_it_violates_no_csp_on_any_page(page, berth_server, engine):
     violations: list[str] = []
     page.on("console", lambda message: "Content Security Policy" in message.text and violations.append(message.text))
     page.on("pageerror", lambda error: violations.append(str(error)))
-    paths = ["/containers/", "/images/", "/volumes/", "/networks/", "/users/", "/audit/", "/settings/",
-             f"/containers/{container['Id']}/", f"/containers/{container['Id']}/logs/", f"/containers/{container['Id']}/exec/"]
+    paths = [
+        "/containers/",
+        "/images/",
+        "/volumes/",
+        "/networks/",
+        "/users/",
+        "/audit/",
+        "/settings/",
+        f"/containers/{container['Id']}/",
+        f"/containers/{container['Id']}/logs/",
+        f"/containers/{container['Id']}/exec/",
+    ]
     for path in paths:
         response = page.goto(f"{berth_server.url}{path}")
         assert response.status == 200, path
@@ -43,6 +52,8 @@ def test_chromium_understands_every_feature_of_the_permissions_policy(page, bert
     assert "camera=()" in response.headers["permissions-policy"]
     page.wait_for_load_state("networkidle")
     assert complaints == []  # e.g. "Error with Permissions-Policy header: Unrecognized feature"
-    allowed = page.evaluate("['camera', 'microphone', 'geolocation', 'usb', 'clipboard-write']"
-                            ".map((feature) => document.featurePolicy.allowsFeature(feature))")
+    allowed = page.evaluate(
+        "['camera', 'microphone', 'geolocation', 'usb', 'clipboard-write']"
+        ".map((feature) => document.featurePolicy.allowsFeature(feature))"
+    )
     assert allowed == [False, False, False, False, True]  # copy from the terminal still works

@@ -30,21 +30,27 @@ async def connect_as(user) -> tuple[WebsocketCommunicator, dict]:
 
 
 def entries() -> list[tuple]:
-    return list(AuditEntry.objects.order_by("id").values_list("action", "username", "address", "object_id", "outcome", "message"))
+    return list(
+        AuditEntry.objects.order_by("id").values_list(
+            "action", "username", "address", "object_id", "outcome", "message"
+        )
+    )
 
 
 async def test_it_closes_an_anonymous_socket_with_4401_and_audits_it():
     communicator, message = await connect_as(AnonymousUser())
     assert message == {"type": "websocket.close", "code": 4401}
     assert await database_sync_to_async(entries)() == [
-        ("websocket.connect", "", "10.9.8.7", "/ws/containers/abc/exec/", "denied", "not logged in")]
+        ("websocket.connect", "", "10.9.8.7", "/ws/containers/abc/exec/", "denied", "not logged in")
+    ]
 
 
 async def test_it_closes_a_viewers_socket_with_4403_and_audits_it(viewer):
     communicator, message = await connect_as(viewer)
     assert message == {"type": "websocket.close", "code": 4403}
     assert await database_sync_to_async(entries)() == [
-        ("websocket.connect", "vera", "10.9.8.7", "/ws/containers/abc/exec/", "denied", "needs the operator role")]
+        ("websocket.connect", "vera", "10.9.8.7", "/ws/containers/abc/exec/", "denied", "needs the operator role")
+    ]
 
 
 async def test_it_lets_an_operator_in(operator):

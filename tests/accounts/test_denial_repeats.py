@@ -36,7 +36,10 @@ def test_different_denials_stay_apart(viewer, viewer_client):
     other.force_login(viewer)
     other.post("/containers/berth-test-one/stop/")  # the same again: counted
     assert sorted((row.object_id, row.address, row.count) for row in denials()) == [
-        ("berth-test-one", "127.0.0.1", 2), ("berth-test-one", "127.0.0.7", 1), ("berth-test-two", "127.0.0.1", 1)]
+        ("berth-test-one", "127.0.0.1", 2),
+        ("berth-test-one", "127.0.0.7", 1),
+        ("berth-test-two", "127.0.0.1", 1),
+    ]
     assert [row.count for row in denials("containers.kill")] == [1]
 
 
@@ -72,5 +75,11 @@ def test_the_audit_page_and_the_csv_show_the_count(viewer_client, admin_user):
     admin = client_for(admin_user)
     page = admin.get("/audit/", {"action": "containers.stop"}).content.decode()
     assert "×7" in page
-    rows = list(csv.DictReader(io.StringIO(b"".join(admin.get("/audit/export.csv", {"action": "containers.stop"}).streaming_content).decode())))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                b"".join(admin.get("/audit/export.csv", {"action": "containers.stop"}).streaming_content).decode()
+            )
+        )
+    )
     assert [(row["outcome"], row["count"]) for row in rows] == [("denied", "7")]

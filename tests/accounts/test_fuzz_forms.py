@@ -10,7 +10,9 @@ from tests.accounts.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 FUZZ = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-texts = st.one_of(st.text(max_size=40), st.sampled_from(["", " ", "admin", "operator", "viewer", "a" * 200, "x\x00y", "ada"]))
+texts = st.one_of(
+    st.text(max_size=40), st.sampled_from(["", " ", "admin", "operator", "viewer", "a" * 200, "x\x00y", "ada"])
+)
 
 
 @FUZZ
@@ -29,8 +31,11 @@ def test_it_never_fails_on_any_new_user(admin_user, username, password, role):
 
 
 @FUZZ
-@given(values=st.dictionaries(
-    st.sampled_from(["operators_may_run_privileged", "operators_may_bind_mount", "audit_retention_days"]), texts))
+@given(
+    values=st.dictionaries(
+        st.sampled_from(["operators_may_run_privileged", "operators_may_bind_mount", "audit_retention_days"]), texts
+    )
+)
 def test_it_never_fails_on_any_settings(admin_user, values):
     client = client_for(admin_user)
     before = BerthSettings.load().audit_retention_days

@@ -125,7 +125,10 @@ def test_it_refuses_a_post_without_csrf(operator, admin_user):
     client = Client(enforce_csrf_checks=True)
     assert client.post("/accounts/login/", {"username": "otto", "password": PASSWORD}).status_code == 403
     client.force_login(admin_user)
-    assert client.post("/users/new/", {"username": "eve", "password": "a-long-passphrase-1", "role": "admin"}).status_code == 403
+    assert (
+        client.post("/users/new/", {"username": "eve", "password": "a-long-passphrase-1", "role": "admin"}).status_code
+        == 403
+    )
     assert client.post("/containers/bulk/", {"action": "stop", "scope": "all"}).status_code == 403
     assert not AuditEntry.objects.filter(action="user.create").exists()
 
@@ -162,7 +165,9 @@ def test_it_expires_sessions(settings, client, operator):
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "SECRET_KEY": secrets.token_urlsafe(50), "DEBUG": "0", **env}
     environment.pop("DJANGO_SETTINGS_MODULE", None)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=environment, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=environment, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_it_passes_check_deploy_with_https_on():
@@ -182,7 +187,9 @@ def test_it_warns_in_check_deploy_with_https_off():
 @pytest.fixture(scope="module")
 def https_server():
     """A real Berth with HTTPS=1 behind a TLS proxy on 127.0.0.1 (this test plays the proxy)."""
-    with berth_server(HTTPS="1", SECURE_SSL_REDIRECT="0", TRUSTED_PROXIES="127.0.0.1", ALLOWED_HOSTS="127.0.0.1") as base:
+    with berth_server(
+        HTTPS="1", SECURE_SSL_REDIRECT="0", TRUSTED_PROXIES="127.0.0.1", ALLOWED_HOSTS="127.0.0.1"
+    ) as base:
         yield base
 
 
@@ -200,8 +207,11 @@ def test_with_https_the_cookies_are_host_cookies_and_a_terminal_still_opens(http
     csrf = cookie_named(page, "__Host-csrftoken")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     login = requests.post(
-        https_server + "/accounts/login/", data={"username": "bench", "password": "bench-password-1", "csrfmiddlewaretoken": token},
-        headers={**proxy, "Origin": origin, "Cookie": f"__Host-csrftoken={csrf.value}"}, allow_redirects=False, timeout=10,
+        https_server + "/accounts/login/",
+        data={"username": "bench", "password": "bench-password-1", "csrfmiddlewaretoken": token},
+        headers={**proxy, "Origin": origin, "Cookie": f"__Host-csrftoken={csrf.value}"},
+        allow_redirects=False,
+        timeout=10,
     )
     assert login.status_code == 302 and "/accounts/login/" not in login.headers["Location"]
     session = cookie_named(login, "__Host-sessionid")

@@ -23,8 +23,8 @@ from django.conf import settings
 from django.core.management import call_command
 
 from accounts.models import AuditEntry
-from tests.accounts.conftest import PASSWORD
 from bench.common import server_command
+from tests.accounts.conftest import PASSWORD
 from tests.conftest import wait_for
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -51,8 +51,13 @@ def database_url() -> str:
 
 @pytest.fixture
 def two_servers():
-    env = {**os.environ, "DATABASE_URL": database_url(), "SECRET_KEY": secrets.token_urlsafe(50),
-           "ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SETTINGS_MODULE": "dashboard.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+    }
     ports = [free_port(), free_port()]
     processes = [
         subprocess.Popen(server_command(port), cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -67,7 +72,7 @@ def two_servers():
 
     try:
         for port in ports:
-            wait_for(lambda: answering(port), timeout=60, message=f"Berth on port {port}")
+            wait_for(lambda port=port: answering(port), timeout=60, message=f"Berth on port {port}")
         yield [f"127.0.0.1:{port}" for port in ports]
     finally:
         for process in processes:
@@ -81,10 +86,12 @@ def websocket_frames(host: str, path: str, cookie: str, count: int) -> list:
     close): text frames decoded, binary ones as bytes."""
     sock = socket.create_connection(tuple(host.split(":")), timeout=20)
     key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((
-        f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: http://{host}\r\nCookie: {cookie}\r\n\r\n"
-    ).encode())
+    sock.sendall(
+        (
+            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: http://{host}\r\nCookie: {cookie}\r\n\r\n"
+        ).encode()
+    )
     reader = sock.makefile("rb")
     status = reader.readline()
     assert b" 101 " in status, status
@@ -118,8 +125,11 @@ def test_it_shares_a_session_between_two_server_processes(two_servers, operator,
     container = engine.container(["sh", "-c", "echo berth-two-servers; sleep 300"])
     browser = requests.Session()
     browser.get(f"http://{first}/accounts/login/")
-    response = browser.post(f"http://{first}/accounts/login/", allow_redirects=False,
-                            data={"username": "otto", "password": PASSWORD, "csrfmiddlewaretoken": browser.cookies["csrftoken"]})
+    response = browser.post(
+        f"http://{first}/accounts/login/",
+        allow_redirects=False,
+        data={"username": "otto", "password": PASSWORD, "csrfmiddlewaretoken": browser.cookies["csrftoken"]},
+    )
     assert response.status_code == 302
     name = container["Name"].lstrip("/")
     page = browser.get(f"http://{second}/containers/?all=1&q={name}", allow_redirects=False)

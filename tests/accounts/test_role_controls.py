@@ -43,7 +43,12 @@ class Controls(HTMLParser):
             self.forms.append(attrs.get("action") or "")
         if tag == "a" and attrs.get("href"):
             self.found.append((attrs["href"], f"link {attrs['href']}"))
-        submits = tag == "button" and attrs.get("type", "submit") == "submit" or tag == "input" and attrs.get("type") == "submit"
+        submits = (
+            tag == "button"
+            and attrs.get("type", "submit") == "submit"
+            or tag == "input"
+            and attrs.get("type") == "submit"
+        )
         if submits and (attrs.get("formaction") or self.forms):
             target = attrs.get("formaction") or self.forms[-1]
             self.found.append((target, f"button {attrs.get('name', '')}={attrs.get('value', '')} -> {target}"))
@@ -82,7 +87,11 @@ def needed_role(target: str) -> str | None:
 def forbidden_controls(html: str, user) -> list[str]:
     page = controls(html)
     wrong = [what for target, what in page.found if (role := needed_role(target)) and not has_role(user, role)]
-    wrong += [f"select-all for {name!r} without a box to select" for name in page.select_all if name not in page.checkbox_names]
+    wrong += [
+        f"select-all for {name!r} without a box to select"
+        for name in page.select_all
+        if name not in page.checkbox_names
+    ]
     return wrong
 
 
@@ -99,28 +108,48 @@ def objects(engine, docker_client):
     # A pull that fails at once (nothing listens there): its page offers to try again.
     job_id = pulls.start_pull(f"127.0.0.1:9/{token}:1")
     wait_for(lambda: not pulls.get_job(job_id).running, timeout=30, message="the pull to fail")
-    return {"token": token, "running": running["Id"], "created": created["Id"], "volume": volume,
-            "network": network["Id"], "image": image, "job": job_id}
+    return {
+        "token": token,
+        "running": running["Id"],
+        "created": created["Id"],
+        "volume": volume,
+        "network": network["Id"],
+        "image": image,
+        "job": job_id,
+    }
 
 
 def viewer_pages(o) -> list[str]:
     """Every page a viewer may open, with objects that make each show all its controls."""
     return [
-        f"/containers/?all=1&q={o['token']}", f"/containers/{o['running']}/", f"/containers/{o['created']}/",
-        f"/containers/{o['running']}/logs/", f"/containers/{o['created']}/logs/",
-        "/images/", f"/images/{o['image']}/", f"/images/pulls/{o['job']}/",
-        f"/volumes/?q={o['token']}", f"/volumes/?q={o['token']}-none", f"/volumes/{o['volume']}/",
-        f"/networks/?q={o['token']}", f"/networks/{o['network']}/",
+        f"/containers/?all=1&q={o['token']}",
+        f"/containers/{o['running']}/",
+        f"/containers/{o['created']}/",
+        f"/containers/{o['running']}/logs/",
+        f"/containers/{o['created']}/logs/",
+        "/images/",
+        f"/images/{o['image']}/",
+        f"/images/pulls/{o['job']}/",
+        f"/volumes/?q={o['token']}",
+        f"/volumes/?q={o['token']}-none",
+        f"/volumes/{o['volume']}/",
+        f"/networks/?q={o['token']}",
+        f"/networks/{o['network']}/",
     ]
 
 
 def operator_pages(o) -> list[str]:
     """The pages only an operator (or an admin) may open."""
     return [
-        "/containers/new/", f"/containers/new/?from={o['running']}", f"/containers/{o['running']}/rename/",
-        f"/containers/{o['created']}/remove/", f"/containers/{o['running']}/attach/",
-        f"/containers/{o['created']}/attach/?start=1", f"/containers/{o['running']}/exec/",
-        "/images/pull/", f"/images/{o['image']}/tag/",
+        "/containers/new/",
+        f"/containers/new/?from={o['running']}",
+        f"/containers/{o['running']}/rename/",
+        f"/containers/{o['created']}/remove/",
+        f"/containers/{o['running']}/attach/",
+        f"/containers/{o['created']}/attach/?start=1",
+        f"/containers/{o['running']}/exec/",
+        "/images/pull/",
+        f"/images/{o['image']}/tag/",
     ]
 
 
@@ -137,7 +166,10 @@ def test_a_viewer_sees_no_control_it_may_not_use(viewer_client, viewer, objects)
 
 
 def test_an_operator_sees_no_admin_control(operator_client, operator, objects):
-    wrong = {path: forbidden_controls(page_html(operator_client, path), operator) for path in viewer_pages(objects) + operator_pages(objects)}
+    wrong = {
+        path: forbidden_controls(page_html(operator_client, path), operator)
+        for path in viewer_pages(objects) + operator_pages(objects)
+    }
     failing = {path: found for path, found in wrong.items() if found}
     assert not failing, "\n".join(f"{path}: {found}" for path, found in failing.items())
     response = operator_client.post(f"/containers/{objects['running']}/kill/")  # the confirmation page
@@ -162,8 +194,13 @@ def test_an_operator_gets_the_controls_a_viewer_does_not(viewer_client, operator
 
 
 def test_an_admin_gets_the_admin_controls(admin_client_, objects):
-    for path in (f"/volumes/?q={objects['token']}", f"/volumes/{objects['volume']}/", f"/networks/{objects['network']}/",
-                 f"/images/{objects['image']}/", f"/containers/{objects['running']}/"):
+    for path in (
+        f"/volumes/?q={objects['token']}",
+        f"/volumes/{objects['volume']}/",
+        f"/networks/{objects['network']}/",
+        f"/images/{objects['image']}/",
+        f"/containers/{objects['running']}/",
+    ):
         assert "admin" in roles_of_controls(page_html(admin_client_, path)), path
     # A search that matches none says so, rather than "No volumes yet. Create one."
     assert "No volume matches this filter." in page_html(admin_client_, f"/volumes/?q={objects['token']}-none")
@@ -176,7 +213,11 @@ def test_an_empty_image_list_offers_a_pull_only_to_an_operator(role, request):
     user = request.getfixturevalue(role)
     page = RequestFactory().get("/images/")
     page.user = user
-    html = render_to_string("images/list.html#image-table", {"listing": ImageListing(rows=[], total=0, matching=0), "sort_urls": {}, "query": {}}, request=page)
+    html = render_to_string(
+        "images/list.html#image-table",
+        {"listing": ImageListing(rows=[], total=0, matching=0), "sort_urls": {}, "query": {}},
+        request=page,
+    )
     assert "No images yet" in html
     assert ('href="/images/pull/"' in html) == (role == "operator")
     assert forbidden_controls(html, user) == []

@@ -14,28 +14,59 @@ from accounts.models import AuditEntry
 
 VIEW_ROLES = {
     # containers
-    "containers:list": "viewer", "containers:detail": "viewer", "containers:logs": "viewer",
+    "containers:list": "viewer",
+    "containers:detail": "viewer",
+    "containers:logs": "viewer",
     "containers:logs_download": "viewer",
-    "containers:start": "operator", "containers:stop": "operator", "containers:restart": "operator",
-    "containers:kill": "operator", "containers:pause": "operator", "containers:unpause": "operator",
-    "containers:rename": "operator", "containers:remove": "operator", "containers:create": "operator",
-    "containers:bulk": "operator", "containers:bulk_job": "operator", "containers:attach": "operator", "containers:exec": "operator",
+    "containers:start": "operator",
+    "containers:stop": "operator",
+    "containers:restart": "operator",
+    "containers:kill": "operator",
+    "containers:pause": "operator",
+    "containers:unpause": "operator",
+    "containers:rename": "operator",
+    "containers:remove": "operator",
+    "containers:create": "operator",
+    "containers:bulk": "operator",
+    "containers:bulk_job": "operator",
+    "containers:attach": "operator",
+    "containers:exec": "operator",
     "containers:env_reveal": "operator",
     # images
-    "images:list": "viewer", "images:detail": "viewer", "images:pull_progress": "viewer",
-    "images:pull": "operator", "images:pull_cancel": "operator", "images:tag": "operator", "images:env_reveal": "operator",
-    "images:untag": "admin", "images:remove": "admin", "images:remove_dangling": "admin",
+    "images:list": "viewer",
+    "images:detail": "viewer",
+    "images:pull_progress": "viewer",
+    "images:pull": "operator",
+    "images:pull_cancel": "operator",
+    "images:tag": "operator",
+    "images:env_reveal": "operator",
+    "images:untag": "admin",
+    "images:remove": "admin",
+    "images:remove_dangling": "admin",
     # volumes
-    "volumes:list": "viewer", "volumes:detail": "viewer",
-    "volumes:create": "admin", "volumes:remove": "admin", "volumes:remove_unused": "admin",
+    "volumes:list": "viewer",
+    "volumes:detail": "viewer",
+    "volumes:create": "admin",
+    "volumes:remove": "admin",
+    "volumes:remove_unused": "admin",
     # networks
-    "networks:list": "viewer", "networks:detail": "viewer",
-    "networks:create": "admin", "networks:connect": "admin", "networks:disconnect": "admin",
-    "networks:remove": "admin", "networks:remove_unused": "admin",
+    "networks:list": "viewer",
+    "networks:detail": "viewer",
+    "networks:create": "admin",
+    "networks:connect": "admin",
+    "networks:disconnect": "admin",
+    "networks:remove": "admin",
+    "networks:remove_unused": "admin",
     # accounts
-    "accounts:audit": "admin", "accounts:audit_export": "admin", "accounts:users": "admin",
-    "accounts:user_create": "admin", "accounts:user_role": "admin", "accounts:user_activate": "admin",
-    "accounts:user_deactivate": "admin", "accounts:user_password": "admin", "accounts:settings": "admin",
+    "accounts:audit": "admin",
+    "accounts:audit_export": "admin",
+    "accounts:users": "admin",
+    "accounts:user_create": "admin",
+    "accounts:user_role": "admin",
+    "accounts:user_activate": "admin",
+    "accounts:user_deactivate": "admin",
+    "accounts:user_password": "admin",
+    "accounts:settings": "admin",
 }
 # Views that also refuse an action on a container whose options the user's role may not use,
 # whoever made it (issue 10, item 3; accounts/README.md "Operator restrictions"). Bulk start,
@@ -51,7 +82,6 @@ SAMPLE_VALUES = ["berth-test-missing", "0123456789ab", 1]
 def named_patterns(patterns=None, namespace: str = ""):
     for pattern in patterns if patterns is not None else get_resolver().url_patterns:
         if isinstance(pattern, URLResolver):
-            module = getattr(pattern.urlconf_name, "__name__", pattern.urlconf_name)
             if pattern.namespace == "admin":
                 continue
             yield from named_patterns(pattern.url_patterns, f"{pattern.namespace}:" if pattern.namespace else namespace)
@@ -111,7 +141,12 @@ def test_it_refuses_an_operator_a_restricted_container_but_never_an_admin(name, 
     path = reverse(name, args=[container["Id"]])
     response = operator_client.post(path, {"timeout": "0"})
     assert response.status_code == 403 and "the host PID namespace" in response.content.decode()
-    assert AuditEntry.objects.filter(outcome="denied", object_id=container["Id"], action=f"container.{REACH_CHECKED[name]}").count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            outcome="denied", object_id=container["Id"], action=f"container.{REACH_CHECKED[name]}"
+        ).count()
+        == 1
+    )
     assert admin_client_.post(path, {"timeout": "0"}).status_code == 302
 
 
@@ -123,7 +158,10 @@ def test_it_sends_anonymous_requests_for_every_url_to_the_login_page(client):
         path = sample_path(name, pattern)
         for method in (client.get, client.post):
             response = method(path)
-            assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next="), (name, method)
+            assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next="), (
+                name,
+                method,
+            )
     assert not AuditEntry.objects.exclude(action__startswith="login").exists()
 
 

@@ -57,7 +57,12 @@ def test_it_answers_403_with_a_page_and_audits_the_refusal(viewer):
     html = response.content.decode()
     assert "needs the <strong>operator</strong> role" in html and "your role is <strong>viewer</strong>" in html
     entry = AuditEntry.objects.get()
-    assert (entry.username, entry.action, entry.object_id, entry.outcome) == ("vera", "tests.stop_something", "abc", Outcome.DENIED)
+    assert (entry.username, entry.action, entry.object_id, entry.outcome) == (
+        "vera",
+        "tests.stop_something",
+        "abc",
+        Outcome.DENIED,
+    )
     assert entry.address == "10.1.2.3" and entry.message == "needs the operator role"
     assert entry.extra == {"method": "POST", "path": "/containers/abc/stop/"}
 

@@ -26,7 +26,9 @@ def test_it_lists_users_with_their_roles(admin_client_, viewer, operator):
 def test_it_is_for_admins_only(operator_client, viewer_client, viewer):
     for client in (operator_client, viewer_client):
         assert client.get("/users/").status_code == 403
-        assert client.post("/users/new/", {"username": "x", "password": NEW_PASSWORD, "role": "admin"}).status_code == 403
+        assert (
+            client.post("/users/new/", {"username": "x", "password": NEW_PASSWORD, "role": "admin"}).status_code == 403
+        )
         assert client.post(f"/users/{viewer.pk}/role/", {"role": "admin"}).status_code == 403
     assert role_of(viewer) == "viewer"
     assert AuditEntry.objects.filter(outcome=Outcome.DENIED).count() == 6
@@ -105,14 +107,21 @@ def test_it_deactivates_and_activates_a_user(admin_client_, operator):
     assert not Client().login(username="otto", password=PASSWORD)
     admin_client_.post(f"/users/{operator.pk}/activate/")
     assert Client().login(username="otto", password=PASSWORD)
-    assert [e.action for e in AuditEntry.objects.filter(action__startswith="user.").order_by("id")] == ["user.deactivate", "user.activate"]
+    assert [e.action for e in AuditEntry.objects.filter(action__startswith="user.").order_by("id")] == [
+        "user.deactivate",
+        "user.activate",
+    ]
 
 
 def test_it_resets_a_password(admin_client_, operator):
     assert "New password for otto" in admin_client_.get(f"/users/{operator.pk}/password/").content.decode()
-    response = admin_client_.post(f"/users/{operator.pk}/password/", {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    response = admin_client_.post(
+        f"/users/{operator.pk}/password/", {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
     assert response.status_code == 302
     assert Client().login(username="otto", password=NEW_PASSWORD)
     assert audit_of("user.password").object_name == "otto"
-    mismatch = admin_client_.post(f"/users/{operator.pk}/password/", {"new_password1": NEW_PASSWORD, "new_password2": "other"})
+    mismatch = admin_client_.post(
+        f"/users/{operator.pk}/password/", {"new_password1": NEW_PASSWORD, "new_password2": "other"}
+    )
     assert "didn’t match" in mismatch.content.decode()

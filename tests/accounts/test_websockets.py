@@ -96,17 +96,20 @@ def origin_headers(origin: bytes | None, host: bytes = b"127.0.0.1:8000", **more
     return headers + ([(b"origin", origin)] if origin is not None else [])
 
 
-@pytest.mark.parametrize("origin", [
-    b"http://127.0.0.1:9999",  # another port of the same host: a container's published port
-    b"http://127.0.0.1",  # the same host on port 80
-    b"http://localhost:31337",
-    b"https://127.0.0.1",
-    b"https://127.0.0.1:8000",  # the right port, the wrong scheme
-    b"http://testserver",
-    b"http://127.0.0.1:8000.evil.example",
-    b"null",  # a sandboxed frame or a file: page
-    None,  # no Origin at all
-])
+@pytest.mark.parametrize(
+    "origin",
+    [
+        b"http://127.0.0.1:9999",  # another port of the same host: a container's published port
+        b"http://127.0.0.1",  # the same host on port 80
+        b"http://localhost:31337",
+        b"https://127.0.0.1",
+        b"https://127.0.0.1:8000",  # the right port, the wrong scheme
+        b"http://testserver",
+        b"http://127.0.0.1:8000.evil.example",
+        b"null",  # a sandboxed frame or a file: page
+        None,  # no Origin at all
+    ],
+)
 @pytest.mark.asyncio
 async def test_it_accepts_only_berths_own_origin(origin):
     assert await first_message(LOGS, origin_headers(origin)) == REFUSED

@@ -15,7 +15,9 @@ def started_at(docker_client, cid: str) -> str:
     return docker_client.api.inspect_container(cid)["State"]["StartedAt"]
 
 
-def test_a_bulk_restart_of_the_ones_shown_shows_its_results_and_a_reload_repeats_nothing(page, live_server_url, docker_client, engine):
+def test_a_bulk_restart_of_the_ones_shown_shows_its_results_and_a_reload_repeats_nothing(
+    page, live_server_url, docker_client, engine
+):
     tag = random_name("bulk")
     mine = [engine.container("sleep 300", name=f"{tag}-{i}")["Id"] for i in range(2)]
     other = engine.container("sleep 300")["Id"]

@@ -13,8 +13,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 def test_a_run_on_a_taken_port_names_the_holder_and_links_it(page, live_server_url, engine):
     port = free_port()
-    holder = engine.container("httpd -f -p 80", name=random_name("holder"), ports=[80],
-                              host={"port_bindings": {80: ("127.0.0.1", port)}})
+    holder = engine.container(
+        "httpd -f -p 80", name=random_name("holder"), ports=[80], host={"port_bindings": {80: ("127.0.0.1", port)}}
+    )
     holder_name = holder["Name"].lstrip("/")
     page.goto(f"{live_server_url}/containers/new/")
     page.fill("input[name=image]", "berth-test/busybox")

@@ -34,7 +34,9 @@ def audit_elsewhere(database_url: str, message: str, object_name: str) -> None:
         f"outcome='failed', message={message!r})"
     )
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "dashboard.settings"}
-    subprocess.run([sys.executable, "manage.py", "shell", "-v", "0", "-c", code], cwd=ROOT, env=env, check=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code], cwd=ROOT, env=env, check=True, timeout=60
+    )
 
 
 @pytest.fixture
@@ -48,7 +50,9 @@ def wide_objects(engine, docker_client, berth_server):
     engine.images.append(f"{repository}:a-rather-long-tag-name-for-the-layout")
     name = long_name("wide")
     container = engine.container(
-        "sleep 300", name=name, environment={"A_LONG_VARIABLE": "v" * 300},
+        "sleep 300",
+        name=name,
+        environment={"A_LONG_VARIABLE": "v" * 300},
         host={"binds": {volume: {"bind": "/data/" + "d" * 80, "mode": "rw"}}, "network_mode": network["Name"]},
     )
     # One word of 2,000 characters: it cannot wrap at a space.
@@ -58,9 +62,16 @@ def wide_objects(engine, docker_client, berth_server):
 
 def pages(o: dict) -> list[str]:
     return [
-        "/containers/", f"/containers/?all=1&q={o['name']}", "/audit/", f"/containers/{o['id']}/",
-        f"/containers/{o['id']}/logs/", "/images/", "/volumes/", f"/volumes/{o['volume']}/",
-        "/networks/", f"/networks/{o['network']}/",
+        "/containers/",
+        f"/containers/?all=1&q={o['name']}",
+        "/audit/",
+        f"/containers/{o['id']}/",
+        f"/containers/{o['id']}/logs/",
+        "/images/",
+        "/volumes/",
+        f"/volumes/{o['volume']}/",
+        "/networks/",
+        f"/networks/{o['network']}/",
     ]
 
 

@@ -15,8 +15,11 @@ def running(docker_client, cid: str) -> bool:
 
 def finished_page(client, url: str) -> str:
     """The job's page once every item has ended (it says "Finished")."""
-    return wait_for(lambda: (html := client.get(url).content.decode()) and "Finished:" in html and html,
-                    timeout=60, message=f"the bulk job {url} to finish")
+    return wait_for(
+        lambda: (html := client.get(url).content.decode()) and "Finished:" in html and html,
+        timeout=60,
+        message=f"the bulk job {url} to finish",
+    )
 
 
 def run_bulk(client, data: dict) -> str:
@@ -97,14 +100,20 @@ def test_a_reload_of_the_result_repeats_nothing(logged_in, engine, docker_client
         assert "✓ done" in logged_in.get(response["Location"]).content.decode()
     assert started_at(docker_client, cid) == restarted
     [entry] = AuditEntry.objects.filter(action="container.bulk")
-    assert (entry.outcome, entry.extra["action"], [item["id"] for item in entry.extra["items"]]) == ("ok", "restart", [cid])
+    assert (entry.outcome, entry.extra["action"], [item["id"] for item in entry.extra["items"]]) == (
+        "ok",
+        "restart",
+        [cid],
+    )
 
 
 def test_the_job_page_is_its_owners_and_admins_only(operator_client, admin_client_, engine, django_user_model):
     from tests.accounts.conftest import client_for, make_user
 
     cid = engine.container("sleep 300")["Id"]
-    response = operator_client.post("/containers/bulk/", {"action": "stop", "ids": [cid], "confirm": "1", "timeout": "0"})
+    response = operator_client.post(
+        "/containers/bulk/", {"action": "stop", "ids": [cid], "confirm": "1", "timeout": "0"}
+    )
     url = response["Location"]
     finished_page(operator_client, url)
     other = client_for(make_user(django_user_model, "oona", "operator"))
@@ -115,7 +124,9 @@ def test_the_job_page_is_its_owners_and_admins_only(operator_client, admin_clien
 
 def test_htmx_polls_the_results_until_the_job_has_finished(logged_in, engine):
     cid = engine.container("sleep 300")["Id"]
-    url = logged_in.post("/containers/bulk/", {"action": "stop", "ids": [cid], "confirm": "1", "timeout": "0"})["Location"]
+    url = logged_in.post("/containers/bulk/", {"action": "stop", "ids": [cid], "confirm": "1", "timeout": "0"})[
+        "Location"
+    ]
     finished_page(logged_in, url)
     partial = logged_in.get(url, headers={"HX-Request": "true"})
     assert partial.status_code == 286  # htmx: stop polling
@@ -134,6 +145,7 @@ def engine_counts() -> tuple[int, int]:
 def says_the_engines_counts(client, url: str) -> str:
     """The page, once its "all N on this engine" match the engine's counts taken just before and
     after it (other tests share the engine and change its counts meanwhile)."""
+
     def page():
         before = engine_counts()
         html = client.get(url).content.decode()
@@ -142,6 +154,7 @@ def says_the_engines_counts(client, url: str) -> str:
             return ""
         assert f"Stop all {active} on this engine…" in html and f"Remove all {everything} on this engine…" in html
         return html
+
     return wait_for(page, timeout=30, message="the engine's counts to hold still")
 
 

@@ -40,7 +40,9 @@ def created_id(engine, response) -> str:
 def docker_cli(engine, verb: str, name: str, flags: list[str], command: list[str] = ()) -> str:
     result = subprocess.run(
         [DOCKER_CLI, verb, "--label", "berth.test=1", "--name", name, *flags, BUSYBOX_IMAGE, *command],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     return engine.track_container(result.stdout.strip().splitlines()[-1])
@@ -52,23 +54,60 @@ def essentials(data: dict) -> dict:
     short_id, name = data["Id"][:12], data["Name"]
     anonymous = lambda mount: len(mount.get("Name", "")) == 64  # noqa: E731 - engine-made volume names
     return {
-        **{key: config.get(key) for key in (
-            "Cmd", "Entrypoint", "Tty", "OpenStdin", "StdinOnce", "AttachStdin", "AttachStdout",
-            "AttachStderr", "ExposedPorts", "Volumes", "WorkingDir", "User", "Labels",
-        )},
+        **{
+            key: config.get(key)
+            for key in (
+                "Cmd",
+                "Entrypoint",
+                "Tty",
+                "OpenStdin",
+                "StdinOnce",
+                "AttachStdin",
+                "AttachStdout",
+                "AttachStderr",
+                "ExposedPorts",
+                "Volumes",
+                "WorkingDir",
+                "User",
+                "Labels",
+            )
+        },
         # The CLI sorts -e flags and walks -v flags in Go map order; neither order means anything.
         "Env": sorted(config.get("Env") or []),
         "Binds": sorted(host.get("Binds") or []),
         "Hostname": "" if config.get("Hostname") == short_id else config.get("Hostname"),
-        **{key: host.get(key) for key in (
-            "PortBindings", "PublishAllPorts", "NetworkMode", "RestartPolicy", "LogConfig", "Init",
-            "Memory", "NanoCpus", "ExtraHosts", "Dns", "AutoRemove", "VolumesFrom",
-            "Privileged", "CapAdd", "CapDrop", "Devices", "PidMode",
-        )},
+        **{
+            key: host.get(key)
+            for key in (
+                "PortBindings",
+                "PublishAllPorts",
+                "NetworkMode",
+                "RestartPolicy",
+                "LogConfig",
+                "Init",
+                "Memory",
+                "NanoCpus",
+                "ExtraHosts",
+                "Dns",
+                "AutoRemove",
+                "VolumesFrom",
+                "Privileged",
+                "CapAdd",
+                "CapDrop",
+                "Devices",
+                "PidMode",
+            )
+        },
         "Links": [link.replace(f"{name}/", "<self>/") for link in host.get("Links") or []],
         "Mounts": sorted(
-            (m["Type"], m["Destination"], m["RW"], m.get("Mode", ""), m["Source"] if m["Type"] == "bind" else "",
-             "<anonymous>" if anonymous(m) else m.get("Name", ""))
+            (
+                m["Type"],
+                m["Destination"],
+                m["RW"],
+                m.get("Mode", ""),
+                m["Source"] if m["Type"] == "bind" else "",
+                "<anonymous>" if anonymous(m) else m.get("Name", ""),
+            )
             for m in data.get("Mounts") or []
         ),
         "Networks": {
@@ -144,7 +183,11 @@ SCENARIOS = {
     ),
     "10-link-without-alias": (["--link", "{peer}"], [], {"links": "{peer}"}),
     "11-command": ([], ["sh", "-c", "echo hi; exit 3"], {"command": "sh -c 'echo hi; exit 3'"}),
-    "12-entrypoint": (["--entrypoint", "sh"], ["-c", "echo \"$HOME\""], {"entrypoint": "sh", "command": "-c 'echo \"$HOME\"'"}),
+    "12-entrypoint": (
+        ["--entrypoint", "sh"],
+        ["-c", 'echo "$HOME"'],
+        {"entrypoint": "sh", "command": "-c 'echo \"$HOME\"'"},
+    ),
     "13-workdir-user": (["-w", "/srv", "-u", "1000:1000"], [], {"workdir": "/srv", "user": "1000:1000"}),
     "14-bind": (
         ["-v", "{dir}:/var/lib/mysql", "-v", "{dir}/conf:/etc/conf:ro"],
@@ -171,7 +214,11 @@ SCENARIOS = {
     "24-log-option-default-driver": (["--log-opt", "max-size=10k"], [], {"log_options": "max-size=10k"}),
     "24-log-driver-local": (["--log-driver", "local"], [], {"log_driver": "local"}),
     "24-log-driver-none": (["--log-driver", "none"], [], {"log_driver": "none"}),
-    "restart-on-failure": (["--restart", "on-failure:3"], [], {"restart_policy": "on-failure", "restart_max_retries": "3"}),
+    "restart-on-failure": (
+        ["--restart", "on-failure:3"],
+        [],
+        {"restart_policy": "on-failure", "restart_max_retries": "3"},
+    ),
     "restart-unless-stopped": (["--restart", "unless-stopped"], [], {"restart_policy": "unless-stopped"}),
     "rm-init": (["--rm", "--init"], [], {"auto_remove": "on", "init": "on"}),
     "resources": (["-m", "512m", "--cpus", "1.5"], [], {"memory": "512m", "cpus": "1.5"}),
@@ -190,7 +237,16 @@ SCENARIOS = {
     ),
     "capabilities-all": (["--cap-add", "ALL", "--cap-drop", "all"], [], {"cap_add": "ALL", "cap_drop": "all"}),
     "devices": (
-        ["--device", "/dev/null", "--device", "/dev/zero:/dev/z", "--device", "/dev/full:rw", "--device", "/dev/urandom:/dev/u/:r"],
+        [
+            "--device",
+            "/dev/null",
+            "--device",
+            "/dev/zero:/dev/z",
+            "--device",
+            "/dev/full:rw",
+            "--device",
+            "/dev/urandom:/dev/u/:r",
+        ],
         [],
         {"devices": "/dev/null, /dev/zero:/dev/z\n/dev/full:rw\n/dev/urandom:/dev/u/:r"},
     ),
@@ -337,7 +393,9 @@ def test_it_creates_a_link_to_a_stopped_container_like_docker(logged_in, engine)
 def test_it_reports_the_daemons_words_when_run_cannot_start_and_leaves_nothing(logged_in, engine):
     stopped = engine.container("sleep 300", start=False)["Name"].lstrip("/")
     case, name = random_name("case"), random_name()
-    response = post_form(logged_in, name=name, links=f"{stopped}:db", labels=f"berth.test=1\nberth.case={case}", action="run")
+    response = post_form(
+        logged_in, name=name, links=f"{stopped}:db", labels=f"berth.test=1\nberth.case={case}", action="run"
+    )
     assert response.status_code == 200
     errors = " ".join(response.context["form"].non_field_errors())
     assert "non running container" in errors  # "Cannot link to a non running container: /x AS /y/db"
@@ -351,7 +409,9 @@ def test_it_reports_the_daemons_words_when_run_cannot_start_and_leaves_nothing(l
 
 def test_it_fills_the_form_from_an_existing_container(logged_in, engine):
     name = random_name()
-    source = created_id(engine, post_form(logged_in, name=name, env="COLOR=blue", ports="127.0.0.1:8089:80", command="sleep 300"))
+    source = created_id(
+        engine, post_form(logged_in, name=name, env="COLOR=blue", ports="127.0.0.1:8089:80", command="sleep 300")
+    )
     response = logged_in.get(f"/containers/new/?from={source}")
     assert response.status_code == 200
     initial = response.context["form"].initial
@@ -379,7 +439,9 @@ def test_it_duplicates_every_scenario_faithfully(scenario, logged_in, engine, fi
 def test_it_recreates_a_container_with_changed_values(logged_in, engine):
     name = random_name()
     # --init: `sleep` as PID 1 ignores SIGTERM, and the old container is stopped on the way.
-    old_id = created_id(engine, post_form(logged_in, name=name, env="COLOR=blue", command="sleep 300", init="on", action="run"))
+    old_id = created_id(
+        engine, post_form(logged_in, name=name, env="COLOR=blue", command="sleep 300", init="on", action="run")
+    )
     edited = form_data_from(logged_in, old_id)
     edited.update(env=edited["env"].replace("COLOR=blue", "COLOR=green"), replace=old_id, action="run")
     response = logged_in.post(f"/containers/new/?from={old_id}", edited)
@@ -397,8 +459,16 @@ def test_it_puts_the_old_container_back_when_the_replacement_cannot_start(logged
     stopped = engine.container("sleep 300", start=False)["Name"].lstrip("/")
     response = logged_in.post(
         f"/containers/new/?from={old_id}",
-        {"image": BUSYBOX_IMAGE, "name": name, "command": "sleep 300", "init": "on", "links": f"{stopped}:db", "replace": old_id,
-         "labels": "berth.test=1", "action": "run"},
+        {
+            "image": BUSYBOX_IMAGE,
+            "name": name,
+            "command": "sleep 300",
+            "init": "on",
+            "links": f"{stopped}:db",
+            "replace": old_id,
+            "labels": "berth.test=1",
+            "action": "run",
+        },
     )
     assert response.status_code == 200
     assert "non running container" in " ".join(response.context["form"].non_field_errors())

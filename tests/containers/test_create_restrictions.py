@@ -21,7 +21,10 @@ class RestrictionFixtures(Fixtures):
     def make_bindvol(self) -> str:
         name = random_name("bindvol")
         self.engine.client.api.create_volume(
-            name, driver="local", driver_opts={"type": "none", "o": "bind", "device": str(self.tmp_path)}, labels=TEST_LABEL,
+            name,
+            driver="local",
+            driver_opts={"type": "none", "o": "bind", "device": str(self.tmp_path)},
+            labels=TEST_LABEL,
         )
         self.engine.volumes.append(name)
         return name
@@ -32,9 +35,16 @@ class RestrictionFixtures(Fixtures):
             (self.tmp_path / part).mkdir(exist_ok=True)
         name = random_name("overlayvol")
         where = {part: self.tmp_path / part for part in ("lower", "upper", "work")}
-        self.engine.client.api.create_volume(name, driver="local", labels=TEST_LABEL, driver_opts={
-            "type": "overlay", "device": "overlay", "o": "lowerdir={lower},upperdir={upper},workdir={work}".format(**where),
-        })
+        self.engine.client.api.create_volume(
+            name,
+            driver="local",
+            labels=TEST_LABEL,
+            driver_opts={
+                "type": "overlay",
+                "device": "overlay",
+                "o": "lowerdir={lower},upperdir={upper},workdir={work}".format(**where),
+            },
+        )
         self.engine.volumes.append(name)
         return name
 
@@ -77,7 +87,9 @@ def test_it_refuses_an_operator_each_restricted_option_on_its_field(case, operat
     fields = {key: fixtures.fill(value) for key, value in fields.items()}
     label = random_name("case")
     for action in ("create", "run"):
-        response = post_form(operator_client, name=random_name(), labels=f"berth.test=1\nberth.case={label}", action=action, **fields)
+        response = post_form(
+            operator_client, name=random_name(), labels=f"berth.test=1\nberth.case={label}", action=action, **fields
+        )
         assert response.status_code == 200
         errors = response.context["form"].errors
         assert list(errors) == [field], errors
@@ -112,7 +124,10 @@ def test_it_takes_the_settings_page_at_its_word(admin_client_, operator_client, 
 
 
 def test_it_lets_an_operator_use_plain_named_volumes(operator_client, engine, fixtures):
-    container_id = created_id(engine, post_form(operator_client, name=random_name(), volumes="{vol}:/data\n/cache".replace("{vol}", fixtures["vol"])))
+    container_id = created_id(
+        engine,
+        post_form(operator_client, name=random_name(), volumes="{vol}:/data\n/cache".replace("{vol}", fixtures["vol"])),
+    )
     assert {m["Type"] for m in engine.client.api.inspect_container(container_id)["Mounts"]} == {"volume"}
 
 
@@ -132,17 +147,26 @@ def test_it_keeps_a_duplicated_containers_forbidden_option_visible_to_refuse_it(
     assert form.initial["privileged"] is True and "disabled" not in form.fields["privileged"].widget.attrs
 
 
-def test_it_refuses_volumes_from_a_container_with_bind_mounts_when_binds_are_forbidden(operator_client, engine, tmp_path):
+def test_it_refuses_volumes_from_a_container_with_bind_mounts_when_binds_are_forbidden(
+    operator_client, engine, tmp_path
+):
     """--volumes-from allowed, bind mounts not: borrowing an admin-made container's bind mount
     of a host path is a bind mount all the same (issue 10, item 3)."""
     allow("operators_may_use_volumes_from")
     source = engine.container("sleep 300", start=False, host={"binds": [f"{tmp_path}:/data"]})
     label = random_name("case")
-    response = post_form(operator_client, name=random_name(), labels=f"berth.test=1\nberth.case={label}",
-                         volumes_from=source["Name"].lstrip("/"))
+    response = post_form(
+        operator_client,
+        name=random_name(),
+        labels=f"berth.test=1\nberth.case={label}",
+        volumes_from=source["Name"].lstrip("/"),
+    )
     errors = response.context["form"].errors
     assert list(errors) == ["volumes_from"], errors
-    assert "bind mounts of host paths" in errors["volumes_from"][0] and source["Name"].lstrip("/") in errors["volumes_from"][0]
+    assert (
+        "bind mounts of host paths" in errors["volumes_from"][0]
+        and source["Name"].lstrip("/") in errors["volumes_from"][0]
+    )
     assert count_labelled(engine, label) == 0
     plain = engine.container("sleep 300", start=False, volumes=["/data"])
     created_id(engine, post_form(operator_client, name=random_name(), volumes_from=plain["Name"].lstrip("/")))

@@ -14,7 +14,10 @@ def test_it_shows_state_config_env_ports_and_inspect(logged_in, engine, docker_c
         name=name,
         environment=["GREETING=hello world", "EMPTY="],
         ports=[80],
-        host={"port_bindings": {80: ("127.0.0.1", None)}, "restart_policy": {"Name": "on-failure", "MaximumRetryCount": 3}},
+        host={
+            "port_bindings": {80: ("127.0.0.1", None)},
+            "restart_policy": {"Name": "on-failure", "MaximumRetryCount": 3},
+        },
         labels={"team": "berth"},
     )
     port = docker_client.api.inspect_container(name)["NetworkSettings"]["Ports"]["80/tcp"][0]["HostPort"]

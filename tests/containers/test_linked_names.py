@@ -20,7 +20,7 @@ def linked(engine, docker_client):
     db_name = web_name + "db"
     engine.volumes.append(volume)
     db = engine.container(name=db_name, host={"binds": [f"{volume}:/data"]})
-    web = engine.container(name=web_name, host={"links": {db_name: "mysql"}})
+    engine.container(name=web_name, host={"links": {db_name: "mysql"}})
     names = next(raw["Names"] for raw in docker_client.api.containers(filters={"id": db["Id"]}))
     # The engine really gives the link name too, which is what the pages must not show.
     assert names == [f"/{web_name}/mysql", f"/{db_name}"]

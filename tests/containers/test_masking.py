@@ -64,11 +64,17 @@ def test_it_reveals_one_value_to_an_operator_and_audits_it(operator_client, cont
     assert response["Cache-Control"].startswith("max-age=0") and "no-store" in response["Cache-Control"]
     [entry] = reveals(container["Id"])
     assert (entry.username, entry.outcome, entry.extra, entry.object_name) == (
-        "otto", "ok", {"variable": "DB_PASSWORD"}, container["Name"].lstrip("/"))
+        "otto",
+        "ok",
+        {"variable": "DB_PASSWORD"},
+        container["Name"].lstrip("/"),
+    )
 
 
 def test_it_swaps_the_revealed_value_into_its_row_for_htmx(operator_client, container):
-    response = operator_client.post(f"/containers/{container['Id']}/env/reveal/", {"name": "DB_PASSWORD"}, HTTP_HX_REQUEST="true")
+    response = operator_client.post(
+        f"/containers/{container['Id']}/env/reveal/", {"name": "DB_PASSWORD"}, HTTP_HX_REQUEST="true"
+    )
     html = response.content.decode()
     assert html.strip().startswith('<span class="masked-value" id="env-value-')
     assert f"<code>{SECRET}</code>" in html and "Reveal" not in html and "<html" not in html
@@ -82,7 +88,9 @@ def test_it_answers_404_for_a_variable_the_container_does_not_have(operator_clie
 
 def test_it_masks_a_committed_images_environment(viewer_client, operator_client, engine, container):
     repository = random_name("masked")
-    image_id = engine.client.api.commit(container["Id"], repository=repository, tag="latest", changes=["ENV API_TOKEN=s3cret-token"])["Id"]
+    image_id = engine.client.api.commit(
+        container["Id"], repository=repository, tag="latest", changes=["ENV API_TOKEN=s3cret-token"]
+    )["Id"]
     engine.images.append(image_id)
     for client in (viewer_client, operator_client):
         page = client.get(f"/images/{image_id}/").content.decode()
@@ -99,7 +107,9 @@ SECRET_ENV = {
     "JWT": f"eyJ.{MARK}.sig",
 }
 # The legacy builder keeps `ENV A=1 B=2` as one history line, unquoted.
-SECRET_STEPS = "ENV DATABASE_URL={DATABASE_URL} REDIS_URL={REDIS_URL}\nENV PGPASS={PGPASS} JWT={JWT} TZ=UTC\n".format(**SECRET_ENV)
+SECRET_STEPS = "ENV DATABASE_URL={DATABASE_URL} REDIS_URL={REDIS_URL}\nENV PGPASS={PGPASS} JWT={JWT} TZ=UTC\n".format(
+    **SECRET_ENV
+)
 ROLES = ["viewer_client", "operator_client", "admin_client_"]
 
 
@@ -114,7 +124,11 @@ def secret_image(docker_client, engine):
 @pytest.fixture
 def secret_container(engine, secret_image) -> dict:
     # The image's secrets, one of its own that spans lines (byte for byte on the way back), and a plain one.
-    return engine.container("sleep 300", image=secret_image, environment=[f"SSH_PRIVATE_KEY=-----BEGIN-----\n{MARK}\n-----END----- ", "GREETING=hi"])
+    return engine.container(
+        "sleep 300",
+        image=secret_image,
+        environment=[f"SSH_PRIVATE_KEY=-----BEGIN-----\n{MARK}\n-----END----- ", "GREETING=hi"],
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -122,7 +136,9 @@ def test_it_masks_urls_and_secret_names_on_the_container_page_for_every_role(rol
     page = request.getfixturevalue(role).get(f"/containers/{secret_container['Id']}/").content.decode()
     assert MARK not in page and "<code>hi</code>" in page
     for key in (*SECRET_ENV, "SSH_PRIVATE_KEY"):
-        assert f"<th>{key}</th>" in page and escape(json.dumps(f"{key}={MASK}")) in page  # the table and the inspect JSON
+        assert (
+            f"<th>{key}</th>" in page and escape(json.dumps(f"{key}={MASK}")) in page
+        )  # the table and the inspect JSON
     assert page.count(">Reveal</button>") == (0 if role == "viewer_client" else 5)
 
 
@@ -130,7 +146,10 @@ def test_it_masks_urls_and_secret_names_on_the_container_page_for_every_role(rol
 def test_it_masks_an_images_history_config_and_inspect_for_every_role(role, request, secret_image):
     page = request.getfixturevalue(role).get(f"/images/{secret_image}/").content.decode()
     assert MARK not in page
-    assert escape(f"ENV DATABASE_URL={MASK} REDIS_URL={MASK}") in page and escape(f"ENV PGPASS={MASK} JWT={MASK} TZ=UTC") in page
+    assert (
+        escape(f"ENV DATABASE_URL={MASK} REDIS_URL={MASK}") in page
+        and escape(f"ENV PGPASS={MASK} JWT={MASK} TZ=UTC") in page
+    )
     assert escape(json.dumps(f"JWT={MASK}")) in page and "<code>UTC</code>" in page
 
 
@@ -143,7 +162,11 @@ def test_it_reveals_a_url_value_to_an_operator_and_audits_it(operator_client, se
 
 def test_it_refuses_a_viewer_the_reveal_of_a_url_value(viewer_client, secret_container):
     response = viewer_client.post(f"/containers/{secret_container['Id']}/env/reveal/", {"name": "DATABASE_URL"})
-    assert response.status_code == 403 and MARK not in response.content.decode() and not reveals(secret_container["Id"]).exists()
+    assert (
+        response.status_code == 403
+        and MARK not in response.content.decode()
+        and not reveals(secret_container["Id"]).exists()
+    )
 
 
 # ---------------------------------------------------------------- Duplicate/Edit: placeholders, resolved from the source
@@ -153,10 +176,14 @@ def duplicate_form(client, container_id: str) -> tuple[str, dict]:
     """The Duplicate/Edit page and what it fills in, as a browser would post it back."""
     response = client.get(f"/containers/new/?from={container_id}")
     initial = response.context["form"].initial
-    return response.content.decode(), {key: "on" if value is True else value for key, value in initial.items() if value not in (None, False)}
+    return response.content.decode(), {
+        key: "on" if value is True else value for key, value in initial.items() if value not in (None, False)
+    }
 
 
-def test_it_keeps_every_masked_value_byte_for_byte_through_an_edit_with_replace(operator_client, engine, secret_container):
+def test_it_keeps_every_masked_value_byte_for_byte_through_an_edit_with_replace(
+    operator_client, engine, secret_container
+):
     old = engine.client.api.inspect_container(secret_container["Id"])
     page, data = duplicate_form(operator_client, old["Id"])
     assert MARK not in page and f"JWT={MASK}" in data["env"] and "GREETING=hi" in data["env"]
@@ -180,7 +207,16 @@ def test_it_refuses_a_placeholder_for_a_name_the_source_does_not_have(operator_c
 
 def test_it_refuses_a_placeholder_without_a_source_container(operator_client, engine):
     name = random_name("forged")
-    response = operator_client.post("/containers/new/", {"image": "berth-test/busybox", "name": name, "env": f"JWT={MASK}", "labels": "berth.test=1", "action": "create"})
+    response = operator_client.post(
+        "/containers/new/",
+        {
+            "image": "berth-test/busybox",
+            "name": name,
+            "env": f"JWT={MASK}",
+            "labels": "berth.test=1",
+            "action": "create",
+        },
+    )
     assert response.status_code == 200 and "JWT" in " ".join(response.context["form"].errors["env"])
     assert not engine.client.api.containers(all=True, filters={"name": name})
 
@@ -194,21 +230,30 @@ def image_reveals(image_id: str):
 
 def test_it_offers_an_operator_a_reveal_of_an_images_masked_values(viewer_client, operator_client, secret_image):
     assert ">Reveal</button>" not in viewer_client.get(f"/images/{secret_image}/").content.decode()
-    assert operator_client.get(f"/images/{secret_image}/").content.decode().count(">Reveal</button>") == 4  # not TZ nor PATH
+    assert (
+        operator_client.get(f"/images/{secret_image}/").content.decode().count(">Reveal</button>") == 4
+    )  # not TZ nor PATH
 
 
 def test_it_reveals_an_images_value_to_an_operator_and_audits_it(operator_client, secret_image):
     response = operator_client.post(f"/images/{secret_image}/env/reveal/", {"name": "JWT"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
-    assert html.strip().startswith('<span class="masked-value" id="env-value-') and f"<code>{SECRET_ENV['JWT']}</code>" in html
+    assert (
+        html.strip().startswith('<span class="masked-value" id="env-value-')
+        and f"<code>{SECRET_ENV['JWT']}</code>" in html
+    )
     assert "no-store" in response["Cache-Control"]
     [entry] = image_reveals(secret_image)
     assert (entry.username, entry.outcome, entry.extra) == ("otto", "ok", {"variable": "JWT"})
     page = operator_client.post(f"/images/{secret_image}/env/reveal/", {"name": "PGPASS"}).content.decode()
-    assert f"<code>{SECRET_ENV['PGPASS']}</code>" in page and "<html" in page and image_reveals(secret_image).count() == 2
+    assert (
+        f"<code>{SECRET_ENV['PGPASS']}</code>" in page and "<html" in page and image_reveals(secret_image).count() == 2
+    )
 
 
-def test_it_refuses_a_viewer_an_images_reveal_and_answers_404_for_an_unknown_variable(viewer_client, operator_client, secret_image):
+def test_it_refuses_a_viewer_an_images_reveal_and_answers_404_for_an_unknown_variable(
+    viewer_client, operator_client, secret_image
+):
     response = viewer_client.post(f"/images/{secret_image}/env/reveal/", {"name": "JWT"})
     assert response.status_code == 403 and MARK not in response.content.decode()
     assert operator_client.post(f"/images/{secret_image}/env/reveal/", {"name": "NOPE"}).status_code == 404

@@ -23,8 +23,9 @@ def free_port() -> int:
 def holder(engine):
     """A running container publishing 127.0.0.1:<a free port>:80."""
     port = free_port()
-    container = engine.container("httpd -f -p 80", name=random_name("holder"), ports=[80],
-                                 host={"port_bindings": {80: ("127.0.0.1", port)}})
+    container = engine.container(
+        "httpd -f -p 80", name=random_name("holder"), ports=[80], host={"port_bindings": {80: ("127.0.0.1", port)}}
+    )
     return {"port": port, "id": container["Id"], "name": container["Name"].lstrip("/")}
 
 
@@ -35,8 +36,14 @@ def _names_the_holder(html: str, holder: dict) -> bool:
 
 def test_the_run_form_names_the_container_holding_the_port(logged_in, engine, holder):
     case = random_name("case")
-    response = post_form(logged_in, name=random_name(), action="run", command="sleep 300",
-                         ports=f"127.0.0.1:{holder['port']}:80", labels=f"berth.test=1\nberth.case={case}")
+    response = post_form(
+        logged_in,
+        name=random_name(),
+        action="run",
+        command="sleep 300",
+        ports=f"127.0.0.1:{holder['port']}:80",
+        labels=f"berth.test=1\nberth.case={case}",
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "port is already allocated" in html  # the engine's own words stay
@@ -45,7 +52,9 @@ def test_the_run_form_names_the_container_holding_the_port(logged_in, engine, ho
 
 
 def test_start_of_a_created_container_names_the_holder(logged_in, engine, holder, monkeypatch):
-    created = engine.container("sleep 300", start=False, ports=[80], host={"port_bindings": {80: ("127.0.0.1", holder["port"])}})
+    created = engine.container(
+        "sleep 300", start=False, ports=[80], host={"port_bindings": {80: ("127.0.0.1", holder["port"])}}
+    )
     calls, original = [], services.list_raw_containers
     monkeypatch.setattr(services, "list_raw_containers", lambda **kw: calls.append(kw) or original(**kw))
     response = logged_in.post(f"/containers/{created['Id']}/start/")
@@ -56,9 +65,14 @@ def test_start_of_a_created_container_names_the_holder(logged_in, engine, holder
 
 
 def test_start_from_a_list_row_names_the_holder_in_place(logged_in, engine, holder):
-    created = engine.container("sleep 300", start=False, ports=[80], host={"port_bindings": {80: ("127.0.0.1", holder["port"])}})
-    response = logged_in.post(f"/containers/{created['Id']}/start/", HTTP_HX_REQUEST="true",
-                              HTTP_HX_TARGET=f"container-row-{created['Id'][:12]}")
+    created = engine.container(
+        "sleep 300", start=False, ports=[80], host={"port_bindings": {80: ("127.0.0.1", holder["port"])}}
+    )
+    response = logged_in.post(
+        f"/containers/{created['Id']}/start/",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET=f"container-row-{created['Id'][:12]}",
+    )
     assert _names_the_holder(response.content.decode(), holder)
 
 

@@ -18,8 +18,8 @@ from accounts.models import AuditEntry
 from accounts.restrictions import is_bind_volume
 from containers import consumers, services
 from tests.accounts.conftest import client_for
-from tests.containers.test_bulk import run_bulk
 from tests.conftest import TEST_LABEL, random_name, wait_for
+from tests.containers.test_bulk import run_bulk
 from tests.streams.conftest import Terminal, open_socket
 
 MARKER = "/berth-test-ran"
@@ -30,10 +30,17 @@ def overlay_volume(engine, tmp_path, **options) -> str:
     for part in ("lower", "upper", "work"):
         (tmp_path / part).mkdir(exist_ok=True)
     name = random_name("overlay")
-    engine.client.api.create_volume(name, driver="local", labels=TEST_LABEL, driver_opts={
-        "type": "overlay", "device": "overlay",
-        "o": f"lowerdir={tmp_path / 'lower'},upperdir={tmp_path / 'upper'},workdir={tmp_path / 'work'}", **options,
-    })
+    engine.client.api.create_volume(
+        name,
+        driver="local",
+        labels=TEST_LABEL,
+        driver_opts={
+            "type": "overlay",
+            "device": "overlay",
+            "o": f"lowerdir={tmp_path / 'lower'},upperdir={tmp_path / 'upper'},workdir={tmp_path / 'work'}",
+            **options,
+        },
+    )
     engine.volumes.append(name)
     return name
 
@@ -45,17 +52,34 @@ def peer(engine) -> str:
 # case: (host config of the container, words the refusal must hold)
 CASES = {
     # The issue's own: `--net host --pid host --cap-add SYS_ADMIN -v /:/host:ro`.
-    "host-everything": (lambda engine, tmp: {"network_mode": "host", "pid_mode": "host", "cap_add": ["SYS_ADMIN"], "binds": ["/:/host:ro"]},
-                        ["the host network", "the host PID namespace", "added capabilities", "bind mounts of host paths (/)"]),
+    "host-everything": (
+        lambda engine, tmp: {
+            "network_mode": "host",
+            "pid_mode": "host",
+            "cap_add": ["SYS_ADMIN"],
+            "binds": ["/:/host:ro"],
+        },
+        ["the host network", "the host PID namespace", "added capabilities", "bind mounts of host paths (/)"],
+    ),
     "privileged": (lambda engine, tmp: {"privileged": True}, ["privileged mode"]),
     "device": (lambda engine, tmp: {"devices": ["/dev/null:/dev/berth-null:r"]}, ["devices"]),
     "volumes-from": (lambda engine, tmp: {"volumes_from": [peer(engine)]}, ["--volumes-from"]),
-    "container-network": (lambda engine, tmp: {"network_mode": f"container:{peer(engine)}"}, ["another container's network"]),
-    "mounts-bind": (lambda engine, tmp: {"mounts": [docker.types.Mount("/data", str(tmp), type="bind")]},
-                    ["bind mounts of host paths (/"]),
-    "overlay-volume": (lambda engine, tmp: {"binds": [f"{overlay_volume(engine, tmp)}:/data"]}, ["volumes that bind-mount host paths"]),
-    "overlay-volume-mount": (lambda engine, tmp: {"mounts": [docker.types.Mount("/data", overlay_volume(engine, tmp), type="volume")]},
-                             ["volumes that bind-mount host paths"]),
+    "container-network": (
+        lambda engine, tmp: {"network_mode": f"container:{peer(engine)}"},
+        ["another container's network"],
+    ),
+    "mounts-bind": (
+        lambda engine, tmp: {"mounts": [docker.types.Mount("/data", str(tmp), type="bind")]},
+        ["bind mounts of host paths (/"],
+    ),
+    "overlay-volume": (
+        lambda engine, tmp: {"binds": [f"{overlay_volume(engine, tmp)}:/data"]},
+        ["volumes that bind-mount host paths"],
+    ),
+    "overlay-volume-mount": (
+        lambda engine, tmp: {"mounts": [docker.types.Mount("/data", overlay_volume(engine, tmp), type="volume")]},
+        ["volumes that bind-mount host paths"],
+    ),
 }
 
 
@@ -80,7 +104,11 @@ def state(engine, container_id: str) -> dict:
 
 
 def denied(action: str, container_id: str) -> list[str]:
-    return list(AuditEntry.objects.filter(action=action, object_id=container_id, outcome="denied").values_list("message", flat=True))
+    return list(
+        AuditEntry.objects.filter(action=action, object_id=container_id, outcome="denied").values_list(
+            "message", flat=True
+        )
+    )
 
 
 def assert_names(text: str, words: list[str], verb: str, name: str) -> None:
@@ -178,24 +206,32 @@ def test_an_admin_is_never_restricted(case, admin_client_, engine, tmp_path):
 
 
 @pytest.mark.django_db
-def test_the_container_page_tells_an_operator_before_a_button_is_tried(operator_client, viewer_client, admin_client_, engine, tmp_path):
+def test_the_container_page_tells_an_operator_before_a_button_is_tried(
+    operator_client, viewer_client, admin_client_, engine, tmp_path
+):
     container, words = make(engine, tmp_path, "overlay-volume", start=False)
     page = operator_client.get(f"/containers/{container['Id']}/").content.decode()
     assert_names(page, words, "start, restart, unpause, attach to or run commands in", container["Name"].lstrip("/"))
     assert "Your role may not" not in admin_client_.get(f"/containers/{container['Id']}/").content.decode()
-    assert "Your role may not" not in viewer_client.get(f"/containers/{container['Id']}/").content.decode()  # no buttons to try
+    assert (
+        "Your role may not" not in viewer_client.get(f"/containers/{container['Id']}/").content.decode()
+    )  # no buttons to try
     plain = engine.container("sleep 300", start=False)
     assert "Your role may not" not in operator_client.get(f"/containers/{plain['Id']}/").content.decode()
 
 
-
 @pytest.mark.django_db
-def test_duplicate_edit_says_what_the_source_uses_that_the_role_may_not(operator_client, admin_client_, engine, tmp_path):
+def test_duplicate_edit_says_what_the_source_uses_that_the_role_may_not(
+    operator_client, admin_client_, engine, tmp_path
+):
     container, words = make(engine, tmp_path, "host-everything", start=False)
     page = operator_client.get(f"/containers/new/?from={container['Id']}").content.decode()
     assert_names(page, words, "duplicate", container["Name"].lstrip("/") + " as it is")
     plain = engine.container("sleep 300", start=False)
-    assert "Your role may not duplicate" not in operator_client.get(f"/containers/new/?from={plain['Id']}").content.decode()
+    assert (
+        "Your role may not duplicate"
+        not in operator_client.get(f"/containers/new/?from={plain['Id']}").content.decode()
+    )
     assert "Your role may not" not in admin_client_.get(f"/containers/new/?from={container['Id']}").content.decode()
 
 
@@ -275,18 +311,21 @@ async def test_an_admin_execs_into_a_restricted_container(admin_user, engine, tm
 # ---------------------------------------------------------------- which volumes count as bind mounts
 
 
-@pytest.mark.parametrize("options, bind", [
-    ({"type": "none", "o": "bind", "device": "/srv"}, True),
-    ({"type": "none", "device": "/srv"}, True),
-    ({"type": "tmpfs", "device": "tmpfs", "o": "rbind,ro"}, True),
-    ({"type": "bind", "device": "srv"}, True),
-    ({"type": "overlay", "device": "overlay", "o": "lowerdir=/etc,upperdir=/u,workdir=/w"}, True),
-    ({"type": "fuse.overlayfs", "device": "overlay", "o": "lowerdir=/etc"}, True),
-    ({"type": "ext4", "device": "/dev/sdz9"}, True),
-    ({"type": "tmpfs", "device": "tmpfs", "o": "size=10m"}, False),
-    ({"type": "nfs", "device": ":/export", "o": "addr=10.0.0.1"}, False),
-    ({}, False),
-])
+@pytest.mark.parametrize(
+    "options, bind",
+    [
+        ({"type": "none", "o": "bind", "device": "/srv"}, True),
+        ({"type": "none", "device": "/srv"}, True),
+        ({"type": "tmpfs", "device": "tmpfs", "o": "rbind,ro"}, True),
+        ({"type": "bind", "device": "srv"}, True),
+        ({"type": "overlay", "device": "overlay", "o": "lowerdir=/etc,upperdir=/u,workdir=/w"}, True),
+        ({"type": "fuse.overlayfs", "device": "overlay", "o": "lowerdir=/etc"}, True),
+        ({"type": "ext4", "device": "/dev/sdz9"}, True),
+        ({"type": "tmpfs", "device": "tmpfs", "o": "size=10m"}, False),
+        ({"type": "nfs", "device": ":/export", "o": "addr=10.0.0.1"}, False),
+        ({}, False),
+    ],
+)
 def test_it_tells_which_local_volumes_are_bind_mounts(engine, options, bind):
     name = random_name("vol")
     engine.client.api.create_volume(name, driver="local", driver_opts=options, labels=TEST_LABEL)
@@ -313,7 +352,9 @@ def swap_names_after_the_check(monkeypatch, engine, harmless: dict, restricted: 
 
 
 @pytest.mark.django_db
-def test_a_rename_after_the_check_does_not_start_the_restricted_container(operator_client, engine, tmp_path, monkeypatch):
+def test_a_rename_after_the_check_does_not_start_the_restricted_container(
+    operator_client, engine, tmp_path, monkeypatch
+):
     restricted, _ = make(engine, tmp_path, "host-everything", start=False)
     harmless = engine.container("sleep 300", start=False)
     name = swap_names_after_the_check(monkeypatch, engine, harmless, restricted)
@@ -324,7 +365,9 @@ def test_a_rename_after_the_check_does_not_start_the_restricted_container(operat
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_a_rename_after_the_check_does_not_open_a_terminal_in_the_restricted_container(operator, engine, tmp_path, monkeypatch):
+async def test_a_rename_after_the_check_does_not_open_a_terminal_in_the_restricted_container(
+    operator, engine, tmp_path, monkeypatch
+):
     cookie = await database_sync_to_async(cookie_of)(operator)
     restricted, _ = await asyncio.to_thread(make, engine, tmp_path, "host-everything", start=True)
     harmless = await asyncio.to_thread(engine.container, "sleep 300")
@@ -332,8 +375,12 @@ async def test_a_rename_after_the_check_does_not_open_a_terminal_in_the_restrict
     ws, connected, _ = await open_socket(f"/ws/containers/{name}/exec/?cmd=sleep%2030", cookie)
     assert connected
     try:
-        await asyncio.to_thread(wait_for, lambda: exec_ids(engine, harmless["Id"]) or exec_ids(engine, restricted["Id"]),
-                                timeout=20, message="the exec")
+        await asyncio.to_thread(
+            wait_for,
+            lambda: exec_ids(engine, harmless["Id"]) or exec_ids(engine, restricted["Id"]),
+            timeout=20,
+            message="the exec",
+        )
         assert await asyncio.to_thread(exec_ids, engine, restricted["Id"]) == []  # it ran where it was checked
     finally:
         await ws.disconnect()

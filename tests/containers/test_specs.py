@@ -62,7 +62,12 @@ def test_it_never_crashes_on_arbitrary_text(parse, text):
 
 
 @FAST
-@given(container=ports, protocol=protocols, host_ip=st.one_of(st.just(""), ips), host_port=st.one_of(st.just(""), ports.map(str)))
+@given(
+    container=ports,
+    protocol=protocols,
+    host_ip=st.one_of(st.just(""), ips),
+    host_port=st.one_of(st.just(""), ports.map(str)),
+)
 def test_it_round_trips_a_port_spec(container, protocol, host_ip, host_port):
     port = PortSpec(container, protocol, host_ip, host_port)
     assert specs.parse_port(port.text) == [port]
@@ -72,7 +77,9 @@ def test_it_round_trips_a_port_spec(container, protocol, host_ip, host_port):
 @given(start=st.integers(1, 60000), length=st.integers(1, 20), host_start=st.integers(1, 60000))
 def test_it_expands_equal_port_ranges_pairwise(start, length, host_start):
     parsed = specs.parse_port(f"{host_start}-{host_start + length - 1}:{start}-{start + length - 1}")
-    assert [(p.container_port, p.host_port) for p in parsed] == [(start + i, str(host_start + i)) for i in range(length)]
+    assert [(p.container_port, p.host_port) for p in parsed] == [
+        (start + i, str(host_start + i)) for i in range(length)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -120,7 +127,10 @@ def test_it_reads_ports_one_per_line_or_comma_separated():
 # ---------------------------------------------------------------- env
 
 env_keys = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,20}", fullmatch=True)
-env_values = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\x00\r\n\x85"), max_size=30)
+env_values = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\x00\r\n\x85"),
+    max_size=30,
+)
 
 
 @FAST
@@ -135,7 +145,9 @@ def test_it_reads_env_file_text_skipping_blanks_and_comments():
     assert specs.parse_env(text) == ["MYSQL_ROOT_PASSWORD=password", "MYSQL_DATABASE=word=press", "EMPTY="]
 
 
-@pytest.mark.parametrize("text, message", [("A=1\nNOEQUALS", "Line 2.*no '='"), ("=x", "non-empty"), ("MY VAR=1", "no spaces")])
+@pytest.mark.parametrize(
+    "text, message", [("A=1\nNOEQUALS", "Line 2.*no '='"), ("=x", "non-empty"), ("MY VAR=1", "no spaces")]
+)
 def test_it_rejects_bad_env_lines(text, message):
     with pytest.raises(ValueError, match=message):
         specs.parse_env(text)
@@ -205,7 +217,11 @@ def test_it_rejects_bad_add_host(spec):
 
 
 @FAST
-@given(labels=st.dictionaries(st.from_regex(r"[a-z][a-z0-9.-]{0,20}", fullmatch=True), env_values.map(str.strip), max_size=6))
+@given(
+    labels=st.dictionaries(
+        st.from_regex(r"[a-z][a-z0-9.-]{0,20}", fullmatch=True), env_values.map(str.strip), max_size=6
+    )
+)
 def test_it_round_trips_labels_and_log_options(labels):
     text = "\n".join(f"{k}={v}" for k, v in labels.items())
     assert specs.parse_labels(text) == labels
@@ -219,7 +235,8 @@ def test_it_requires_a_value_for_log_options_only():
 
 
 @pytest.mark.parametrize(
-    "text, size", [("512m", 512 * 2**20), ("1g", 2**30), ("1.5g", 3 * 2**29), ("7340032", 7340032), ("10MB", 10 * 2**20)]
+    "text, size",
+    [("512m", 512 * 2**20), ("1g", 2**30), ("1.5g", 3 * 2**29), ("7340032", 7340032), ("10MB", 10 * 2**20)],
 )
 def test_it_parses_memory_like_docker(text, size):
     assert specs.parse_memory(text) == size
@@ -274,7 +291,10 @@ def test_it_accepts_valid_image_references(reference):
     assert specs.parse_image_reference(reference) == reference
 
 
-@pytest.mark.parametrize("reference", ["", "Busybox", "UPPER/app", "busybox:", ":tag", "a//b", "app:tag:tag", "-app", "app@sha256:xyz", "has space"])
+@pytest.mark.parametrize(
+    "reference",
+    ["", "Busybox", "UPPER/app", "busybox:", ":tag", "a//b", "app:tag:tag", "-app", "app@sha256:xyz", "has space"],
+)
 def test_it_rejects_invalid_image_references(reference):
     with pytest.raises(ValueError, match="not a valid image reference"):
         specs.parse_image_reference(reference)
@@ -330,7 +350,10 @@ def test_it_reads_form_data_back_from_an_inspect_document():
             "Labels": {"berth.test": "1"},
         },
         "HostConfig": {
-            "PortBindings": {"80/tcp": [{"HostIp": "", "HostPort": ""}], "53/udp": [{"HostIp": "127.0.0.1", "HostPort": "53"}]},
+            "PortBindings": {
+                "80/tcp": [{"HostIp": "", "HostPort": ""}],
+                "53/udp": [{"HostIp": "127.0.0.1", "HostPort": "53"}],
+            },
             "Binds": ["/srv:/data:ro"],
             "Links": ["/db:/web/mysql"],
             "RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": 3},
@@ -354,7 +377,9 @@ def test_it_reads_form_data_back_from_an_inspect_document():
 # ---------------------------------------------------------------- privileges and devices
 
 
-@pytest.mark.parametrize("name", ["NET_ADMIN", "CAP_NET_ADMIN", "net_admin", "cap_sys_time", "ALL", "all", " SYS_PTRACE "])
+@pytest.mark.parametrize(
+    "name", ["NET_ADMIN", "CAP_NET_ADMIN", "net_admin", "cap_sys_time", "ALL", "all", " SYS_PTRACE "]
+)
 def test_it_accepts_capability_names_as_typed(name):
     assert specs.parse_capability(name) == name.strip()
 
@@ -382,15 +407,28 @@ def test_it_parses_devices_like_the_cli(text, expected):
     assert specs.parse_device(device.text) == device
 
 
-@pytest.mark.parametrize("text", ["dev/null", "/dev/null:dev/n", "/dev/a:/dev/b:rwx", "/dev/a:/dev/b:rr", "/a:/b:r:w", "/dev/a:"])
+@pytest.mark.parametrize(
+    "text", ["dev/null", "/dev/null:dev/n", "/dev/a:/dev/b:rwx", "/dev/a:/dev/b:rr", "/a:/b:r:w", "/dev/a:"]
+)
 def test_it_refuses_bad_devices(text):
     with pytest.raises(ValueError):
         specs.parse_device(text)
 
 
 def test_it_sends_privileges_and_devices_to_the_engine():
-    spec = ContainerSpec(image="busybox", privileged=True, cap_add=("NET_ADMIN",), cap_drop=("CHOWN",),
-                         devices=(specs.parse_device("/dev/zero:/dev/z:r"),), pid_mode="host")
+    spec = ContainerSpec(
+        image="busybox",
+        privileged=True,
+        cap_add=("NET_ADMIN",),
+        cap_drop=("CHOWN",),
+        devices=(specs.parse_device("/dev/zero:/dev/z:r"),),
+        pid_mode="host",
+    )
     host = specs.create_arguments(spec, detach=False).host_config
-    assert (host["privileged"], host["cap_add"], host["cap_drop"], host["pid_mode"]) == (True, ["NET_ADMIN"], ["CHOWN"], "host")
+    assert (host["privileged"], host["cap_add"], host["cap_drop"], host["pid_mode"]) == (
+        True,
+        ["NET_ADMIN"],
+        ["CHOWN"],
+        "host",
+    )
     assert host["devices"] == [{"PathOnHost": "/dev/zero", "PathInContainer": "/dev/z", "CgroupPermissions": "r"}]

@@ -9,7 +9,11 @@ from networks import services
 from networks.forms import ConnectForm, NetworkCreateForm
 from volumes.forms import VolumeCreateForm
 
-DRIVERS = [services.DriverChoice("bridge", True), services.DriverChoice("macvlan", True), services.DriverChoice("overlay", False, "swarm")]
+DRIVERS = [
+    services.DriverChoice("bridge", True),
+    services.DriverChoice("macvlan", True),
+    services.DriverChoice("overlay", False, "swarm"),
+]
 octet = st.integers(0, 255).map(str)
 ipv4ish = st.one_of(
     st.builds(lambda a, b, c, d: f"{a}.{b}.{c}.{d}", octet, octet, octet, octet),
@@ -19,10 +23,24 @@ ipv4ish = st.one_of(
 
 
 @settings(max_examples=300, deadline=None)
-@given(subnet=ipv4ish, ip_range=ipv4ish, gateway=ipv4ish, driver=st.sampled_from(["bridge", "macvlan", "overlay"]), parent=st.text(max_size=16))
+@given(
+    subnet=ipv4ish,
+    ip_range=ipv4ish,
+    gateway=ipv4ish,
+    driver=st.sampled_from(["bridge", "macvlan", "overlay"]),
+    parent=st.text(max_size=16),
+)
 def test_it_lets_through_only_consistent_addresses(subnet, ip_range, gateway, driver, parent):
     form = NetworkCreateForm(
-        {"name": "net1", "driver": driver, "macvlan_mode": "bridge", "subnet": subnet, "ip_range": ip_range, "gateway": gateway, "parent": parent},
+        {
+            "name": "net1",
+            "driver": driver,
+            "macvlan_mode": "bridge",
+            "subnet": subnet,
+            "ip_range": ip_range,
+            "gateway": gateway,
+            "parent": parent,
+        },
         drivers=DRIVERS,
     )
     if not form.is_valid():
@@ -43,8 +61,18 @@ def test_it_lets_through_only_consistent_addresses(subnet, ip_range, gateway, dr
 
 def network(name: str, subnets: list[str]) -> services.NetworkSummary:
     return services.NetworkSummary(
-        id=f"{name}-id", name=name, driver="bridge", scope="local", subnets=subnets, gateways=[], internal=False,
-        attachable=False, ipv6=False, created=None, labels={}, containers=[],
+        id=f"{name}-id",
+        name=name,
+        driver="bridge",
+        scope="local",
+        subnets=subnets,
+        gateways=[],
+        internal=False,
+        attachable=False,
+        ipv6=False,
+        created=None,
+        labels={},
+        containers=[],
     )
 
 
@@ -54,7 +82,8 @@ def test_it_connects_only_with_what_the_network_takes(ipv4, aliases, target):
     networks = [network("bridge", ["172.17.0.0/16"]), network("mine", ["10.9.0.0/24"])]
     form = ConnectForm(
         {"network": f"{target}-id", "container": "c1", "aliases": aliases, "ipv4": ipv4},
-        networks=networks, containers=[("c1", "one")],
+        networks=networks,
+        containers=[("c1", "one")],
     )
     if not form.is_valid():
         return
@@ -68,7 +97,9 @@ def test_it_connects_only_with_what_the_network_takes(ipv4, aliases, target):
 @settings(max_examples=200, deadline=None)
 @given(name=st.text(max_size=20), labels=st.text(max_size=40), kind=st.text(max_size=8), device=st.text(max_size=8))
 def test_it_never_fails_on_any_volume_input(name, labels, kind, device):
-    form = VolumeCreateForm({"name": name, "driver": "local", "labels": labels, "type": kind, "device": device}, drivers=["local"])
+    form = VolumeCreateForm(
+        {"name": name, "driver": "local", "labels": labels, "type": kind, "device": device}, drivers=["local"]
+    )
     if form.is_valid():
         arguments = form.service_arguments()
         assert all(key and "=" not in key for key in arguments["labels"])

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def test_it_lists_networks_with_counts_from_the_container_list(logged_in, engine, docker_client, monkeypatch):
     subnet, gateway = free_subnet()
-    network = make_network(engine, docker_client, ipam={"Config": [{"Subnet": subnet, "Gateway": gateway}]}, internal=True)
+    network = make_network(
+        engine, docker_client, ipam={"Config": [{"Subnet": subnet, "Gateway": gateway}]}, internal=True
+    )
     for start in (True, False):  # a stopped container counts too
         engine.container("sleep 300", start=start, host={"network_mode": network["Name"]})
     calls = []
@@ -20,7 +22,7 @@ def test_it_lists_networks_with_counts_from_the_container_list(logged_in, engine
     monkeypatch.setattr(services, "list_raw_containers", lambda **kw: calls.append(kw) or original(**kw))
     html = logged_in.get("/networks/").content.decode()
     assert len(calls) == 1
-    row = html[html.index(f'id="network-row-{network["Id"][:12]}"'):]
+    row = html[html.index(f'id="network-row-{network["Id"][:12]}"') :]
     row = row[: row.index("</tr>")]
     assert network["Name"] in row and subnet in row and gateway in row and "internal" in row
     assert '<td class="num"' in row and ">2</td>" in row
@@ -40,15 +42,28 @@ def test_it_filters_unused_networks(logged_in, engine, docker_client):
 def test_it_shows_the_network_page_like_docker_network_inspect(logged_in, engine, docker_client):
     subnet, gateway = free_subnet()
     network = make_network(
-        engine, docker_client, ipam={"Config": [{"Subnet": subnet, "Gateway": gateway}]},
-        options={"com.docker.network.bridge.enable_icc": "true"}, labels={"team": "blue"},
+        engine,
+        docker_client,
+        ipam={"Config": [{"Subnet": subnet, "Gateway": gateway}]},
+        options={"com.docker.network.bridge.enable_icc": "true"},
+        labels={"team": "blue"},
     )
-    config = docker_client.api.create_networking_config({network["Name"]: docker_client.api.create_endpoint_config(aliases=["db"])})
+    config = docker_client.api.create_networking_config(
+        {network["Name"]: docker_client.api.create_endpoint_config(aliases=["db"])}
+    )
     running = engine.container("sleep 300", networking_config=config, host={"network_mode": network["Name"]})
     stopped = engine.container("true", start=False, host={"network_mode": network["Name"]})
     endpoint = docker_client.api.inspect_container(running["Id"])["NetworkSettings"]["Networks"][network["Name"]]
     html = logged_in.get(f"/networks/{network['Id']}/").content.decode()
-    for text in (subnet, gateway, "com.docker.network.bridge.enable_icc", "team", endpoint["IPAddress"], endpoint["MacAddress"], "db"):
+    for text in (
+        subnet,
+        gateway,
+        "com.docker.network.bridge.enable_icc",
+        "team",
+        endpoint["IPAddress"],
+        endpoint["MacAddress"],
+        "db",
+    ):
         assert text in html
     assert running["Name"].lstrip("/") in html and stopped["Name"].lstrip("/") in html
     # By name as well as by id.
@@ -63,11 +78,21 @@ def test_it_creates_a_bridge_with_ipv6_options_and_labels(logged_in, engine, doc
     name = random_name("net")
     subnet, gateway = free_subnet()
     ipv6 = f"fd00:{subnet.split('.')[1]}:{subnet.split('.')[2]}::/64"
-    response = logged_in.post("/networks/new/", {
-        "name": name, "driver": "bridge", "subnet": subnet, "gateway": gateway, "ipv6_subnet": ipv6,
-        "internal": "on", "attachable": "on", "options": "com.docker.network.bridge.enable_icc=false",
-        "labels": "berth.test=1\nteam=blue", "macvlan_mode": "bridge",
-    })
+    response = logged_in.post(
+        "/networks/new/",
+        {
+            "name": name,
+            "driver": "bridge",
+            "subnet": subnet,
+            "gateway": gateway,
+            "ipv6_subnet": ipv6,
+            "internal": "on",
+            "attachable": "on",
+            "options": "com.docker.network.bridge.enable_icc=false",
+            "labels": "berth.test=1\nteam=blue",
+            "macvlan_mode": "bridge",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     network = docker_client.api.inspect_network(name)
     engine.networks.append(network["Id"])
@@ -104,7 +129,9 @@ def test_it_reports_an_overlapping_subnet_in_the_daemons_words(logged_in, engine
     subnet, gateway = free_subnet()
     make_network(engine, docker_client, ipam={"Config": [{"Subnet": subnet}]})
     name = random_name("net")
-    response = logged_in.post("/networks/new/", {"name": name, "driver": "bridge", "subnet": subnet, "macvlan_mode": "bridge"})
+    response = logged_in.post(
+        "/networks/new/", {"name": name, "driver": "bridge", "subnet": subnet, "macvlan_mode": "bridge"}
+    )
     assert response.status_code == 200
     assert "Pool overlaps with other one on this address space" in response.content.decode()
     assert not network_exists(docker_client, name)
@@ -124,9 +151,15 @@ def test_it_connects_a_stopped_container_with_aliases_and_a_static_ip(logged_in,
     network = make_network(engine, docker_client, ipam={"Config": [{"Subnet": subnet, "Gateway": gateway}]})
     container = engine.container("sleep 300", start=False)
     static = subnet.replace(".0/24", ".42")
-    response = logged_in.post("/networks/connect/", {
-        "network": network["Id"], "container": container["Id"], "aliases": "web, www", "ipv4": static,
-    })
+    response = logged_in.post(
+        "/networks/connect/",
+        {
+            "network": network["Id"],
+            "container": container["Id"],
+            "aliases": "web, www",
+            "ipv4": static,
+        },
+    )
     assert response.status_code == 302 and response["Location"] == f"/networks/{network['Id']}/"
     docker_client.api.start(container["Id"])
     endpoint = docker_client.api.inspect_container(container["Id"])["NetworkSettings"]["Networks"][network["Name"]]
@@ -140,7 +173,8 @@ def test_it_returns_the_container_table_to_an_htmx_connect(logged_in, engine, do
     network = make_network(engine, docker_client)
     container = engine.container("sleep 300")
     response = logged_in.post(
-        "/networks/connect/", {"network": network["Id"], "container": container["Id"]},
+        "/networks/connect/",
+        {"network": network["Id"], "container": container["Id"]},
         headers={"HX-Request": "true", "HX-Target": "network-containers"},
     )
     html = response.content.decode()
@@ -151,9 +185,15 @@ def test_it_returns_the_container_table_to_an_htmx_connect(logged_in, engine, do
 def test_it_refuses_aliases_and_static_ips_on_the_default_bridge_before_asking(logged_in, engine, docker_client):
     container = engine.container("sleep 300", start=False, host={"network_mode": "none"})
     bridge = docker_client.api.inspect_network("bridge")
-    response = logged_in.post("/networks/connect/", {
-        "network": bridge["Id"], "container": container["Id"], "aliases": "web", "ipv4": "172.17.0.200",
-    })
+    response = logged_in.post(
+        "/networks/connect/",
+        {
+            "network": bridge["Id"],
+            "container": container["Id"],
+            "aliases": "web",
+            "ipv4": "172.17.0.200",
+        },
+    )
     form = response.context["form"]
     assert "default bridge network takes no aliases" in form.errors["aliases"][0]
     assert "no static addresses" in form.errors["ipv4"][0]
@@ -165,7 +205,9 @@ def test_it_keeps_a_static_ip_inside_the_network_subnet(logged_in, engine, docke
     subnet, _ = free_subnet()
     network = make_network(engine, docker_client, ipam={"Config": [{"Subnet": subnet}]})
     container = engine.container("sleep 300", start=False)
-    response = logged_in.post("/networks/connect/", {"network": network["Id"], "container": container["Id"], "ipv4": "192.0.2.9"})
+    response = logged_in.post(
+        "/networks/connect/", {"network": network["Id"], "container": container["Id"], "ipv4": "192.0.2.9"}
+    )
     assert "not inside the network" in response.context["form"].errors["ipv4"][0]
     assert network["Name"] not in docker_client.api.inspect_container(container["Id"])["NetworkSettings"]["Networks"]
 
@@ -174,7 +216,10 @@ def test_it_disconnects_a_container(logged_in, engine, docker_client):
     network = make_network(engine, docker_client)
     container = engine.container("sleep 300")
     docker_client.api.connect_container_to_network(container["Id"], network["Id"])
-    response = logged_in.post(f"/networks/{network['Id']}/disconnect/", {"container": container["Id"], "next": f"/containers/{container['Id']}/"})
+    response = logged_in.post(
+        f"/networks/{network['Id']}/disconnect/",
+        {"container": container["Id"], "next": f"/containers/{container['Id']}/"},
+    )
     assert response.status_code == 302 and response["Location"] == f"/containers/{container['Id']}/"
     assert network["Name"] not in docker_client.api.inspect_container(container["Id"])["NetworkSettings"]["Networks"]
 
@@ -185,7 +230,9 @@ def test_it_offers_connect_and_disconnect_on_the_container_page(logged_in, engin
     page = logged_in.get(f"/containers/{container['Id']}/").content.decode()
     assert f'action="/networks/{network["Name"]}/disconnect/"' in page
     assert f"/networks/connect/?container={container['Id']}" in page
-    form = logged_in.get(f"/networks/connect/?container={container['Id']}", headers={"HX-Request": "true", "HX-Target": "connect-form"})
+    form = logged_in.get(
+        f"/networks/connect/?container={container['Id']}", headers={"HX-Request": "true", "HX-Target": "connect-form"}
+    )
     html = form.content.decode()
     assert html.lstrip().startswith('<form id="connect-form"')
     assert f'<input type="hidden" name="container" value="{container["Id"]}">' in html
@@ -193,9 +240,15 @@ def test_it_offers_connect_and_disconnect_on_the_container_page(logged_in, engin
     assert f'value="{network["Id"]}"' not in html and ">bridge</option>" in html
     # Connecting from there goes back to the container page.
     bridge = docker_client.api.inspect_network("bridge")["Id"]
-    response = logged_in.post("/networks/connect/", {
-        "network": bridge, "container": container["Id"], "fixed": container["Id"], "next": f"/containers/{container['Id']}/",
-    })
+    response = logged_in.post(
+        "/networks/connect/",
+        {
+            "network": bridge,
+            "container": container["Id"],
+            "fixed": container["Id"],
+            "next": f"/containers/{container['Id']}/",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == f"/containers/{container['Id']}/"
     assert "bridge" in docker_client.api.inspect_container(container["Id"])["NetworkSettings"]["Networks"]
 
@@ -251,7 +304,9 @@ def test_it_lets_a_viewer_look_but_not_change(client, django_user_model, engine,
     page = client.get(f"/networks/{network['Id']}/").content.decode()
     assert container["Name"].lstrip("/") in page and "Disconnect" not in page and "Connect a container" not in page
     name = random_name("net")
-    assert client.post("/networks/new/", {"name": name, "driver": "bridge", "macvlan_mode": "bridge"}).status_code == 403
+    assert (
+        client.post("/networks/new/", {"name": name, "driver": "bridge", "macvlan_mode": "bridge"}).status_code == 403
+    )
     assert client.post(f"/networks/{network['Id']}/disconnect/", {"container": container["Id"]}).status_code == 403
     assert not network_exists(docker_client, name)
     assert network["Name"] in docker_client.api.inspect_container(container["Id"])["NetworkSettings"]["Networks"]
@@ -265,12 +320,18 @@ def test_it_records_connect_and_remove_in_the_audit_log(logged_in, engine, docke
     logged_in.post("/networks/connect/", {"network": network["Id"], "container": container["Id"], "aliases": "web"})
     logged_in.post(f"/networks/{network['Id']}/disconnect/", {"container": container["Id"]})
     logged_in.post(f"/networks/{network['Id']}/remove/", {"confirm": "on"})
-    entries = list(AuditEntry.objects.filter(object_type="network").order_by("at").values_list("action", "outcome", "object_name"))
+    entries = list(
+        AuditEntry.objects.filter(object_type="network").order_by("at").values_list("action", "outcome", "object_name")
+    )
     assert entries == [
-        ("network.connect", "ok", network["Name"]), ("network.disconnect", "ok", ""), ("network.remove", "ok", network["Name"]),
+        ("network.connect", "ok", network["Name"]),
+        ("network.disconnect", "ok", ""),
+        ("network.remove", "ok", network["Name"]),
     ]
 
 
 def test_it_answers_a_malformed_htmx_connect_without_a_500(logged_in):
-    response = logged_in.post("/networks/connect/", {"container": "x"}, headers={"HX-Request": "true", "HX-Target": "network-containers"})
+    response = logged_in.post(
+        "/networks/connect/", {"container": "x"}, headers={"HX-Request": "true", "HX-Target": "network-containers"}
+    )
     assert response.status_code == 302 and response["Location"] == "/networks/"

@@ -36,9 +36,13 @@ def create_through_berth(logged_in, engine, docker_client, **fields) -> dict:
 def test_it_creates_the_custom_bridge_and_addresses_come_from_the_ip_range(logged_in, engine, docker_client):
     """docker network create --driver=bridge --subnet=172.72.0.0/16 --ip-range=172.72.0.0/24 --gateway=172.72.0.1"""
     network = create_through_berth(logged_in, engine, docker_client, name=random_name("my_custom_network"), **SEED)
-    assert network["IPAM"]["Config"] == [{"Subnet": SEED["subnet"], "IPRange": SEED["ip_range"], "Gateway": SEED["gateway"]}]
+    assert network["IPAM"]["Config"] == [
+        {"Subnet": SEED["subnet"], "IPRange": SEED["ip_range"], "Gateway": SEED["gateway"]}
+    ]
     container = engine.container("sleep 300", host={"network_mode": network["Name"]})
-    address = docker_client.api.inspect_container(container["Id"])["NetworkSettings"]["Networks"][network["Name"]]["IPAddress"]
+    address = docker_client.api.inspect_container(container["Id"])["NetworkSettings"]["Networks"][network["Name"]][
+        "IPAddress"
+    ]
     assert address.startswith("172.72.0.") and address != SEED["gateway"]
     html = logged_in.get(f"/networks/{network['Id']}/").content.decode()
     assert address in html and SEED["ip_range"] in html
@@ -46,9 +50,14 @@ def test_it_creates_the_custom_bridge_and_addresses_come_from_the_ip_range(logge
 
 def test_it_refuses_a_wrong_ip_range_on_its_field_and_creates_no_network(logged_in, docker_client):
     name = random_name("my_custom_network")
-    response = logged_in.post("/networks/new/", {"name": name, "driver": "bridge", "macvlan_mode": "bridge", **SEED, "ip_range": "172.73.0.0/24"})
+    response = logged_in.post(
+        "/networks/new/",
+        {"name": name, "driver": "bridge", "macvlan_mode": "bridge", **SEED, "ip_range": "172.73.0.0/24"},
+    )
     assert response.status_code == 200
-    assert response.context["form"].errors["ip_range"] == ["The IP range 172.73.0.0/24 is not inside the subnet 172.72.0.0/16."]
+    assert response.context["form"].errors["ip_range"] == [
+        "The IP range 172.73.0.0/24 is not inside the subnet 172.72.0.0/16."
+    ]
     assert not network_exists(docker_client, name)
 
 
@@ -92,7 +101,9 @@ def test_it_resolves_an_alias_to_all_three_containers(logged_in, engine, docker_
     addresses = set()
     for _ in range(3):
         container = engine.container("sleep 300")
-        response = logged_in.post("/networks/connect/", {"network": mybridge["Id"], "container": container["Id"], "aliases": "alicek106"})
+        response = logged_in.post(
+            "/networks/connect/", {"network": mybridge["Id"], "container": container["Id"], "aliases": "alicek106"}
+        )
         assert response.status_code == 302
         endpoint = docker_client.api.inspect_container(container["Id"])["NetworkSettings"]["Networks"][mybridge["Name"]]
         assert "alicek106" in endpoint["Aliases"]

@@ -98,8 +98,14 @@ def test_it_keeps_static_addresses_inside_the_network(subnet, address):
             validators.parse_static_address(str(address), [subnet])
 
 
-keys = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Zs", "Cc", "Zl", "Zp"), blacklist_characters="=\x85"), min_size=1, max_size=20)
-values = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\x85"), max_size=20).map(str.strip)
+keys = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Zs", "Cc", "Zl", "Zp"), blacklist_characters="=\x85"),
+    min_size=1,
+    max_size=20,
+)
+values = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\x85"), max_size=20
+).map(str.strip)
 
 
 @given(st.dictionaries(keys, values, max_size=6))

@@ -26,7 +26,9 @@ def session_cookie(client, user) -> str:
     return f"sessionid={client.cookies['sessionid'].value}"
 
 
-async def open_socket(path: str, cookie: str | None, origin: bytes | None = ORIGIN) -> tuple[WebsocketCommunicator, bool, int | None]:
+async def open_socket(
+    path: str, cookie: str | None, origin: bytes | None = ORIGIN
+) -> tuple[WebsocketCommunicator, bool, int | None]:
     headers = [(b"host", HOST)]
     if origin is not None:
         headers.append((b"origin", origin))
@@ -57,7 +59,9 @@ class Terminal:
         deadline = time.monotonic() + timeout
         while not condition(self.output):
             if self.final is not None:
-                raise AssertionError(f"socket ended ({self.final}) before the condition; output: {self.output[-500:]!r}")
+                raise AssertionError(
+                    f"socket ended ({self.final}) before the condition; output: {self.output[-500:]!r}"
+                )
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise AssertionError(f"timed out; output so far: {self.output[-500:]!r}")

@@ -60,7 +60,9 @@ def test_it_opens_a_shell_with_exec_that_fills_the_window(page, live_server_url,
     page.keyboard.type("clear; stty size\n")
     expect(page.locator("#terminal .xterm-rows")).not_to_contain_text(f"{rows} ")
     page.close()  # closing the tab kills the shell
-    assert wait_for(lambda: all(p[-1] == "sleep 300" for p in docker_client.api.top(container["Id"])["Processes"]), timeout=10)
+    assert wait_for(
+        lambda: all(p[-1] == "sleep 300" for p in docker_client.api.top(container["Id"])["Processes"]), timeout=10
+    )
 
 
 def test_it_shows_log_lines_escaped_coloured_and_structured(page, live_server_url, engine, docker_client):
@@ -68,7 +70,7 @@ def test_it_shows_log_lines_escaped_coloured_and_structured(page, live_server_ur
 
     script = (
         "printf 'plain <script>window.hacked=1</script> \\033[31mred\\033[0m\\n'; "
-        "printf '{\"level\":\"error\",\"msg\":\"json failure\",\"user\":\"bob\"}\\n' >&2; "
+        'printf \'{"level":"error","msg":"json failure","user":"bob"}\\n\' >&2; '
         "printf 'level=warn msg=\"logfmt warning\" n=2\\n'"
     )
     container = engine.container(["sh", "-c", script])
@@ -105,7 +107,12 @@ def test_it_splits_the_relayed_log_into_lines_in_the_browser(page, live_server_u
     container = engine.container(["sh", "-c", script], tty=tty)
     wait_for(lambda: not docker_client.api.inspect_container(container["Id"])["State"]["Running"])
     binary_frames = []
-    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: binary_frames.append(payload) if isinstance(payload, bytes) else None))
+    page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived", lambda payload: binary_frames.append(payload) if isinstance(payload, bytes) else None
+        ),
+    )
     page.goto(f"{live_server_url}/containers/{container['Id']}/logs/")
     view = page.locator("#log-view")
     expect(page.locator("#log-status")).to_contain_text("Stopped (exit code 0)")
@@ -115,8 +122,8 @@ def test_it_splits_the_relayed_log_into_lines_in_the_browser(page, live_server_u
     if tty:  # one stream: what the terminal showed, in its order
         assert texts == stdout[:2] + ["o1", "e1", "o2", "e2", "o3", "e3"] and set(streams) == {"out"}
     else:  # each stream in its order; merged by the engine's timestamps, which may put e1 first
-        assert [text for text, stream in zip(texts, streams) if stream == "out"] == stdout
-        assert [text for text, stream in zip(texts, streams) if stream == "err"] == ["e1", "e2", "e3"]
+        assert [text for text, stream in zip(texts, streams, strict=True) if stream == "out"] == stdout
+        assert [text for text, stream in zip(texts, streams, strict=True) if stream == "err"] == ["e1", "e2", "e3"]
     assert view.locator(".ts").first.text_content().startswith("20")  # every line kept its time
     assert binary_frames, "the log came as JSON lines, not as the engine's bytes"
 
@@ -138,7 +145,7 @@ def test_it_follows_a_log_across_a_restart_in_the_browser(page, live_server_url,
 
 
 def test_it_searches_the_whole_of_a_long_log_through_the_pages_form(page, live_server_url, engine, docker_client):
-    """"Search the whole log" finds a line near the start of a 200,000-line log, not only in the
+    """ "Search the whole log" finds a line near the start of a 200,000-line log, not only in the
     last 300 lines (issue 11, item 1); so does the log view with "Last lines" left empty."""
     from playwright.sync_api import expect
 

@@ -18,7 +18,9 @@ def expire_elsewhere(database_url: str, session_key: str) -> None:
         f"assert Session.objects.filter(session_key={session_key!r}).update(expire_date=timezone.now() - datetime.timedelta(seconds=1)) == 1"
     )
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "dashboard.settings"}
-    subprocess.run([sys.executable, "manage.py", "shell", "-v", "0", "-c", code], cwd=ROOT, env=env, check=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code], cwd=ROOT, env=env, check=True, timeout=60
+    )
 
 
 def test_the_pages_say_the_session_expired(page, berth_server, engine):

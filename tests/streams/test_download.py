@@ -45,7 +45,11 @@ async def _collect(iterator) -> list[bytes]:
 
 def finished(engine, docker_client, command, **kwargs) -> dict:
     container = engine.container(command, **kwargs)
-    wait_for(lambda: docker_client.api.inspect_container(container["Id"])["State"]["Status"] == "exited", timeout=60, message="the container to finish")
+    wait_for(
+        lambda: docker_client.api.inspect_container(container["Id"])["State"]["Status"] == "exited",
+        timeout=60,
+        message="the container to finish",
+    )
     return container
 
 
@@ -85,7 +89,9 @@ def test_it_keeps_the_matching_lines_of_a_search_as_the_engine_wrote_them(logged
     body = download(logged_in, container["Id"], f"{BOTH}&tail=&q=BAD")[0]
     # Whole lines of each stream, as `docker logs` gives that stream (each line is kept whole,
     # even when the other stream's lines came between its messages).
-    lines = docker_logs(container["Id"], stderr=False).splitlines(keepends=True) + docker_logs(container["Id"], stdout=False).splitlines(keepends=True)
+    lines = docker_logs(container["Id"], stderr=False).splitlines(keepends=True) + docker_logs(
+        container["Id"], stdout=False
+    ).splitlines(keepends=True)
     assert sorted(body.splitlines(keepends=True)) == sorted(line for line in lines if b"bad" in line)
     assert body.count(b"\n") == 2
 

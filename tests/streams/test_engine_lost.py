@@ -13,7 +13,6 @@ from tests.streams.conftest import LogReader, open_socket
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 
-
 @pytest.fixture
 def berth_on_extra(extra_engine, monkeypatch):
     """Berth pointed at the extra engine (dashboard.engine reads DOCKER_HOST when it makes its client)."""
@@ -42,7 +41,9 @@ RELAYED = "follow=1&tail=all&stdout=1&stderr=1&timestamps=1"  # as the logs page
     [(RELAYED, False), (RELAYED, True), ("follow=1&tail=all", False), ("follow=1&tail=all&regex=1&q=^line", False)],
     ids=["relayed", "relayed-tty", "relayed-without-timestamps", "lines"],
 )
-async def test_a_followed_log_says_its_engine_went_away_and_reads_on_when_it_is_back(berth_on_extra, session_cookie, query, tty):
+async def test_a_followed_log_says_its_engine_went_away_and_reads_on_when_it_is_back(
+    berth_on_extra, session_cookie, query, tty
+):
     extra = berth_on_extra
     container_id = extra.counter(tty)
     ws, connected, _ = await open_socket(f"/ws/containers/{container_id}/logs/?{query}", session_cookie)
@@ -65,7 +66,9 @@ async def test_a_followed_log_says_its_engine_went_away_and_reads_on_when_it_is_
         await ws.disconnect()
 
 
-async def test_a_container_that_died_while_its_engine_was_away_is_followed_when_it_starts_again(berth_on_extra, session_cookie):
+async def test_a_container_that_died_while_its_engine_was_away_is_followed_when_it_starts_again(
+    berth_on_extra, session_cookie
+):
     extra = berth_on_extra
     container_id = extra.counter()
     pid = extra.client.api.inspect_container(container_id)["State"]["Pid"]

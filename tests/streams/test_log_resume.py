@@ -15,7 +15,9 @@ def frame(stream: int, payload: bytes) -> bytes:
 
 
 def test_it_finds_the_last_timestamp_of_relayed_frames():
-    data = frame(1, b"2026-12-01T09:16:49.141860521Z line 1\n") + frame(2, b"2026-12-01T09:16:50.5Z 2026-01-01T00:00:00Z\n")
+    data = frame(1, b"2026-12-01T09:16:49.141860521Z line 1\n") + frame(
+        2, b"2026-12-01T09:16:50.5Z 2026-01-01T00:00:00Z\n"
+    )
     assert log_resume.last_timestamp(data, tty=False) == "2026-12-01T09:16:50.5Z"
 
 

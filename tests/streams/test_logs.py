@@ -33,7 +33,12 @@ def log_path(container_id: str, query: str, relayed: bool | None = None) -> str:
 
 
 async def read_log(
-    cookie: str, container_id: str, query: str = "follow=0&tail=all", until=None, timeout: float = 30, relayed: bool | None = None
+    cookie: str,
+    container_id: str,
+    query: str = "follow=0&tail=all",
+    until=None,
+    timeout: float = 30,
+    relayed: bool | None = None,
 ) -> LogReader:
     path = log_path(container_id, query, relayed)
     ws, connected, _ = await open_socket(path, cookie)
@@ -84,7 +89,14 @@ async def test_it_labels_stdout_and_stderr_in_order(engine, docker_client, sessi
     container = engine.container(["sh", "-c", "for i in 1 2 3; do echo o$i; echo e$i >&2; done"])
     wait_for(lambda: exited(docker_client, container["Id"]), message="the container to finish")
     reader = await read_log(session_cookie, container["Id"], "follow=0&tail=all&timestamps=1")
-    assert sorted((line[0], line[2]) for line in reader.lines) == [("e", "e1"), ("e", "e2"), ("e", "e3"), ("o", "o1"), ("o", "o2"), ("o", "o3")]
+    assert sorted((line[0], line[2]) for line in reader.lines) == [
+        ("e", "e1"),
+        ("e", "e2"),
+        ("e", "e3"),
+        ("o", "o1"),
+        ("o", "o2"),
+        ("o", "o3"),
+    ]
     # Each stream keeps its own order, and the merged lines come in time order.
     assert [text for stream, _, text in reader.lines if stream == "o"] == ["o1", "o2", "o3"]
     assert [text for stream, _, text in reader.lines if stream == "e"] == ["e1", "e2", "e3"]
@@ -123,7 +135,9 @@ async def test_it_joins_a_line_docker_cut_at_16k(engine, docker_client, session_
 async def test_it_joins_a_multibyte_character_at_the_16k_cut(engine, docker_client, session_cookie, relayed):
     # The `local` driver keeps the raw bytes of each partial; json-file stores JSON strings, so
     # the engine itself turns the two halves of the character into U+FFFD before Berth sees them.
-    script = "head -c 16383 /dev/zero | tr '\\0' a; printf '\\342\\202\\254'; head -c 20000 /dev/zero | tr '\\0' b; echo"
+    script = (
+        "head -c 16383 /dev/zero | tr '\\0' a; printf '\\342\\202\\254'; head -c 20000 /dev/zero | tr '\\0' b; echo"
+    )
     container = engine.container(["sh", "-c", script], host={"log_config": {"type": "local", "config": {}}})
     wait_for(lambda: exited(docker_client, container["Id"]), message="the container to finish")
     reader = await read_log(session_cookie, container["Id"], relayed=relayed)
@@ -143,7 +157,9 @@ async def test_it_sends_a_tty_log_as_whole_lines(engine, docker_client, session_
 
 async def test_it_follows_a_tty_container_line_by_line(engine, session_cookie, relayed):
     container = engine.container(["sh", "-c", "echo first; sleep 1; echo second; sleep 300"], tty=True)
-    reader = await read_log(session_cookie, container["Id"], "follow=1&tail=all", until=lambda r: len(r.lines) >= 2, relayed=relayed)
+    reader = await read_log(
+        session_cookie, container["Id"], "follow=1&tail=all", until=lambda r: len(r.lines) >= 2, relayed=relayed
+    )
     assert reader.texts == ["first", "second"]
 
 
@@ -215,7 +231,9 @@ async def test_it_frees_threads_and_sockets_after_200_disconnects(engine, sessio
         await ws.disconnect()
     # Polled on the loop itself: a helper thread would count as one more.
     deadline = asyncio.get_running_loop().time() + 20
-    while (threading.active_count() > threads_before or open_fds() > fds_before) and asyncio.get_running_loop().time() < deadline:
+    while (
+        threading.active_count() > threads_before or open_fds() > fds_before
+    ) and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.05)
     assert threading.active_count() <= threads_before, [thread.name for thread in threading.enumerate()]
     assert open_fds() <= fds_before
@@ -247,7 +265,9 @@ async def test_it_follows_across_stop_and_start_without_duplicates(engine, docke
 async def test_it_reads_the_logs_of_a_container_that_exited(engine, docker_client, session_cookie, relayed):
     container = engine.container(["sh", "-c", "echo why it died >&2; exit 3"])
     wait_for(lambda: exited(docker_client, container["Id"]), message="the container to finish")
-    reader = await read_log(session_cookie, container["Id"], "follow=1&tail=300", until=lambda r: r.states, relayed=relayed)
+    reader = await read_log(
+        session_cookie, container["Id"], "follow=1&tail=300", until=lambda r: r.states, relayed=relayed
+    )
     assert reader.lines[0][0] == "e" and reader.texts == ["why it died"]
     assert reader.states[0] == {"type": "state", "state": "exited", "code": 3}
 
@@ -274,12 +294,16 @@ async def test_it_honours_since_until_and_search(engine, docker_client, session_
 
 async def test_it_cancels_a_users_earlier_search_when_a_new_one_starts(engine, session_cookie):
     container = engine.container(["sh", "-c", "echo needle; sleep 300"])
-    first, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/logs/?follow=1&tail=all&q=needle", session_cookie)
+    first, connected, _ = await open_socket(
+        f"/ws/containers/{container['Id']}/logs/?follow=1&tail=all&q=needle", session_cookie
+    )
     assert connected
     first_reader = LogReader(first)
     try:
         await first_reader.read_until(lambda r: r.texts == ["needle"])
-        second, _, _ = await open_socket(f"/ws/containers/{container['Id']}/logs/?follow=1&tail=all&q=need", session_cookie)
+        second, _, _ = await open_socket(
+            f"/ws/containers/{container['Id']}/logs/?follow=1&tail=all&q=need", session_cookie
+        )
         second_reader = LogReader(second)
         await second_reader.read_until(lambda r: r.texts == ["needle"])
         await first_reader.read_to_end()
@@ -287,4 +311,3 @@ async def test_it_cancels_a_users_earlier_search_when_a_new_one_starts(engine, s
         await second.disconnect()
     finally:
         await first.disconnect()
-

@@ -76,7 +76,10 @@ def test_it_answers_404_for_an_unknown_container(logged_in):
 
 def test_it_downloads_the_log_with_the_pages_filters(logged_in, engine, docker_client):
     container = engine.container(["sh", "-c", "echo out-line; echo err-line >&2; echo other"])
-    wait_for(lambda: docker_client.api.inspect_container(container["Id"])["State"]["Status"] == "exited", message="the container to finish")
+    wait_for(
+        lambda: docker_client.api.inspect_container(container["Id"])["State"]["Status"] == "exited",
+        message="the container to finish",
+    )
     response = logged_in.get(f"/containers/{container['Id']}/logs/download/?tail=&stdout=1&stderr=0&q=line")
     assert response.status_code == 200
     assert response.streaming and response.is_async

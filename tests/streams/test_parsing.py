@@ -2,13 +2,21 @@
 
 import asyncio
 import struct
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from containers.streams import Dechunker, FrameParser, LineAssembler, LogOptions, engine_time, engine_time_from_rfc3339, parse_time
+from containers.streams import (
+    Dechunker,
+    FrameParser,
+    LineAssembler,
+    LogOptions,
+    engine_time,
+    engine_time_from_rfc3339,
+    parse_time,
+)
 
-NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 
 
 def frame(stream_id: int, payload: bytes) -> bytes:
@@ -22,9 +30,9 @@ def frame(stream_id: int, payload: bytes) -> bytes:
         ("10m", NOW - timedelta(minutes=10)),
         ("1h30m", NOW - timedelta(hours=1, minutes=30)),
         ("2d", NOW - timedelta(days=2)),
-        ("2026-01-31T11:00", datetime(2026, 1, 31, 11, 0, tzinfo=timezone.utc)),
-        ("2026-01-31T11:00:00Z", datetime(2026, 1, 31, 11, 0, tzinfo=timezone.utc)),
-        ("1769857200", datetime(2026, 1, 31, 11, 0, tzinfo=timezone.utc)),
+        ("2026-01-31T11:00", datetime(2026, 1, 31, 11, 0, tzinfo=UTC)),
+        ("2026-01-31T11:00:00Z", datetime(2026, 1, 31, 11, 0, tzinfo=UTC)),
+        ("1769857200", datetime(2026, 1, 31, 11, 0, tzinfo=UTC)),
     ],
 )
 def test_it_parses_relative_and_absolute_times(text, expected):
@@ -37,7 +45,7 @@ def test_it_refuses_a_time_it_cannot_read():
 
 
 def test_it_writes_times_as_the_engine_reads_them():
-    assert engine_time(datetime(2026, 1, 31, 11, 0, 0, 250000, tzinfo=timezone.utc)) == "1769857200.250000000"
+    assert engine_time(datetime(2026, 1, 31, 11, 0, 0, 250000, tzinfo=UTC)) == "1769857200.250000000"
     assert engine_time_from_rfc3339("2026-01-31T11:00:00.123456789Z") == "1769857200.123456789"
     assert engine_time_from_rfc3339("0001-01-01T00:00:00Z") is None
 
@@ -109,7 +117,9 @@ async def test_relayed_pieces_join_in_the_queue_up_to_a_read():
 
 
 def test_the_cutter_passes_on_whole_messages_only():
-    frame = lambda stream, text: struct.pack(">BxxxL", stream, len(text)) + text  # noqa: E731
+    def frame(stream: int, text: bytes) -> bytes:
+        return struct.pack(">BxxxL", stream, len(text)) + text
+
     from containers.streams import MessageCutter
 
     cutter = MessageCutter()

@@ -7,9 +7,9 @@ import pytest
 import websockets
 from channels.db import database_sync_to_async
 
-from bench.common import berth_server, logged_in_session
 from accounts import websocket_auth
 from accounts.models import AuditEntry
+from bench.common import berth_server, logged_in_session
 from containers import consumers, streams
 from tests.streams.conftest import LogReader, open_socket
 
@@ -183,7 +183,9 @@ def early_reads(monkeypatch):
 @pytest.mark.django_db(transaction=True)
 async def test_it_starts_a_log_read_before_the_user_is_known_and_stops_it_for_a_stranger(engine, early_reads):
     container = engine.container(["sh", "-c", "seq 1 100000; sleep 300"])
-    ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/logs/?tail=all&follow=1", "sessionid=forged0123456789abcdefghijklmnop")
+    ws, connected, _ = await open_socket(
+        f"/ws/containers/{container['Id']}/logs/?tail=all&follow=1", "sessionid=forged0123456789abcdefghijklmnop"
+    )
     assert connected
     # The engine was asked first; the stranger still gets nothing but the refusal.
     assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": consumers.CLOSE_NOT_LOGGED_IN}
@@ -194,7 +196,9 @@ async def test_it_starts_a_log_read_before_the_user_is_known_and_stops_it_for_a_
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_it_reads_early_only_for_a_socket_with_a_session_and_only_a_few_at_once(engine, session_cookie, early_reads, monkeypatch):
+async def test_it_reads_early_only_for_a_socket_with_a_session_and_only_a_few_at_once(
+    engine, session_cookie, early_reads, monkeypatch
+):
     container = engine.container(["sh", "-c", "echo hello; sleep 300"])
     path = f"/ws/containers/{container['Id']}/logs/?tail=all&follow=0"
     ws, _, _ = await open_socket(path, cookie=None)  # no session at all: nothing read

@@ -63,8 +63,14 @@ class Deployment:
         self.env, self.terminals, self.pages = env, terminals, pages
 
     def shell(self, code: str) -> str:
-        done = subprocess.run([sys.executable, "manage.py", "shell", "-v", "0", "-c", code], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-v", "0", "-c", code],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 
@@ -78,13 +84,20 @@ class Deployment:
         return name
 
     def user_id(self, name: str) -> int:
-        return int(self.shell(f"from django.contrib.auth.models import User; print(User.objects.get(username={name!r}).pk)").split()[-1])
+        return int(
+            self.shell(
+                f"from django.contrib.auth.models import User; print(User.objects.get(username={name!r}).pk)"
+            ).split()[-1]
+        )
 
     def log_in(self, base: str, name: str, password: str = PASSWORD) -> requests.Session:
         browser = requests.Session()
         token = csrf_token(browser, base + "/accounts/login/")
-        response = browser.post(base + "/accounts/login/", data={"username": name, "password": password, "csrfmiddlewaretoken": token},
-                                headers={"Referer": base + "/accounts/login/"})
+        response = browser.post(
+            base + "/accounts/login/",
+            data={"username": name, "password": password, "csrfmiddlewaretoken": token},
+            headers={"Referer": base + "/accounts/login/"},
+        )
         assert "/accounts/login/" not in response.url, f"could not log in as {name}"
         return browser
 
@@ -108,19 +121,28 @@ def csrf_token(browser: requests.Session, url: str) -> str:
 
 def post_form(browser: requests.Session, base: str, form_page: str, action: str, data: dict) -> requests.Response:
     token = csrf_token(browser, base + form_page)
-    return browser.post(base + action, data={**data, "csrfmiddlewaretoken": token}, headers={"Referer": base + form_page})
+    return browser.post(
+        base + action, data={**data, "csrfmiddlewaretoken": token}, headers={"Referer": base + form_page}
+    )
 
 
 @pytest.fixture(scope="module")
 def deployment():
     workdir = Path(tempfile.mkdtemp(prefix="berth-session-end-"))
     env = {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "dashboard.settings", "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
-        "SECRET_KEY": secrets.token_urlsafe(40), "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING",
-        "DJANGO_SUPERUSER_USERNAME": ADMIN, "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD,
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SUPERUSER_USERNAME": ADMIN,
+        "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD,
     }
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0", "--noinput"], cwd=ROOT, env=env, check=True)
-    subprocess.run([sys.executable, "manage.py", "ensure_admin"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "manage.py", "ensure_admin"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
     with ExitStack() as stack:
         terminals = stack.enter_context(server(env, workdir / "terminals.log"))
         pages = stack.enter_context(server(env, workdir / "pages.log"))
@@ -191,7 +213,9 @@ async def check_exec_ends(deployment, engine, docker_client, trigger, *, code: i
     assert closed_with == code
     assert frame["type"] == "error" and says in frame["message"], frame
     wait_for(lambda: not exec_processes(docker_client, container["Id"]), timeout=10, message="the exec'd shell killed")
-    entry = wait_for(lambda: ending_entry(deployment, name, kind), timeout=10, interval=0.5, message="the end in the audit log")
+    entry = wait_for(
+        lambda: ending_entry(deployment, name, kind), timeout=10, interval=0.5, message="the end in the audit log"
+    )
     assert entry["outcome"] == "denied"
     return entry
 
@@ -210,7 +234,9 @@ def test_a_logout_elsewhere_ends_a_log_stream_too(deployment, engine, docker_cli
 
     async def scenario():
         browser = deployment.log_in(deployment.terminals, name)
-        async with OpenSocket(deployment.terminals, f"/ws/containers/{container['Id']}/logs/?follow=1&tail=1", browser) as logs:
+        async with OpenSocket(
+            deployment.terminals, f"/ws/containers/{container['Id']}/logs/?follow=1&tail=1", browser
+        ) as logs:
             assert await asyncio.wait_for(logs.recv(), 10)
             await logs.send('{"type":"ack"}')
             await asyncio.to_thread(post_form, browser, deployment.pages, "/", "/accounts/logout/", {})
@@ -219,8 +245,12 @@ def test_a_logout_elsewhere_ends_a_log_stream_too(deployment, engine, docker_cli
     frame, code = asyncio.run(scenario())
     assert code == 4401
     assert frame == {"type": "error", "message": "Your session ended (logged out). Log in again."}
-    rows = wait_for(lambda: [row for row in deployment.audit_rows("websocket.ended") if row["username"] == name],
-                    timeout=10, interval=0.5, message="websocket.ended in the audit log")
+    rows = wait_for(
+        lambda: [row for row in deployment.audit_rows("websocket.ended") if row["username"] == name],
+        timeout=10,
+        interval=0.5,
+        message="websocket.ended in the audit log",
+    )
     assert rows[0]["outcome"] == "denied" and rows[0]["object_id"] == container["Id"]
     assert rows[0]["extra"]["stream"] == "logs" and rows[0]["extra"]["code"] == 4401
 
@@ -250,10 +280,18 @@ def test_a_password_set_by_an_admin_ends_the_terminal(deployment, engine, docker
     def reset(name, browser):
         admin = deployment.log_in(deployment.pages, ADMIN, ADMIN_PASSWORD)
         page = f"/users/{deployment.user_id(name)}/password/"
-        answer = post_form(admin, deployment.pages, page, page, {"new_password1": "a-new-password-7", "new_password2": "a-new-password-7"})
+        answer = post_form(
+            admin,
+            deployment.pages,
+            page,
+            page,
+            {"new_password1": "a-new-password-7", "new_password2": "a-new-password-7"},
+        )
         assert answer.url.endswith("/users/"), answer.text[-500:]
 
-    entry = asyncio.run(check_exec_ends(deployment, engine, docker_client, reset, code=4401, says="password was changed"))
+    entry = asyncio.run(
+        check_exec_ends(deployment, engine, docker_client, reset, code=4401, says="password was changed")
+    )
     assert entry["message"] == "password changed"
 
 
@@ -262,11 +300,18 @@ def test_the_users_own_password_change_ends_the_terminal(deployment, engine, doc
         # Another browser of the same user: the terminal's session keeps its key, its hash goes stale.
         elsewhere = deployment.log_in(deployment.pages, name)
         page = "/accounts/password_change/"
-        answer = post_form(elsewhere, deployment.pages, page, page,
-                           {"old_password": PASSWORD, "new_password1": "another-password-8", "new_password2": "another-password-8"})
+        answer = post_form(
+            elsewhere,
+            deployment.pages,
+            page,
+            page,
+            {"old_password": PASSWORD, "new_password1": "another-password-8", "new_password2": "another-password-8"},
+        )
         assert answer.url.endswith("/password_change/done/"), answer.text[-500:]
 
-    entry = asyncio.run(check_exec_ends(deployment, engine, docker_client, change, code=4401, says="password was changed"))
+    entry = asyncio.run(
+        check_exec_ends(deployment, engine, docker_client, change, code=4401, says="password was changed")
+    )
     assert entry["message"] == "password changed"
 
 
@@ -281,9 +326,11 @@ def test_a_demotion_to_viewer_ends_terminals_but_not_log_streams(deployment, eng
     async def scenario():
         browser = deployment.log_in(deployment.terminals, name)
         base, cid = deployment.terminals, container["Id"]
-        async with OpenSocket(base, f"/ws/containers/{cid}/logs/?follow=1&tail=1", browser) as logs, \
-                OpenSocket(base, f"/ws/containers/{cid}/attach/", browser) as attach, \
-                OpenSocket(base, f"/ws/containers/{cid}/exec/?cmd=sh", browser) as exec_:
+        async with (
+            OpenSocket(base, f"/ws/containers/{cid}/logs/?follow=1&tail=1", browser) as logs,
+            OpenSocket(base, f"/ws/containers/{cid}/attach/", browser) as attach,
+            OpenSocket(base, f"/ws/containers/{cid}/exec/?cmd=sh", browser) as exec_,
+        ):
             await shell_ready(exec_)
             await asyncio.to_thread(demote, name, browser)
             for socket in (exec_, attach):
@@ -298,7 +345,12 @@ def test_a_demotion_to_viewer_ends_terminals_but_not_log_streams(deployment, eng
 
     asyncio.run(scenario())
     wait_for(lambda: not exec_processes(docker_client, container["Id"]), timeout=10, message="the exec'd shell killed")
-    assert wait_for(lambda: ending_entry(deployment, name, "role"), timeout=10, interval=0.5, message="the exec's end in the audit log")
+    assert wait_for(
+        lambda: ending_entry(deployment, name, "role"),
+        timeout=10,
+        interval=0.5,
+        message="the exec's end in the audit log",
+    )
     attach_rows = [row for row in deployment.audit_rows("container.attach") if row["username"] == name]
     assert any(row["extra"].get("ended") == "role" for row in attach_rows), attach_rows
     assert not [row for row in deployment.audit_rows("websocket.ended") if row["username"] == name]

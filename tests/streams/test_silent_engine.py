@@ -14,7 +14,9 @@ PATHS = ["logs/?follow=1&stdout=1&stderr=1&timestamps=1", "logs/?follow=1&q=x", 
 
 
 @pytest.mark.parametrize("path", PATHS, ids=["logs-relayed", "logs-lines", "exec", "attach"])
-async def test_a_socket_that_cannot_reach_the_engine_is_accepted_told_and_closed_with_1011(silent_engine, session_cookie, settings, path):
+async def test_a_socket_that_cannot_reach_the_engine_is_accepted_told_and_closed_with_1011(
+    silent_engine, session_cookie, settings, path
+):
     started = time.monotonic()
     ws, connected, _ = await open_socket(f"/ws/containers/berth-test-silent/{path}", session_cookie)
     try:
@@ -29,7 +31,9 @@ async def test_a_socket_that_cannot_reach_the_engine_is_accepted_told_and_closed
 
 
 @pytest.mark.parametrize("path", PATHS, ids=["logs-relayed", "logs-lines", "exec", "attach"])
-async def test_a_socket_waiting_for_a_silent_engine_does_not_hold_the_event_loop(silent_engine, session_cookie, settings, path):
+async def test_a_socket_waiting_for_a_silent_engine_does_not_hold_the_event_loop(
+    silent_engine, session_cookie, settings, path
+):
     """Every other socket of the process is served by the same loop meanwhile."""
     gaps = []
 

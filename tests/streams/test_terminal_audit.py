@@ -26,10 +26,17 @@ async def test_it_records_an_exec_session_with_its_command_duration_and_exit_cod
         assert await terminal.wait_final() == {"type": "exit", "code": 5}
     finally:
         await terminal.ws.disconnect()
-    opened, closed = await poll(lambda: len(found := entries("container.exec", container["Id"])) == 2 and found, message="two entries")
+    opened, closed = await poll(
+        lambda: len(found := entries("container.exec", container["Id"])) == 2 and found, message="two entries"
+    )
     assert (opened.extra["phase"], opened.outcome, opened.username) == ("open", "ok", user.username)
     assert opened.extra["command"] == "sh -c 'exit 5'" and opened.object_name == container["Name"].lstrip("/")
-    assert (closed.extra["phase"], closed.outcome, closed.extra["exit_code"], closed.extra["ended"]) == ("close", "ok", 5, "exit")
+    assert (closed.extra["phase"], closed.outcome, closed.extra["exit_code"], closed.extra["ended"]) == (
+        "close",
+        "ok",
+        5,
+        "exit",
+    )
     assert closed.extra["command"] == "sh -c 'exit 5'" and closed.extra["seconds"] >= 0
 
 
@@ -39,7 +46,9 @@ async def test_it_records_the_close_when_the_browser_leaves_an_attached_terminal
     await terminal.send(b"echo attached-$((40+2))\n")
     await terminal.read_until(lambda output: b"attached-42" in output)
     await terminal.ws.disconnect()
-    opened, closed = await poll(lambda: len(found := entries("container.attach", container["Id"])) == 2 and found, message="two entries")
+    opened, closed = await poll(
+        lambda: len(found := entries("container.attach", container["Id"])) == 2 and found, message="two entries"
+    )
     assert (opened.extra["phase"], closed.extra["phase"], closed.extra["ended"]) == ("open", "close", "closed")
     assert closed.username == user.username and closed.extra["exit_code"] is None and closed.extra["seconds"] > 0
 

@@ -65,7 +65,7 @@ async def test_it_keeps_a_terminal_open_however_long_it_stays_quiet(engine, sess
 
 async def test_it_passes_a_character_split_across_reads_intact(engine, session_cookie):
     container = engine.container("sleep 300")
-    command = "sh -c 'printf \"\\342\\202\"; sleep .2; printf \"\\254\\n\"'"
+    command = 'sh -c \'printf "\\342\\202"; sleep .2; printf "\\254\\n"\''
     terminal = await exec_terminal(session_cookie, container["Id"], f"?cmd={command}")
     try:
         assert (await terminal.wait_final())["code"] == 0
@@ -92,10 +92,14 @@ async def test_it_kills_the_exec_process_and_its_children_when_the_socket_closes
     terminal = await exec_terminal(session_cookie, container["Id"])
     await terminal.read_until(lambda out: PROMPT in out)
     await terminal.send(b"sleep 1001\r")
-    await poll(lambda: any("sleep 1001" in p for p in processes(docker_client, container["Id"])), message="sleep to run")
+    await poll(
+        lambda: any("sleep 1001" in p for p in processes(docker_client, container["Id"])), message="sleep to run"
+    )
     await terminal.ws.disconnect()
     await poll(
-        lambda: not any("sleep 1001" in p or p.strip() in ("sh", "bash") for p in processes(docker_client, container["Id"])),
+        lambda: (
+            not any("sleep 1001" in p or p.strip() in ("sh", "bash") for p in processes(docker_client, container["Id"]))
+        ),
         timeout=10,
         message="the shell and its sleep to be gone",
     )
@@ -151,7 +155,9 @@ async def test_it_starts_the_login_shell_from_etc_passwd(engine, docker_client, 
 
 async def test_it_takes_the_login_shell_of_the_containers_own_user(engine, docker_client, session_cookie):
     container = engine.container("sleep 300", user="1000")
-    put_file(docker_client, container["Id"], "/etc", "passwd", b"root:x:0:0::/:/bin/false\nappuser:x:1000:1000::/:/bin/ash\n")
+    put_file(
+        docker_client, container["Id"], "/etc", "passwd", b"root:x:0:0::/:/bin/false\nappuser:x:1000:1000::/:/bin/ash\n"
+    )
     terminal = await exec_terminal(session_cookie, container["Id"])
     try:
         await terminal.read_until(lambda out: b"$ " in out)

@@ -5,6 +5,7 @@ import re
 import docker.errors
 import pytest
 
+from tests.accounts.conftest import operator, operator_client  # noqa: F401 - fixtures, used by name
 from tests.conftest import TEST_LABEL, random_name
 from tests.images import BUSYBOX_IMAGE, build_context
 
@@ -20,7 +21,9 @@ def build_image(client, tag: str, steps: str = "") -> tuple[str, str]:
     build = random_name("build")
     labels = " ".join(f"{key}={value}" for key, value in {**TEST_LABEL, BUILD_LABEL: build}.items())
     dockerfile = f"FROM {BUSYBOX_IMAGE}\nLABEL {labels}\n{steps}\n".encode()
-    image, _ = client.images.build(fileobj=build_context({"Dockerfile": dockerfile}), custom_context=True, tag=tag, rm=True, forcerm=True)
+    image, _ = client.images.build(
+        fileobj=build_context({"Dockerfile": dockerfile}), custom_context=True, tag=tag, rm=True, forcerm=True
+    )
     return image.id, build
 
 

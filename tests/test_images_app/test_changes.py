@@ -4,7 +4,6 @@ import docker.errors
 import pytest
 
 from images import services
-from tests.accounts.conftest import operator, operator_client  # noqa: F401
 from tests.conftest import random_name
 from tests.test_images_app.conftest import hidden_ids
 
@@ -35,7 +34,9 @@ def test_it_tags_an_image(logged_in, make_image, docker_client):
     assert target in tags_of(docker_client, image_id)
 
 
-def test_it_asks_before_taking_a_tag_from_another_image_and_names_that_image(operator_client, make_image, docker_client):
+def test_it_asks_before_taking_a_tag_from_another_image_and_names_that_image(
+    operator_client, make_image, docker_client
+):
     """Issue 10, item 11: repointing a tag says which image loses it, and waits for `confirm`."""
     repository = random_name("tag")
     holder = make_image(f"{repository}:v1")
@@ -49,9 +50,13 @@ def test_it_asks_before_taking_a_tag_from_another_image_and_names_that_image(ope
     assert f"this one, <code>{image_id.removeprefix('sha256:')[:12]}</code>" in html
     assert f"{repository}:stable" in html  # the holder's other tag, which it keeps
     assert 'name="confirm"' in html and f'name="replaces" value="{holder}"' in html
-    assert f"{repository}:v1" in tags_of(docker_client, holder) and f"{repository}:v1" not in tags_of(docker_client, image_id)
+    assert f"{repository}:v1" in tags_of(docker_client, holder) and f"{repository}:v1" not in tags_of(
+        docker_client, image_id
+    )
 
-    response = operator_client.post(f"/images/{image_id}/tag/", {"target": f"{repository}:v1", "confirm": "1", "replaces": holder})
+    response = operator_client.post(
+        f"/images/{image_id}/tag/", {"target": f"{repository}:v1", "confirm": "1", "replaces": holder}
+    )
     assert response.status_code == 302
     assert f"{repository}:v1" in tags_of(docker_client, image_id)
     assert tags_of(docker_client, holder) == [f"{repository}:stable"]
@@ -61,7 +66,9 @@ def test_it_asks_again_when_the_tag_moved_since_the_confirmation(operator_client
     repository = random_name("tag")
     first, second, image_id = make_image(f"{repository}:v1"), make_image(), make_image()
     docker_client.api.tag(second, repository, "v1")  # someone else moved it meanwhile
-    page = operator_client.post(f"/images/{image_id}/tag/", {"target": f"{repository}:v1", "confirm": "1", "replaces": first})
+    page = operator_client.post(
+        f"/images/{image_id}/tag/", {"target": f"{repository}:v1", "confirm": "1", "replaces": first}
+    )
     assert page.status_code == 200 and f'name="replaces" value="{second}"' in page.content.decode()
     assert f"{repository}:v1" in tags_of(docker_client, second)
 
@@ -88,7 +95,9 @@ def test_it_tags_latest_when_no_tag_is_given(logged_in, make_image, docker_clien
     assert f"{repository}:latest" in tags_of(docker_client, image_id)
 
 
-@pytest.mark.parametrize("target", ["Upper/Case:v1", "name:bad tag", "name:-dash", "name@sha256:" + "a" * 64, "", "a//b"])
+@pytest.mark.parametrize(
+    "target", ["Upper/Case:v1", "name:bad tag", "name:-dash", "name@sha256:" + "a" * 64, "", "a//b"]
+)
 def test_it_refuses_an_invalid_tag_on_its_field(logged_in, make_image, docker_client, target):
     image_id = make_image()
     before = tags_of(docker_client, image_id)
@@ -143,7 +152,9 @@ def test_it_deletes_an_image_after_confirmation(logged_in, make_image, docker_cl
     assert not exists(docker_client, image_id)
 
 
-def test_it_refuses_to_delete_while_a_stopped_container_uses_it_unless_forced(logged_in, engine, make_image, docker_client):
+def test_it_refuses_to_delete_while_a_stopped_container_uses_it_unless_forced(
+    logged_in, engine, make_image, docker_client
+):
     image_id = make_image()
     container = engine.container("true", start=False, image=image_id)
     page = logged_in.get(f"/images/{image_id}/remove/").content.decode()

@@ -37,7 +37,9 @@ def test_it_shows_the_image_config_history_and_users(logged_in, engine, make_ima
     ):
         assert text in html, text
     # Each value sits in the span a Reveal would swap (none here: nothing is secret).
-    assert re.search(r"<th>GREETING</th><td>\s*<span class=\"masked-value\" id=\"env-value-\d+\"><code>hello</code>", html)
+    assert re.search(
+        r"<th>GREETING</th><td>\s*<span class=\"masked-value\" id=\"env-value-\d+\"><code>hello</code>", html
+    )
     assert ">Reveal</button>" not in html
 
 

@@ -56,7 +56,9 @@ def test_it_sorts_by_column(logged_in, make_image):
     rows = services.query_images(search=repository, sort="size").rows
     assert rows[0].image.size <= rows[1].image.size
     html = logged_in.get(f"/images/?q={repository}&sort=tag&desc=1").content.decode()
-    assert html.index(f"{repository}</a></td>\n        <td class=\"tag\">b") < html.index(f"{repository}</a></td>\n        <td class=\"tag\">a")
+    assert html.index(f'{repository}</a></td>\n        <td class="tag">b') < html.index(
+        f'{repository}</a></td>\n        <td class="tag">a'
+    )
 
 
 def test_it_renders_only_the_table_for_htmx(logged_in):
@@ -77,7 +79,9 @@ def test_it_makes_one_images_call_and_one_containers_call(logged_in, engine, mon
 
         return wrapper
 
-    monkeypatch.setattr(container_services, "list_raw_containers", counting(container_services.list_raw_containers, "containers"))
+    monkeypatch.setattr(
+        container_services, "list_raw_containers", counting(container_services.list_raw_containers, "containers")
+    )
     monkeypatch.setattr(services, "list_raw_images", counting(services.list_raw_images, "images"))
     assert logged_in.get("/images/?sort=containers&desc=1").status_code == 200
     assert sorted(calls) == ["containers", "images"]

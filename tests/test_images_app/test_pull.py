@@ -104,7 +104,9 @@ def test_it_pulls_from_a_registry_with_credentials(logged_in, engine, docker_cli
     # Each pull is audited by its thread when it ended, not "ok" when it was asked (issue 10, item 4).
     from accounts.models import AuditEntry
 
-    pulled = list(AuditEntry.objects.filter(action="image.pull").order_by("id").values_list("outcome", "object_name", "username"))
+    pulled = list(
+        AuditEntry.objects.filter(action="image.pull").order_by("id").values_list("outcome", "object_name", "username")
+    )
     assert pulled == [("failed", reference, "alice"), ("ok", reference, "alice")]
     assert "berth-secret" not in repr(list(AuditEntry.objects.values_list("message", "extra")))
 
@@ -137,7 +139,9 @@ def test_it_shows_the_engine_error_for_a_missing_image(logged_in):
     assert "hx-trigger" not in response.content.decode() and "failed" in response.content.decode()
 
 
-@pytest.mark.parametrize("reference", ["Upper:v1", "team/Upper", "bad reference", "name:", "-name", "name:tag@sha256:short", ""])
+@pytest.mark.parametrize(
+    "reference", ["Upper:v1", "team/Upper", "bad reference", "name:", "-name", "name:tag@sha256:short", ""]
+)
 def test_it_refuses_an_invalid_reference_on_its_field(logged_in, reference):
     response = logged_in.post("/images/pull/", {"reference": reference})
     assert response.status_code == 200

@@ -14,8 +14,15 @@ from accounts.models import AuditEntry
 from images import pulls
 from tests.conftest import random_name, wait_for
 from tests.test_images_app.conftest import build_image, remove_build
-from tests.test_images_app.test_pull import (AUTH_REGISTRY, CREDENTIALS, OPEN_REGISTRY, build_push_and_forget, push,
-                                             start_through_the_form, watch)
+from tests.test_images_app.test_pull import (
+    AUTH_REGISTRY,
+    CREDENTIALS,
+    OPEN_REGISTRY,
+    build_push_and_forget,
+    push,
+    start_through_the_form,
+    watch,
+)
 
 # The pull's thread writes its audit entry on its own connection: a test transaction would lock it out.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,8 +47,10 @@ def test_a_pulled_run_whose_create_fails_goes_back_to_the_filled_form(logged_in,
     env = f"DB_PASSWORD={SECRET}\nGREETING=hello"
     # The form does not count the host's CPUs (a taken name it does check): the engine refuses
     # too many when it creates, after the pull.
-    response = logged_in.post("/containers/new/", {"image": reference, "name": name, "env": env, "action": "run",
-                                                   "cpus": "1000", "labels": "berth.test=1"})
+    response = logged_in.post(
+        "/containers/new/",
+        {"image": reference, "name": name, "env": env, "action": "run", "cpus": "1000", "labels": "berth.test=1"},
+    )
     assert response.status_code == 302 and response["Location"].startswith("/images/pulls/"), response["Location"]
     job_id = re.fullmatch(r"/images/pulls/([\w-]+)/", response["Location"])[1]
     job, _ = watch(job_id)
@@ -76,8 +85,10 @@ def test_a_pulled_run_whose_create_fails_goes_back_to_the_filled_form(logged_in,
 def test_a_pulled_run_that_works_goes_on_to_the_container(logged_in, engine, docker_client):
     reference = build_push_and_forget(docker_client, engine, OPEN_REGISTRY, "RUN echo fine > /fine")
     name = random_name("fine")
-    response = logged_in.post("/containers/new/", {"image": reference, "name": name, "env": f"TOKEN={SECRET}",
-                                                   "action": "create", "labels": "berth.test=1"})
+    response = logged_in.post(
+        "/containers/new/",
+        {"image": reference, "name": name, "env": f"TOKEN={SECRET}", "action": "create", "labels": "berth.test=1"},
+    )
     job, _ = watch(re.fullmatch(r"/images/pulls/([\w-]+)/", response["Location"])[1])
     assert job.state == pulls.DONE, job.error
     [created] = docker_client.api.containers(all=True, filters={"name": name})
@@ -144,7 +155,9 @@ def test_a_pull_from_a_registry_that_never_answers_can_be_cancelled(logged_in, s
     response = logged_in.post(f"/images/pulls/{job_id}/cancel/")
     assert response.status_code == 302 and response["Location"] == f"/images/pulls/{job_id}/"
     # Well before the engine's own 25 s give-up.
-    job = wait_for(lambda: (j := pulls.get_job(job_id)) and not j.running and j, timeout=5, message="the cancelled pull")
+    job = wait_for(
+        lambda: (j := pulls.get_job(job_id)) and not j.running and j, timeout=5, message="the cancelled pull"
+    )
     assert job.state == pulls.CANCELLED, job
     page = logged_in.get(f"/images/pulls/{job_id}/").content.decode()
     assert "cancelled" in page.lower() and "alice" in page
@@ -153,7 +166,12 @@ def test_a_pull_from_a_registry_that_never_answers_can_be_cancelled(logged_in, s
     entries = {e.action: e for e in AuditEntry.objects.all()}
     assert entries["image.pull"].outcome == "failed" and "cancelled" in entries["image.pull"].message
     cancel = entries["image.pull.cancel"]
-    assert (cancel.outcome, cancel.object_id, cancel.object_name, cancel.extra) == ("ok", reference, reference, {"job": job_id})
+    assert (cancel.outcome, cancel.object_id, cancel.object_name, cancel.extra) == (
+        "ok",
+        reference,
+        reference,
+        {"job": job_id},
+    )
     # A second cancel changes nothing and says so.
     response = logged_in.post(f"/images/pulls/{job_id}/cancel/", follow=True)
     assert "already ended" in response.content.decode()

@@ -6,7 +6,9 @@ from hypothesis import strategies as st
 from images.references import normalize_reference, parse_reference
 
 component = st.from_regex(r"\A[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*\Z").filter(lambda s: len(s) <= 30)
-domain = st.from_regex(r"\A[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9]+)*(?::[0-9]{1,5})?\Z").filter(lambda s: len(s) <= 40)
+domain = st.from_regex(r"\A[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9]+)*(?::[0-9]{1,5})?\Z").filter(
+    lambda s: len(s) <= 40
+)
 tag = st.from_regex(r"\A[\w][\w.-]{0,127}\Z", alphabet=st.characters(codec="ascii"))
 digest = st.from_regex(r"\A[0-9a-f]{64}\Z").map(lambda hex_: f"sha256:{hex_}")
 

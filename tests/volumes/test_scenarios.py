@@ -54,8 +54,12 @@ def test_it_mounts_every_volume_of_another_container_with_volumes_from(logged_in
         "sh -c 'echo shared > /data/file; sleep 300'", volumes=["/data", "/anon"], host={"binds": [f"{named}:/data"]}
     )
     other = engine.container("sleep 300", host={"volumes_from": [source["Id"]]})
-    source_mounts = {(m["Name"], m["Destination"], m["RW"]) for m in docker_client.api.inspect_container(source["Id"])["Mounts"]}
-    other_mounts = {(m["Name"], m["Destination"], m["RW"]) for m in docker_client.api.inspect_container(other["Id"])["Mounts"]}
+    source_mounts = {
+        (m["Name"], m["Destination"], m["RW"]) for m in docker_client.api.inspect_container(source["Id"])["Mounts"]
+    }
+    other_mounts = {
+        (m["Name"], m["Destination"], m["RW"]) for m in docker_client.api.inspect_container(other["Id"])["Mounts"]
+    }
     assert other_mounts == source_mounts and len(source_mounts) == 2
     assert run_in(docker_client, other["Id"], "cat /data/file") == (0, "shared\n")
     # The volume page names both containers as users.
@@ -85,9 +89,11 @@ def test_it_shows_what_docker_volume_inspect_shows(logged_in, engine, docker_cli
     docker_client.api.create_volume(myvolume, labels=TEST_LABEL)
     engine.volumes.append(myvolume)
     user = engine.container("true", start=False, host={"binds": [f"{myvolume}:/root/"]})
-    oracle = json.loads(subprocess.run(
-        ["/usr/bin/docker", "inspect", "--type", "volume", myvolume], capture_output=True, text=True, check=True
-    ).stdout)[0]
+    oracle = json.loads(
+        subprocess.run(
+            ["/usr/bin/docker", "inspect", "--type", "volume", myvolume], capture_output=True, text=True, check=True
+        ).stdout
+    )[0]
     page = logged_in.get(f"/volumes/{myvolume}/").content.decode()
     assert f'<code class="mountpoint">{oracle["Mountpoint"]}</code>' in page
     assert f'<dd class="driver">{oracle["Driver"]}</dd>' in page

@@ -22,6 +22,7 @@ def engine_volume_size(docker_client, name: str) -> int:
     def size():
         found = [v for v in docker_client.api.df()["Volumes"] if v["Name"] == name]
         return found and found[0]["UsageData"]["Size"] + 1
+
     return wait_for(size, message=f"{name} in /system/df") - 1
 
 
@@ -77,10 +78,17 @@ def test_it_makes_one_container_list_call_for_the_list(logged_in, engine, docker
 def test_it_creates_a_volume_with_driver_options_and_labels(logged_in, engine, docker_client):
     name = random_name("vol")
     engine.volumes.append(name)
-    response = logged_in.post("/volumes/new/", {
-        "name": name, "driver": "local", "type": "tmpfs", "device": "tmpfs", "o": "size=10m",
-        "labels": "berth.test=1\nowner=alice",
-    })
+    response = logged_in.post(
+        "/volumes/new/",
+        {
+            "name": name,
+            "driver": "local",
+            "type": "tmpfs",
+            "device": "tmpfs",
+            "o": "size=10m",
+            "labels": "berth.test=1\nowner=alice",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == f"/volumes/{name}/"
     inspected = docker_client.api.inspect_volume(name)
     assert inspected["Options"] == {"type": "tmpfs", "device": "tmpfs", "o": "size=10m"}
@@ -96,7 +104,9 @@ def test_it_generates_a_name_when_none_is_given(logged_in, engine, docker_client
 
 
 def test_it_reports_bad_input_on_its_field_and_creates_nothing(logged_in, docker_client):
-    response = logged_in.post("/volumes/new/", {"name": "-bad name", "driver": "local", "labels": "=x", "type": "tmpfs"})
+    response = logged_in.post(
+        "/volumes/new/", {"name": "-bad name", "driver": "local", "labels": "=x", "type": "tmpfs"}
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "Use letters, digits" in html and "non-empty key" in html and "Give a device" in html
@@ -106,7 +116,9 @@ def test_it_reports_bad_input_on_its_field_and_creates_nothing(logged_in, docker
 
 def test_it_shows_the_volume_page_with_size_and_users(logged_in, engine, docker_client):
     name = make_volume(engine, docker_client)
-    writer = engine.container("sh -c 'seq 1 1000 > /data/numbers; sleep 300'", host={"binds": [f"{name}:/data:ro"]}, start=False)
+    writer = engine.container(
+        "sh -c 'seq 1 1000 > /data/numbers; sleep 300'", host={"binds": [f"{name}:/data:ro"]}, start=False
+    )
     # Read-only mount: write through a second, read-write container, then check the page.
     helper = engine.container("sh -c 'seq 1 1000 > /data/numbers'", host={"binds": [f"{name}:/data"]})
     docker_client.api.wait(helper["Id"], timeout=20)
