@@ -39,13 +39,14 @@ def test_it_updates_the_row_in_place_for_htmx(logged_in, engine, docker_client):
 
 def test_it_pauses_unpauses_restarts_and_kills(logged_in, engine, docker_client):
     cid = engine.container("sleep 300")["Id"]
+    # The engine sets State.Paused from containerd's event, after its answer: wait for it.
     logged_in.post(f"/containers/{cid}/pause/")
-    assert state_of(docker_client, cid)["Paused"]
+    wait_for(lambda: state_of(docker_client, cid)["Paused"], message="the pause")
     name = docker_client.api.inspect_container(cid)["Name"].lstrip("/")
     html = logged_in.get(f"/containers/?q={name}").content.decode()
     assert "(Paused)" in html
     logged_in.post(f"/containers/{cid}/unpause/")
-    assert not state_of(docker_client, cid)["Paused"]
+    wait_for(lambda: not state_of(docker_client, cid)["Paused"], message="the unpause")
     started = state_of(docker_client, cid)["StartedAt"]
     logged_in.post(f"/containers/{cid}/restart/", {"timeout": "0"})
     assert state_of(docker_client, cid)["StartedAt"] != started

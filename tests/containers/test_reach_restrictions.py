@@ -147,6 +147,7 @@ def test_an_operator_may_not_start_restart_or_unpause_it(case, operator_client, 
     assert any(words[0] in message for message in denied("container.restart", cid))
 
     engine.client.api.pause(cid)
+    wait_for(lambda: state(engine, cid)["Paused"], message="the pause")  # set from containerd's event, after the answer
     response = operator_client.post(f"/containers/{cid}/unpause/")
     assert response.status_code == 403
     assert_names(response.content.decode(), words, "unpause", name)
@@ -183,8 +184,9 @@ def test_an_operator_still_starts_restarts_and_unpauses_a_plain_container(operat
     assert operator_client.post(f"/containers/{cid}/restart/", {"timeout": "0"}).status_code == 302
     assert state(engine, cid)["StartedAt"] != started_at
     engine.client.api.pause(cid)
+    wait_for(lambda: state(engine, cid)["Paused"], message="the pause")  # set from containerd's event, after the answer
     assert operator_client.post(f"/containers/{cid}/unpause/").status_code == 302
-    assert not state(engine, cid)["Paused"]
+    wait_for(lambda: not state(engine, cid)["Paused"], message="the unpause")
     engine.client.api.stop(cid, timeout=0)
     run_bulk(operator_client, {"action": "start", "ids": [cid]})
     assert state(engine, cid)["Running"]
