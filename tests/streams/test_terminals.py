@@ -316,8 +316,12 @@ async def test_it_passes_ctrl_p_ctrl_q_through_to_an_exec_program(engine, sessio
     try:
         # Type only once stty has run: before it, the tty would take the Ctrl-Q itself.
         await terminal.read_until(lambda out: b"ready" in out)
-        await terminal.send(b"\x10\x11x\r")
+        await terminal.send(b"\x10")  # exec keeps no detach keys: a lone Ctrl-P goes through at once
+        await terminal.read_until(lambda out: b"^P" in out, timeout=5)
+        await terminal.send(b"\x11x\r")
         await terminal.read_until(lambda out: out.count(b"^P^Qx") >= 2)  # echo, then cat's own output
+        await terminal.send(b"\x10\x11y\r")  # and so does a pair in one frame
+        await terminal.read_until(lambda out: out.count(b"^P^Qy") >= 2)
     finally:
         await terminal.ws.disconnect()
 
