@@ -58,7 +58,8 @@ DEFAULT_TAIL = 300
 # gets one nobody types; Berth watches for Ctrl-P Ctrl-Q itself (attach only).
 ENGINE_DETACH_KEYS = "ctrl-^,ctrl-_,ctrl-^,ctrl-_"
 ENGINE_DETACH_BYTES = b"\x1e\x1f\x1e\x1f"
-CTRL_P, CTRL_Q = 0x10, 0x11
+CTRL_P = b"\x10"
+DETACH_SEQUENCE = b"\x10\x11"  # Ctrl-P Ctrl-Q, as `docker attach` detaches
 NOT_SHELLS = ("nologin", "false", "sync", "shutdown", "halt")
 EOF = object()  # the last item a pump offers
 
@@ -1260,7 +1261,7 @@ class AttachSession(Terminal):
         self.container_id = self.facts.id
         self.detached = False
         self.start_requested = start
-        self._ctrl_p_seen = False
+        self._held_ctrl_p = False  # a Ctrl-P that waits for the next key (write)
         self.frames = FrameParser()
 
     def open(self) -> None:
@@ -1276,15 +1277,29 @@ class AttachSession(Terminal):
         self._apply_size()
 
     def write(self, data: bytes) -> None:
-        """Keystrokes; Ctrl-P then Ctrl-Q detaches (the Ctrl-P itself has already gone through)."""
-        if self._ctrl_p_seen and data[:1] == bytes([CTRL_Q]):
-            return self.detach()
-        position = data.find(bytes([CTRL_P, CTRL_Q]))
+        """Keystrokes; Ctrl-P then Ctrl-Q detaches, and neither reaches the program.
+
+        As `docker attach` does, a Ctrl-P waits for the next key, in this frame or a later one:
+        passed on at once, it would already have reached the program (busybox sh and bash
+        recall the last command with it). Any key but Ctrl-Q goes through after it; a second
+        Ctrl-P lets the first through and waits itself (docker's proxy would not look at it
+        again, so Ctrl-P Ctrl-P Ctrl-Q would not detach there). One still waiting when the socket
+        closes or stdin ends is dropped, as moby/term's escape proxy drops a partial sequence
+        at the end of its input.
+        """
+        if self._held_ctrl_p:
+            self._held_ctrl_p = False
+            data = CTRL_P + data
+        position = data.find(DETACH_SEQUENCE)
         if position >= 0:
-            super().write(data[: position + 1])
-            return self.detach()
-        self._ctrl_p_seen = data[-1:] == bytes([CTRL_P])
-        super().write(data)
+            if position:
+                super().write(data[:position])
+            return self.detach()  # what follows the sequence in its frame is dropped, as docker does
+        if data.endswith(CTRL_P):
+            self._held_ctrl_p = True
+            data = data[:-1]
+        if data:
+            super().write(data)
 
     def detach(self) -> None:
         # The engine's own detach ends the stream and leaves stdin open; a plain close would

@@ -28,6 +28,10 @@ def processes(docker_client, container_id: str) -> list[str]:
     return [" ".join(process[-1:]) for process in docker_client.api.top(container_id)["Processes"] or []]
 
 
+def running(docker_client, container_id: str) -> bool:
+    return docker_client.api.inspect_container(container_id)["State"]["Running"]
+
+
 def put_file(docker_client, container_id: str, directory: str, name: str, content: bytes) -> None:
     from tests.images import build_context
 
@@ -250,19 +254,59 @@ async def test_it_reports_the_exit_of_the_main_process_on_ctrl_d(engine, docker_
     assert not docker_client.api.inspect_container(container["Id"])["State"]["Running"]
 
 
-async def test_it_passes_a_lone_ctrl_p_at_once_and_detaches_on_ctrl_p_ctrl_q(engine, docker_client, session_cookie):
+async def test_it_holds_a_ctrl_p_back_until_the_next_key_and_then_passes_both(engine, session_cookie):
+    # As `docker attach` does: a Ctrl-P waits for the next key, and any key but Ctrl-Q follows it
+    # through, whether it comes in the same frame or the next one.
     container = engine.container("cat -v", tty=True, stdin_open=True)
     terminal = await attach_terminal(session_cookie, container["Id"])
     try:
-        await terminal.send(b"\x10")  # the tty echoes it as ^P only if the engine let it through
-        await terminal.read_until(lambda out: b"^P" in out, timeout=5)
+        await terminal.send(b"\x10")  # the tty echoes it as ^P once it reaches the program's side
+        assert await terminal.ws.receive_nothing(timeout=1), "the Ctrl-P went through before the next key"
         await terminal.send(b"a")
         await terminal.read_until(lambda out: b"^Pa" in out)
-        await terminal.send(b"\x10\x11")
+        await terminal.send(b"\x10exit\r")  # a held Ctrl-P and what follows it in one frame
+        await terminal.send(b"\x10")
+        await terminal.send(b"\x10\r")  # a second Ctrl-P is an ordinary next key: both pass
+        await terminal.read_until(lambda out: out.count(b"^Pa^Pexit") >= 2 and out.count(b"^P^P") >= 2)
+        await terminal.send(b"\x10")
+        await terminal.send(b"\x10\x11")  # the Ctrl-P that waited goes through; the pair detaches
         assert await terminal.wait_final() == {"type": "detached"}
     finally:
         await terminal.ws.disconnect()
-    assert docker_client.api.inspect_container(container["Id"])["State"]["Running"]
+    terminal = await attach_terminal(session_cookie, container["Id"])
+    try:
+        await terminal.send(b"x\r")
+        await terminal.read_until(lambda out: b"^Px" in out)  # cat's line: the first Ctrl-P, then x
+    finally:
+        await terminal.ws.disconnect()
+
+
+@pytest.mark.parametrize(
+    "detach",
+    [[b"\x10\x11"], [b"\x10", b"\x11"]],
+    ids=["one frame", "split across two frames"],
+)
+async def test_no_key_of_the_detach_reaches_the_program(engine, docker_client, session_cookie, detach):
+    # Issue 12, defect 1: the Ctrl-P used to reach busybox sh, which recalls the last command
+    # with it, so an `exit` typed after attaching again ran `echo oneexit` and the shell stayed.
+    container = engine.container("sh", tty=True, stdin_open=True)
+    terminal = await attach_terminal(session_cookie, container["Id"])
+    try:
+        await terminal.send(b"echo one\r")
+        await terminal.read_until(lambda out: out.count(b"one") >= 2)  # the echo, then its output
+        for frame in detach:
+            await terminal.send(frame)
+        assert await terminal.wait_final() == {"type": "detached"}
+    finally:
+        await terminal.ws.disconnect()
+    assert running(docker_client, container["Id"])
+    terminal = await attach_terminal(session_cookie, container["Id"])
+    try:
+        await terminal.send(b"exit 3\r")
+        await poll(lambda: not running(docker_client, container["Id"]), timeout=5, message="the shell to exit")
+        assert await terminal.wait_final() == {"type": "exit", "code": 3}
+    finally:
+        await terminal.ws.disconnect()
 
 
 async def test_it_passes_ctrl_p_ctrl_q_through_to_an_exec_program(engine, session_cookie):
@@ -272,8 +316,12 @@ async def test_it_passes_ctrl_p_ctrl_q_through_to_an_exec_program(engine, sessio
     try:
         # Type only once stty has run: before it, the tty would take the Ctrl-Q itself.
         await terminal.read_until(lambda out: b"ready" in out)
-        await terminal.send(b"\x10\x11x\r")
+        await terminal.send(b"\x10")  # exec keeps no detach keys: a lone Ctrl-P goes through at once
+        await terminal.read_until(lambda out: b"^P" in out, timeout=5)
+        await terminal.send(b"\x11x\r")
         await terminal.read_until(lambda out: out.count(b"^P^Qx") >= 2)  # echo, then cat's own output
+        await terminal.send(b"\x10\x11y\r")  # and so does a pair in one frame
+        await terminal.read_until(lambda out: out.count(b"^P^Qy") >= 2)
     finally:
         await terminal.ws.disconnect()
 
