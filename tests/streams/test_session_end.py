@@ -381,6 +381,7 @@ def test_one_check_of_many_sockets_costs_a_few_queries(django_user_model, django
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_one_watcher_task_serves_every_socket_of_a_process(engine, session_cookie):
+    from accounts import session_watch
     from tests.streams.conftest import open_socket
 
     container = engine.container(["sh", "-c", "echo hi; sleep 300"])
@@ -389,8 +390,13 @@ async def test_one_watcher_task_serves_every_socket_of_a_process(engine, session
         ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/logs/?follow=1", session_cookie)
         assert connected
         sockets.append(ws)
-    watchers = [task for task in asyncio.all_tasks() if task.get_name() == "berth-session-watch"]
-    assert len(watchers) == 1
+    # A socket is watched once begun, which may follow its accept (a first engine client is made then).
+    for _ in range(100):
+        watchers = [task for task in asyncio.all_tasks() if task.get_name() == "berth-session-watch"]
+        if len(session_watch._watcher().sockets) == 5:
+            break
+        await asyncio.sleep(0.05)
+    assert len(watchers) == 1 and len(session_watch._watcher().sockets) == 5
     for ws in sockets:
         await ws.disconnect()
     await asyncio.wait_for(watchers[0], 5)  # nothing left to watch: the task ends
