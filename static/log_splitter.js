@@ -22,8 +22,14 @@
   const TTY_TIMESTAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) /;
   const utf8 = new TextDecoder(); // not fatal: bad bytes become U+FFFD, as on the server
 
-  const clip = (text) => (text.length <= MAX_LINE_CHARS ? text
-    : `${text.slice(0, MAX_LINE_CHARS)} … [line cut at ${MAX_LINE_CHARS} of ${text.length} characters]`);
+  // Characters, as the server counts them (Python's len): a line of emoji is cut after 65,536
+  // of them, never inside a surrogate pair. Only a line over 65,536 UTF-16 units pays for this.
+  const clip = (text) => {
+    if (text.length <= MAX_LINE_CHARS) return text;
+    const chars = Array.from(text);
+    if (chars.length <= MAX_LINE_CHARS) return text;
+    return `${chars.slice(0, MAX_LINE_CHARS).join("")} … [line cut at ${MAX_LINE_CHARS} of ${chars.length} characters]`;
+  };
   // The engine trims trailing zeros from the nanoseconds: pad them so strings compare as times.
   const timeOrder = (ts) => (ts.length > 20 ? ts.slice(0, 20) + ts.slice(20, -1).padEnd(9, "0") : ts);
   const byTime = (a, b) => {
@@ -86,10 +92,13 @@
     }
 
     ttyLines(bytes) {
-      // The server cuts a TTY's bytes after a newline, so every frame decodes whole.
+      // The server cuts a TTY's bytes after a newline, so every frame decodes whole; only the
+      // last frame of a log may end without one (its last line). An empty line is a line, as
+      // on the server and in a log without a TTY.
       const lines = [];
-      for (const raw of utf8.decode(bytes).split("\n")) {
-        if (!raw) continue;
+      const raws = utf8.decode(bytes).split("\n");
+      if (raws[raws.length - 1] === "") raws.pop(); // what follows the last newline: no line
+      for (const raw of raws) {
         const match = this.timestamps && TTY_TIMESTAMP.exec(raw);
         let timestamp = "", text = raw;
         if (match) {
