@@ -1,6 +1,7 @@
 // Berth's live log view: a log arrives over a websocket as the engine's own bytes (split into
-// lines here), or, for a search, as JSON batches of lines; it is drawn with textContent only
-// (log text is never parsed as HTML), and ANSI colours become styled spans.
+// lines by static/log_splitter.js), or, for a search, as JSON batches of lines; it is drawn with
+// textContent only (log text is never parsed as HTML), and ANSI colours become styled spans
+// (static/ansi.js); every other escape sequence is dropped.
 (() => {
   "use strict";
   const view = document.getElementById("log-view");
@@ -43,64 +44,14 @@
   };
 
   // ---------------------------------------------------------------- ANSI colours
-  const PALETTE = ["#000000", "#cd3131", "#0dbc79", "#b58900", "#2472c8", "#bc3fbc", "#11a8cd", "#a0a0a0",
-    "#666666", "#f14c4c", "#23d18b", "#d7ba00", "#3b8eea", "#d670d6", "#29b8db", "#e5e5e5"];
-  const color256 = (n) => {
-    if (n < 16) return PALETTE[n];
-    if (n >= 232) { const v = 8 + (n - 232) * 10; return `rgb(${v},${v},${v})`; }
-    n -= 16;
-    const c = (v) => (v ? 55 + v * 40 : 0);
-    return `rgb(${c(Math.floor(n / 36))},${c(Math.floor(n / 6) % 6)},${c(n % 6)})`;
+  // static/ansi.js (loaded before this script): colours and styles carry from line to line of
+  // one stream, as on a terminal, and start afresh with each new stream (after a "state" frame).
+  const { AnsiParser, ansiInto, tokensInto, stripAnsi } = window.Berth;
+  let ansiStates = new Map(); // stream label -> AnsiParser
+  const ansiFor = (stream) => {
+    if (!ansiStates.has(stream)) ansiStates.set(stream, new AnsiParser());
+    return ansiStates.get(stream);
   };
-  // eslint-disable-next-line no-control-regex
-  const ESCAPES = /\x1b\[([0-9;]*)([A-Za-z])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>78]/g;
-
-  function applySgr(style, codes) {
-    const list = codes === "" ? [0] : codes.split(";").map(Number);
-    for (let i = 0; i < list.length; i++) {
-      const code = list[i];
-      if (code === 0) { for (const key of Object.keys(style)) delete style[key]; }
-      else if (code === 1) style.bold = true;
-      else if (code === 2) style.dim = true;
-      else if (code === 3) style.italic = true;
-      else if (code === 4) style.underline = true;
-      else if (code === 22) { delete style.bold; delete style.dim; }
-      else if (code === 23) delete style.italic;
-      else if (code === 24) delete style.underline;
-      else if (code >= 30 && code <= 37) style.fg = PALETTE[code - 30];
-      else if (code >= 90 && code <= 97) style.fg = PALETTE[code - 82];
-      else if (code >= 40 && code <= 47) style.bg = PALETTE[code - 40];
-      else if (code >= 100 && code <= 107) style.bg = PALETTE[code - 92];
-      else if (code === 39) delete style.fg;
-      else if (code === 49) delete style.bg;
-      else if ((code === 38 || code === 48) && list[i + 1] === 5) {
-        style[code === 38 ? "fg" : "bg"] = color256(list[i + 2] || 0); i += 2;
-      } else if ((code === 38 || code === 48) && list[i + 1] === 2) {
-        style[code === 38 ? "fg" : "bg"] = `rgb(${list[i + 2] || 0},${list[i + 3] || 0},${list[i + 4] || 0})`; i += 4;
-      }
-    }
-  }
-
-  function ansiInto(parent, text) {
-    if (text.indexOf("\x1b") < 0) { parent.append(text); return; }
-    const style = {};
-    let last = 0;
-    const push = (chunk) => {
-      if (!chunk) return;
-      if (!Object.keys(style).length) { parent.append(chunk); return; }
-      const span = el("span", ["bold", "dim", "italic", "underline"].filter((k) => style[k]).map((k) => `ansi-${k}`).join(" "), chunk);
-      if (style.fg) span.style.color = style.fg;
-      if (style.bg) span.style.backgroundColor = style.bg;
-      parent.append(span);
-    };
-    ESCAPES.lastIndex = 0;
-    for (let match; (match = ESCAPES.exec(text)); ) {
-      push(text.slice(last, match.index));
-      if (match[2] === "m") applySgr(style, match[1]);
-      last = ESCAPES.lastIndex;
-    }
-    push(text.slice(last));
-  }
 
   // ---------------------------------------------------------------- JSON and logfmt lines
   const LEVEL_KEYS = ["level", "lvl", "severity", "levelname", "log.level"];
@@ -130,17 +81,20 @@
     return null;
   }
 
+  // Fields come from the line's text without its escapes; a JSON string may hold escapes of its
+  // own (decoded "\u001b"): the message keeps its colours (which end with it), keys and values
+  // are shown without them.
   function structuredInto(parent, fields) {
     const levelKey = LEVEL_KEYS.find((k) => typeof fields[k] === "string" || typeof fields[k] === "number");
     const messageKey = MESSAGE_KEYS.find((k) => typeof fields[k] === "string");
     if (levelKey) {
-      const level = String(fields[levelKey]).toLowerCase().replace(/[^a-z]/g, "");
-      parent.append(el("span", `level level-${level}`, String(fields[levelKey]).toUpperCase()));
+      const level = stripAnsi(String(fields[levelKey]));
+      parent.append(el("span", `level level-${level.toLowerCase().replace(/[^a-z]/g, "")}`, level.toUpperCase()));
     }
-    if (messageKey) ansiInto(parent, fields[messageKey]);
+    if (messageKey) ansiInto(parent, fields[messageKey], new AnsiParser());
     for (const [key, value] of Object.entries(fields)) {
       if (key === levelKey || key === messageKey) continue;
-      parent.append(" ", el("span", "field-key", `${key}=`), typeof value === "string" ? value : JSON.stringify(value));
+      parent.append(" ", el("span", "field-key", `${stripAnsi(key)}=`), typeof value === "string" ? stripAnsi(value) : JSON.stringify(value));
     }
   }
 
@@ -154,8 +108,9 @@
     if (timestamp) row.append(el("span", "ts", timestamp.replace("T", " ").replace(/(\.\d{3})\d*Z$/, "$1")));
     row.append(el("span", "stream", STREAM_NAMES[stream] || stream));
     const body = el("span", "text");
-    const fields = structured(text);
-    if (fields) structuredInto(body, fields); else ansiInto(body, text);
+    const tokens = ansiFor(stream).tokens(text); // read whole, structured or not: its escapes set the stream's colours
+    const fields = structured(tokens.length === 1 ? tokens[0].text : tokens.map((token) => token.text).join(""));
+    if (fields) structuredInto(body, fields); else tokensInto(body, tokens);
     row.append(body);
     if (filter && !row.textContent.toLowerCase().includes(filter)) row.classList.add("filtered");
     return row;
@@ -204,6 +159,7 @@
     const rest = splitter.finish();
     if (rest.length) receive(rest, 0);
     splitter = new LogSplitter(timestamps); // a restarted container's log is a new stream
+    ansiStates = new Map(); // and its colours start afresh
   };
   say("Connecting…");
   let engineLost = false; // between an "engine-lost" state and the state after it
