@@ -93,3 +93,22 @@ def test_hostile_escapes_never_reach_the_page_and_colours_carry_across_lines(
     expect(view.locator(".ansi-fg-1", has_text="red starts")).to_have_css("color", "rgb(205, 49, 49)")
     expect(view.locator(".ansi-reverse", has_text="reversed")).to_have_css("background-color", "rgb(205, 49, 49)")
     expect(view.locator(".ansi-strike").first).to_have_css("text-decoration-line", "line-through")
+
+
+def test_colours_start_afresh_when_the_container_starts_again(page, live_server_url, engine, docker_client):
+    """A restarted container's log is a new stream: a colour its last run left set is gone."""
+    from playwright.sync_api import expect
+
+    script = (
+        "if [ -e /ran ]; then echo plain after restart; else touch /ran; printf '\\033[31mred, never reset\\n'; fi; "
+        "exec sleep 300"
+    )
+    container = engine.container(["sh", "-c", script])
+    page.goto(f"{live_server_url}/containers/{container['Id']}/logs/")
+    view = page.locator("#log-view")
+    expect(view.locator(".line .text .ansi-fg-1")).to_have_text("red, never reset")
+    docker_client.api.stop(container["Id"], timeout=0)
+    expect(page.locator("#log-status")).to_contain_text("Stopped (exit code 137)")
+    docker_client.api.start(container["Id"])
+    expect(view.locator(".line .text").last).to_have_text("plain after restart")
+    assert view.locator(".line .text").last.locator("span").count() == 0
