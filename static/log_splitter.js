@@ -4,7 +4,7 @@
 // "timestamp text\n" (or "text\n" when the socket asked for no timestamps), inside 8-byte
 // frames [stream id, 0, 0, 0, size (uint32 BE)] for a container without a TTY, plain for
 // one with. Docker cuts a line at 16 KiB: a message without its newline is continued by its
-// stream's next one. This is the server's LineAssembler (containers/streams.py), which splits
+// stream's next one. This is the server's LineAssembler (containers.streams), which splits
 // the same bytes for searches; both are run over the same fixtures (tests/streams/fixtures/split/,
 // by tests/streams/test_split_fixtures.py and tests/js/log_splitter.test.mjs).
 //

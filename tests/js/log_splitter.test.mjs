@@ -24,7 +24,7 @@ function cutSets(data, cuts) {
   return sets;
 }
 
-// What the page is sent: the server's MessageCutter (containers/streams.py, checked on the same
+// What the page is sent: the server's MessageCutter (containers.streams, checked on the same
 // reads by the Python test) passes on whole messages only, after the last whole frame of a
 // container without a TTY, after the last newline of one with; a TTY's unended rest at the end.
 function relayed(reads, tty) {
