@@ -5,7 +5,7 @@ BIND ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := dashboard.settings
 
-.PHONY: run test lint install prerequisites test-images bench clean
+.PHONY: run test lint js-test install prerequisites test-images bench clean
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -41,7 +41,12 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: install prerequisites test-images lint
+# The browser's own code under node's test runner: the log splitter over the fixtures the
+# server's parser is tested on (tests/streams/fixtures/split), and the ANSI parser.
+js-test:
+	node --test tests/js/
+
+test: install prerequisites test-images lint js-test
 	$(VENV)/bin/pytest
 
 # Each prints ratios against the raw Engine API or the docker CLI measured in the same run.

@@ -1,6 +1,7 @@
 // Berth's live log view: a log arrives over a websocket as the engine's own bytes (split into
-// lines here), or, for a search, as JSON batches of lines; it is drawn with textContent only
-// (log text is never parsed as HTML), and ANSI colours become styled spans.
+// lines by static/log_splitter.js), or, for a search, as JSON batches of lines; it is drawn with
+// textContent only (log text is never parsed as HTML), and ANSI colours become styled spans
+// (static/ansi.js); every other escape sequence is dropped.
 (() => {
   "use strict";
   const view = document.getElementById("log-view");
@@ -43,64 +44,14 @@
   };
 
   // ---------------------------------------------------------------- ANSI colours
-  const PALETTE = ["#000000", "#cd3131", "#0dbc79", "#b58900", "#2472c8", "#bc3fbc", "#11a8cd", "#a0a0a0",
-    "#666666", "#f14c4c", "#23d18b", "#d7ba00", "#3b8eea", "#d670d6", "#29b8db", "#e5e5e5"];
-  const color256 = (n) => {
-    if (n < 16) return PALETTE[n];
-    if (n >= 232) { const v = 8 + (n - 232) * 10; return `rgb(${v},${v},${v})`; }
-    n -= 16;
-    const c = (v) => (v ? 55 + v * 40 : 0);
-    return `rgb(${c(Math.floor(n / 36))},${c(Math.floor(n / 6) % 6)},${c(n % 6)})`;
+  // static/ansi.js (loaded before this script): colours and styles carry from line to line of
+  // one stream, as on a terminal, and start afresh with each new stream (after a "state" frame).
+  const { AnsiParser, ansiInto, tokensInto, stripAnsi } = window.Berth;
+  let ansiStates = new Map(); // stream label -> AnsiParser
+  const ansiFor = (stream) => {
+    if (!ansiStates.has(stream)) ansiStates.set(stream, new AnsiParser());
+    return ansiStates.get(stream);
   };
-  // eslint-disable-next-line no-control-regex
-  const ESCAPES = /\x1b\[([0-9;]*)([A-Za-z])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>78]/g;
-
-  function applySgr(style, codes) {
-    const list = codes === "" ? [0] : codes.split(";").map(Number);
-    for (let i = 0; i < list.length; i++) {
-      const code = list[i];
-      if (code === 0) { for (const key of Object.keys(style)) delete style[key]; }
-      else if (code === 1) style.bold = true;
-      else if (code === 2) style.dim = true;
-      else if (code === 3) style.italic = true;
-      else if (code === 4) style.underline = true;
-      else if (code === 22) { delete style.bold; delete style.dim; }
-      else if (code === 23) delete style.italic;
-      else if (code === 24) delete style.underline;
-      else if (code >= 30 && code <= 37) style.fg = PALETTE[code - 30];
-      else if (code >= 90 && code <= 97) style.fg = PALETTE[code - 82];
-      else if (code >= 40 && code <= 47) style.bg = PALETTE[code - 40];
-      else if (code >= 100 && code <= 107) style.bg = PALETTE[code - 92];
-      else if (code === 39) delete style.fg;
-      else if (code === 49) delete style.bg;
-      else if ((code === 38 || code === 48) && list[i + 1] === 5) {
-        style[code === 38 ? "fg" : "bg"] = color256(list[i + 2] || 0); i += 2;
-      } else if ((code === 38 || code === 48) && list[i + 1] === 2) {
-        style[code === 38 ? "fg" : "bg"] = `rgb(${list[i + 2] || 0},${list[i + 3] || 0},${list[i + 4] || 0})`; i += 4;
-      }
-    }
-  }
-
-  function ansiInto(parent, text) {
-    if (text.indexOf("\x1b") < 0) { parent.append(text); return; }
-    const style = {};
-    let last = 0;
-    const push = (chunk) => {
-      if (!chunk) return;
-      if (!Object.keys(style).length) { parent.append(chunk); return; }
-      const span = el("span", ["bold", "dim", "italic", "underline"].filter((k) => style[k]).map((k) => `ansi-${k}`).join(" "), chunk);
-      if (style.fg) span.style.color = style.fg;
-      if (style.bg) span.style.backgroundColor = style.bg;
-      parent.append(span);
-    };
-    ESCAPES.lastIndex = 0;
-    for (let match; (match = ESCAPES.exec(text)); ) {
-      push(text.slice(last, match.index));
-      if (match[2] === "m") applySgr(style, match[1]);
-      last = ESCAPES.lastIndex;
-    }
-    push(text.slice(last));
-  }
 
   // ---------------------------------------------------------------- JSON and logfmt lines
   const LEVEL_KEYS = ["level", "lvl", "severity", "levelname", "log.level"];
@@ -130,118 +81,26 @@
     return null;
   }
 
+  // Fields come from the line's text without its escapes; a JSON string may hold escapes of its
+  // own (decoded "\u001b"): the message keeps its colours (which end with it), keys and values
+  // are shown without them.
   function structuredInto(parent, fields) {
     const levelKey = LEVEL_KEYS.find((k) => typeof fields[k] === "string" || typeof fields[k] === "number");
     const messageKey = MESSAGE_KEYS.find((k) => typeof fields[k] === "string");
     if (levelKey) {
-      const level = String(fields[levelKey]).toLowerCase().replace(/[^a-z]/g, "");
-      parent.append(el("span", `level level-${level}`, String(fields[levelKey]).toUpperCase()));
+      const level = stripAnsi(String(fields[levelKey]));
+      parent.append(el("span", `level level-${level.toLowerCase().replace(/[^a-z]/g, "")}`, level.toUpperCase()));
     }
-    if (messageKey) ansiInto(parent, fields[messageKey]);
+    if (messageKey) ansiInto(parent, fields[messageKey], new AnsiParser());
     for (const [key, value] of Object.entries(fields)) {
       if (key === levelKey || key === messageKey) continue;
-      parent.append(" ", el("span", "field-key", `${key}=`), typeof value === "string" ? value : JSON.stringify(value));
+      parent.append(" ", el("span", "field-key", `${stripAnsi(key)}=`), typeof value === "string" ? stripAnsi(value) : JSON.stringify(value));
     }
   }
 
   // ---------------------------------------------------------------- the engine's bytes
-  // Binary frames hold whole log messages as the engine sent them (containers/consumers.py):
-  // "timestamp text\n" (or "text\n" when the socket asked for no timestamps), inside 8-byte
-  // frames [stream id, 0, 0, 0, size (uint32 BE)] for a container without a TTY, plain for
-  // one with. Docker cuts a line at 16 KiB: a message
-  // without its newline is continued by its stream's next one. This is the server's
-  // LineAssembler (containers/streams.py), which splits the same bytes for searches.
-  const LABELS = ["i", "o", "e", "s"];
-  const MAX_LINE_CHARS = 65536;
-  const TTY_TIMESTAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) /;
-  const utf8 = new TextDecoder(); // not fatal: bad bytes become U+FFFD, as on the server
-
-  const clip = (text) => (text.length <= MAX_LINE_CHARS ? text
-    : `${text.slice(0, MAX_LINE_CHARS)} … [line cut at ${MAX_LINE_CHARS} of ${text.length} characters]`);
-  // The engine trims trailing zeros from the nanoseconds: pad them so strings compare as times.
-  const timeOrder = (ts) => (ts.length > 20 ? ts.slice(0, 20) + ts.slice(20, -1).padEnd(9, "0") : ts);
-  const concat = (chunks) => {
-    const joined = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.length, 0));
-    let at = 0;
-    for (const chunk of chunks) { joined.set(chunk, at); at += chunk.length; }
-    return joined;
-  };
-
-  class LogSplitter {
-    constructor(timestamps) {
-      this.timestamps = timestamps;
-      this.tty = null; // told by the first byte: a frame header's stream id, or a timestamp's digit
-      this.partial = new Map(); // stream id -> {timestamp, chunks} of a line Docker cut
-    }
-
-    feed(bytes) {
-      if (this.tty === null && bytes.length) this.tty = bytes[0] > 3;
-      return this.tty ? this.ttyLines(bytes) : this.frameLines(bytes);
-    }
-
-    frameLines(bytes) {
-      const header = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const lines = [];
-      const streams = new Set();
-      for (let at = 0; at + 8 <= bytes.length;) {
-        const end = at + 8 + header.getUint32(at + 4);
-        streams.add(bytes[at]);
-        this.message(bytes[at], bytes.subarray(at + 8, end), lines);
-        at = end;
-      }
-      // The engine writes each stream's lines as they come: put stdout's and stderr's in time order.
-      if (streams.size > 1 && this.timestamps) lines.sort((a, b) => (timeOrder(a[1]) < timeOrder(b[1]) ? -1 : timeOrder(a[1]) > timeOrder(b[1]) ? 1 : 0));
-      return lines;
-    }
-
-    message(streamId, payload, lines) {
-      let timestamp = "";
-      let body = payload;
-      const space = this.timestamps ? payload.indexOf(32) : -1;
-      if (space > 0 && payload[0] >= 48 && payload[0] <= 57) {
-        timestamp = utf8.decode(payload.subarray(0, space));
-        body = payload.subarray(space + 1);
-      }
-      const part = this.partial.get(streamId);
-      if (body[body.length - 1] !== 10) { // cut by Docker: the rest follows in the next message
-        if (part) part.chunks.push(body); else this.partial.set(streamId, { timestamp, chunks: [body] });
-        return;
-      }
-      if (part) {
-        this.partial.delete(streamId);
-        timestamp = part.timestamp;
-        body = concat([...part.chunks, body]); // joined as bytes: a character may straddle the cut
-      }
-      lines.push([LABELS[streamId] || "o", timestamp, clip(utf8.decode(body).replace(/[\r\n]+$/, ""))]);
-    }
-
-    ttyLines(bytes) {
-      // The server cuts a TTY's bytes after a newline, so every frame decodes whole.
-      const lines = [];
-      for (const raw of utf8.decode(bytes).split("\n")) {
-        if (!raw) continue;
-        const match = this.timestamps && TTY_TIMESTAMP.exec(raw);
-        let timestamp = "", text = raw;
-        if (match) {
-          timestamp = match[1];
-          // A cut message's successor starts with its own timestamp, inside the line; only
-          // timestamps of the line's own minute are taken as such (as on the server). The
-          // minute ("2026-11-28T10:57") holds no character that a RegExp would read as syntax.
-          const sameMinute = new RegExp(`${timestamp.slice(0, 16)}:\\d\\d(?:\\.\\d+)?Z `, "g");
-          text = raw.slice(match[0].length).replace(sameMinute, "");
-        }
-        lines.push(["o", timestamp, clip(text.replace(/\r+$/, ""))]);
-      }
-      return lines;
-    }
-
-    finish() {
-      // What a stream left when it ended: lines Docker cut whose rest never came.
-      const lines = [...this.partial].map(([id, part]) => [LABELS[id] || "o", part.timestamp, clip(utf8.decode(concat(part.chunks)))]);
-      this.partial.clear();
-      return lines;
-    }
-  }
+  // Split into lines by static/log_splitter.js (loaded before this script).
+  const { LogSplitter } = window.Berth;
 
   // ---------------------------------------------------------------- drawing
   function lineNode([stream, timestamp, text]) {
@@ -249,8 +108,9 @@
     if (timestamp) row.append(el("span", "ts", timestamp.replace("T", " ").replace(/(\.\d{3})\d*Z$/, "$1")));
     row.append(el("span", "stream", STREAM_NAMES[stream] || stream));
     const body = el("span", "text");
-    const fields = structured(text);
-    if (fields) structuredInto(body, fields); else ansiInto(body, text);
+    const tokens = ansiFor(stream).tokens(text); // read whole, structured or not: its escapes set the stream's colours
+    const fields = structured(tokens.length === 1 ? tokens[0].text : tokens.map((token) => token.text).join(""));
+    if (fields) structuredInto(body, fields); else tokensInto(body, tokens);
     row.append(body);
     if (filter && !row.textContent.toLowerCase().includes(filter)) row.classList.add("filtered");
     return row;
@@ -299,6 +159,7 @@
     const rest = splitter.finish();
     if (rest.length) receive(rest, 0);
     splitter = new LogSplitter(timestamps); // a restarted container's log is a new stream
+    ansiStates = new Map(); // and its colours start afresh
   };
   say("Connecting…");
   let engineLost = false; // between an "engine-lost" state and the state after it
