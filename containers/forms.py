@@ -9,7 +9,7 @@ from containers.specs import (
     ContainerSpec,
     is_user_network,
     parse_add_host,
-    parse_alias,
+    parse_aliases,
     parse_capability,
     parse_command,
     parse_cpus,
@@ -28,25 +28,14 @@ from containers.specs import (
     parse_volumes_from,
     split_items,
 )
+from dashboard import inputs
 from dashboard.converters import is_name_or_id
 from dashboard.engine import EngineNotFound
-
-# Names the engine accepts: [a-zA-Z0-9][a-zA-Z0-9_.-]+
-CONTAINER_NAME_PATTERN = r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$"
-CONTAINER_NAME_MESSAGE = (
-    "Use letters, digits, '_', '.' or '-', starting with a letter or digit (at least 2 characters)."
-)
-
 
 # ---------------------------------------------------------------- the Run/Create form
 
 
-def _parsed(parse, value):
-    """A spec parser's result, its ValueError turned into a message on the field."""
-    try:
-        return parse(value)
-    except ValueError as e:
-        raise forms.ValidationError(str(e)) from None
+_parsed = inputs.cleaned  # a spec parser's result, its ValueError a message on the field
 
 
 def _lines(rows: int = 2, placeholder: str = "") -> forms.Textarea:
@@ -69,14 +58,7 @@ class ContainerCreateForm(forms.Form):
     replace = forms.CharField(required=False, widget=forms.HiddenInput)
     # The common case
     image = forms.CharField(max_length=512, widget=_text("busybox:latest", autofocus=True), help_text="IMAGE")
-    name = forms.RegexField(
-        regex=CONTAINER_NAME_PATTERN,
-        max_length=128,
-        required=False,
-        widget=_text("random if empty"),
-        error_messages={"invalid": CONTAINER_NAME_MESSAGE},
-        help_text="--name",
-    )
+    name = forms.CharField(max_length=128, required=False, widget=_text("random if empty"), help_text="--name")
     ports = forms.CharField(
         required=False,
         widget=_lines(3, "8080:80\n80\n127.0.0.1:5353:53/udp"),
@@ -133,7 +115,7 @@ class ContainerCreateForm(forms.Form):
         required=False,
         widget=_text("web, api"),
         label="Network aliases",
-        help_text="--network-alias, comma-separated (user-defined networks)",
+        help_text="--network-alias, separated by commas or spaces (user-defined networks)",
     )
     ipv4_address = forms.GenericIPAddressField(
         protocol="IPv4",
@@ -184,13 +166,17 @@ class ContainerCreateForm(forms.Form):
     )
     log_options = forms.CharField(
         required=False,
+        strip=False,  # `--log-opt k=v ` keeps the space, as every key=value field (dashboard/inputs.py)
         widget=_lines(2, "max-size=10m\nmax-file=3"),
         label="Log options",
         help_text="--log-opt key=value, one per line",
     )
     # Labels & other
     labels = forms.CharField(
-        required=False, widget=_lines(2, "com.example.team=web"), help_text="-l key=value, one per line"
+        required=False,
+        strip=False,  # `-l a= 2 ` keeps " 2 ", as the CLI does
+        widget=_lines(2, "com.example.team=web"),
+        help_text="-l key=value, one per line",
     )
     # Privileges & devices: each of these hands out root on the host (admins may limit Operators)
     privileged = forms.BooleanField(
@@ -318,7 +304,8 @@ class ContainerCreateForm(forms.Form):
         return _parsed(parse_image_reference, self.cleaned_data["image"])
 
     def clean_name(self) -> str:
-        return self.cleaned_data["name"].lstrip("/")
+        name = self.cleaned_data["name"]
+        return _parsed(inputs.container_name, name) if name else name
 
     def clean_ports(self) -> tuple:
         return tuple(_parsed(parse_ports, self.cleaned_data["ports"]))
@@ -348,7 +335,7 @@ class ContainerCreateForm(forms.Form):
         return self._each(parse_ip_address, "dns")
 
     def clean_network_aliases(self) -> tuple:
-        return self._each(parse_alias, "network_aliases")
+        return tuple(_parsed(parse_aliases, self.cleaned_data["network_aliases"]))
 
     def clean_network(self) -> str:
         return _parsed(parse_network, self.cleaned_data["network"])
