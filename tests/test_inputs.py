@@ -16,6 +16,8 @@ The oracle is docker CLI 28.2 against this engine (20.10), tried by hand with la
 - container names: the engine's `[a-zA-Z0-9][a-zA-Z0-9_.-]+` (so `x` is refused), a leading `/`
   dropped; local volume names: the same rule, no `/`; network names: the engine takes any
   (`a b`, `a/b`, `x`), Berth `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, which `--network NAME` and its URLs carry.
+- image references (`docker tag`): distribution/reference's grammar, at most 255 characters
+  for the name alone (a 200-character name with a 100-character tag is taken).
 """
 
 import pytest
@@ -25,6 +27,7 @@ from hypothesis import strategies as st
 from containers.action_forms import RenameForm
 from containers.forms import ContainerCreateForm
 from dashboard import inputs
+from images.forms import PullForm, TagForm
 from networks import services as network_services
 from networks.forms import ConnectForm, NetworkCreateForm
 from networks.forms import RemoveUnusedForm as NetworkRemoveUnusedForm
@@ -229,6 +232,35 @@ def test_a_refused_label_changes_nothing(logged_in, docker_client):
     assert response.status_code == 200
     assert "a b" in response.context["form"].errors["labels"][0]
     assert not docker_client.api.networks(names=[name])
+
+
+# ---------------------------------------------------------------- image references
+
+DIGEST = "@sha256:" + "a" * 64
+IMAGE_REFERENCE_CASES = [
+    ("busybox", True),
+    ("busybox:1.36", True),
+    ("127.0.0.1:5000/team/app:v2", True),
+    ("a" * 200 + ":" + "t" * 100, True),  # `docker tag` takes it: the 255 limit is the name's alone
+    ("a" * 256, False),  # repository name must not be more than 255 characters
+    ("Busybox", False),
+    ("busybox:", False),
+    ("has space", False),
+    ("busybox" + DIGEST, True),  # but no tag may be a digest: "refusing to create a tag with a digest"
+]
+
+
+@pytest.mark.parametrize("text, accepted", IMAGE_REFERENCE_CASES)
+@pytest.mark.parametrize("form", ["run", "pull", "tag"])
+def test_every_form_takes_image_references_as_the_cli(user, form, text, accepted):
+    if form == "run":
+        result = field_result(run_form(user, image=text), "image")
+    elif form == "pull":
+        result = field_result(PullForm({"reference": text}), "reference")
+    else:
+        result = field_result(TagForm({"target": text}), "target")
+        accepted = accepted and DIGEST not in text
+    assert (result is not REFUSED) == accepted
 
 
 # ---------------------------------------------------------------- the parsers themselves
