@@ -5,9 +5,13 @@ A mixin of containers.forms.ContainerCreateForm, whose clean() calls them in tur
 cleaned data; they use its `networks`, `replacing` and `restrictions`.
 """
 
+import ipaddress
+
 from accounts.restrictions import MAY_NOT_USE, is_bind_volume
 from containers import services
 from containers.specs import is_user_network
+from dashboard import inputs
+from dashboard.engine import EngineError
 
 
 class CreateChecks:
@@ -77,6 +81,20 @@ class CreateChecks:
                     self.add_error(
                         field_name, f"Only a user-defined network takes aliases or a static IP, not {where}."
                     )
+        elif data.get("ipv4_address") and network in self.networks:
+            self._check_static_ip(data["ipv4_address"], network)
+
+    def _check_static_ip(self, ipv4: str, network: str) -> None:
+        """`--ip` inside the network's subnets, as `docker network connect --ip` is checked: one
+        network inspect, only when an address is given (the engine would create the container
+        and fail its start)."""
+        try:
+            subnets = [ipaddress.ip_network(subnet, strict=False) for subnet in services.network_subnets(network)]
+            inputs.static_ipv4(ipv4, subnets)
+        except ValueError as e:
+            self.add_error("ipv4_address", str(e))
+        except EngineError:
+            pass  # e.g. two networks of that name: the engine's own refusal at create will say so
 
     def _check_targets_exist(self, data: dict) -> None:
         for name, _alias in data.get("links") or ():

@@ -117,9 +117,9 @@ class ContainerCreateForm(CreateChecks, forms.Form):
         label="Network aliases",
         help_text="--network-alias, separated by commas or spaces (user-defined networks)",
     )
-    ipv4_address = forms.GenericIPAddressField(
-        protocol="IPv4",
+    ipv4_address = forms.CharField(
         required=False,
+        max_length=15,
         label="Static IPv4 address",
         widget=_text("172.72.0.10"),
         help_text="--ip (user-defined networks)",
@@ -336,6 +336,10 @@ class ContainerCreateForm(CreateChecks, forms.Form):
 
     def clean_network_aliases(self) -> tuple:
         return tuple(_parsed(parse_aliases, self.cleaned_data["network_aliases"]))
+
+    def clean_ipv4_address(self) -> str:
+        text = self.cleaned_data["ipv4_address"]
+        return str(_parsed(inputs.ip_address, text, version=4)) if text else text
 
     def clean_network(self) -> str:
         return _parsed(parse_network, self.cleaned_data["network"])

@@ -112,5 +112,12 @@ def inspect_volume(name: str) -> dict | None:
 
 
 @translate_errors
+def network_subnets(name_or_id: str) -> list[str]:
+    """The subnets of a network's IPAM configuration, as the engine writes them."""
+    ipam = get_client().api.inspect_network(name_or_id).get("IPAM") or {}
+    return [pool["Subnet"] for pool in ipam.get("Config") or [] if pool.get("Subnet")]
+
+
+@translate_errors
 def network_names() -> list[str]:
     return sorted(network["Name"] for network in get_client().api.networks())

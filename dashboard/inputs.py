@@ -143,3 +143,19 @@ def ip_address(text: str, version: int | None = None, what: str = "") -> IPAddre
     if version and address.version != version:
         raise ValueError(_("%(address)s is not an IPv%(version)s address.") % {"address": address, "version": version})
     return address
+
+
+def static_ipv4(text: str, subnets: list) -> ipaddress.IPv4Address:
+    """`--ip`, on `docker run` and on `docker network connect`: a host address of one of the
+    network's IPv4 subnets, if it has any. The engine would take any other at create and then
+    fail the start ("no available IP" / not in the pool); connect would refuse it at once."""
+    address = ip_address(text, version=4)
+    v4 = [subnet for subnet in subnets if subnet.version == 4]
+    if v4 and not any(address in subnet for subnet in v4):
+        raise ValueError(
+            _("%(address)s is not inside the network's subnet %(subnets)s.")
+            % {"address": address, "subnets": ", ".join(map(str, v4))}
+        )
+    if any(address == s.network_address or (s.num_addresses > 2 and address == s.broadcast_address) for s in v4):
+        raise ValueError(_("%(address)s is not a host address of the subnet.") % {"address": address})
+    return address

@@ -62,12 +62,5 @@ def parse_gateway(text: str, subnet: IPNetwork) -> IPAddress:
 
 
 def parse_static_address(text: str, subnets: list[IPNetwork]) -> ipaddress.IPv4Address:
-    """A static IPv4 for a container: inside one of the network's IPv4 subnets, if it has any."""
-    address = parse_address(text, version=4)
-    assert isinstance(address, ipaddress.IPv4Address)
-    v4 = [s for s in subnets if s.version == 4]
-    if v4 and not any(address in s for s in v4):
-        raise ValueError(f"{address} is not inside the network's subnet {', '.join(map(str, v4))}.")
-    if any(address == s.network_address or (s.num_addresses > 2 and address == s.broadcast_address) for s in v4):
-        raise ValueError(f"{address} is not a host address of the subnet.")
-    return address
+    """A static IPv4 for a container: dashboard/inputs.py's, as the Run form's `--ip`."""
+    return inputs.static_ipv4(text.strip(), subnets)

@@ -16,6 +16,9 @@ The oracle is docker CLI 28.2 against this engine (20.10), tried by hand with la
 - container names: the engine's `[a-zA-Z0-9][a-zA-Z0-9_.-]+` (so `x` is refused), a leading `/`
   dropped; local volume names: the same rule, no `/`; network names: the engine takes any
   (`a b`, `a/b`, `x`), Berth `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, which `--network NAME` and its URLs carry.
+- a static IPv4, `--ip` on run and on network connect: `docker network connect --ip` refuses an
+  address outside the network's subnets at once; `docker run --ip` creates the container and
+  then fails its start; Berth refuses it on both forms, with the network and broadcast addresses.
 - image references (`docker tag`): distribution/reference's grammar, at most 255 characters
   for the name alone (a 200-character name with a 100-character tag is taken).
 """
@@ -32,7 +35,7 @@ from networks import services as network_services
 from networks.forms import ConnectForm, NetworkCreateForm
 from networks.forms import RemoveUnusedForm as NetworkRemoveUnusedForm
 from tests.conftest import BUSYBOX_IMAGE, random_name
-from tests.networks.helpers import make_network
+from tests.networks.helpers import free_subnet, make_network
 from volumes.forms import RemoveUnusedForm as VolumeRemoveUnusedForm
 from volumes.forms import VolumeCreateForm
 
@@ -232,6 +235,36 @@ def test_a_refused_label_changes_nothing(logged_in, docker_client):
     assert response.status_code == 200
     assert "a b" in response.context["form"].errors["labels"][0]
     assert not docker_client.api.networks(names=[name])
+
+
+# ---------------------------------------------------------------- static IPv4 (--ip)
+
+STATIC_IP_CASES = [  # in the network's subnet 10.X.Y.0/24; "{net}" is 10.X.Y
+    ("{net}.9", "{net}.9"),
+    ("{net}.0", REFUSED),  # the network's address: the engine creates, then fails the start
+    ("{net}.255", REFUSED),  # its broadcast address: the same
+    ("192.168.250.7", REFUSED),  # outside the subnet: the same
+    ("::1", REFUSED),
+    ("10.1.2", REFUSED),
+    ("not an address", REFUSED),
+]
+
+
+@pytest.mark.parametrize("text, expected", STATIC_IP_CASES)
+@pytest.mark.parametrize("form", ["run", "connect"])
+def test_every_form_takes_a_static_ip_alike(user, engine, docker_client, form, text, expected):
+    subnet, _gateway = free_subnet()
+    network = make_network(engine, docker_client, ipam={"Config": [{"Subnet": subnet}]})
+    prefix = subnet.rsplit(".", 1)[0]
+    text, expected = text.format(net=prefix), expected and expected.format(net=prefix)
+    if form == "run":
+        assert field_result(run_form(user, network=network["Name"], ipv4_address=text), "ipv4_address") == expected
+    else:
+        container = engine.container(start=False)
+        networks = [n for n in network_services.list_networks() if n.id == network["Id"]]
+        data = {"network": network["Id"], "container": container["Id"], "ipv4": text}
+        form = ConnectForm(data, networks=networks, containers=[(container["Id"], container["Name"])])
+        assert field_result(form, "ipv4") == expected
 
 
 # ---------------------------------------------------------------- image references
