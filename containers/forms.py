@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.masking import MASK, can_reveal, unmask_env
 from accounts.restrictions import Restrictions, restrictions_for
@@ -115,7 +116,7 @@ class ContainerCreateForm(CreateChecks, forms.Form):
         required=False,
         widget=_text("web, api"),
         label="Network aliases",
-        help_text="--network-alias, separated by commas or spaces (user-defined networks)",
+        help_text=gettext_lazy("--network-alias, separated by commas or spaces (user-defined networks)"),
     )
     ipv4_address = forms.CharField(
         required=False,
