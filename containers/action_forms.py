@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext as _
 
 from containers import services
-from containers.forms import CONTAINER_NAME_MESSAGE, CONTAINER_NAME_PATTERN
+from dashboard import inputs
 
 
 class ListFilterForm(forms.Form):
@@ -47,12 +47,10 @@ class StopForm(forms.Form):
 
 
 class RenameForm(forms.Form):
-    name = forms.RegexField(
-        regex=CONTAINER_NAME_PATTERN, max_length=128, error_messages={"invalid": CONTAINER_NAME_MESSAGE}
-    )
+    name = forms.CharField(max_length=128)
 
     def clean_name(self) -> str:
-        return self.cleaned_data["name"].lstrip("/")
+        return inputs.cleaned(inputs.container_name, self.cleaned_data["name"])
 
 
 class RemoveForm(forms.Form):

@@ -1,15 +1,16 @@
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.masking import MASK, can_reveal, unmask_env
-from accounts.restrictions import MAY_NOT_USE, Restrictions, is_bind_volume, restrictions_for
+from accounts.restrictions import Restrictions, restrictions_for
 from containers import services
+from containers.create_checks import CreateChecks
 from containers.specs import (
     RESTART_POLICIES,
     ContainerSpec,
-    is_user_network,
     parse_add_host,
-    parse_alias,
+    parse_aliases,
     parse_capability,
     parse_command,
     parse_cpus,
@@ -28,25 +29,14 @@ from containers.specs import (
     parse_volumes_from,
     split_items,
 )
+from dashboard import inputs
 from dashboard.converters import is_name_or_id
 from dashboard.engine import EngineNotFound
-
-# Names the engine accepts: [a-zA-Z0-9][a-zA-Z0-9_.-]+
-CONTAINER_NAME_PATTERN = r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$"
-CONTAINER_NAME_MESSAGE = (
-    "Use letters, digits, '_', '.' or '-', starting with a letter or digit (at least 2 characters)."
-)
-
 
 # ---------------------------------------------------------------- the Run/Create form
 
 
-def _parsed(parse, value):
-    """A spec parser's result, its ValueError turned into a message on the field."""
-    try:
-        return parse(value)
-    except ValueError as e:
-        raise forms.ValidationError(str(e)) from None
+_parsed = inputs.cleaned  # a spec parser's result, its ValueError a message on the field
 
 
 def _lines(rows: int = 2, placeholder: str = "") -> forms.Textarea:
@@ -60,7 +50,7 @@ def _text(placeholder: str = "", **attrs) -> forms.TextInput:
 KNOWN_LOG_DRIVERS = ("json-file", "local", "none")
 
 
-class ContainerCreateForm(forms.Form):
+class ContainerCreateForm(CreateChecks, forms.Form):
     """`docker create` / `docker run` as a form; each clean_<field> returns what the spec wants."""
 
     ACTIONS = [("run", "Run"), ("create", "Create")]
@@ -69,14 +59,7 @@ class ContainerCreateForm(forms.Form):
     replace = forms.CharField(required=False, widget=forms.HiddenInput)
     # The common case
     image = forms.CharField(max_length=512, widget=_text("busybox:latest", autofocus=True), help_text="IMAGE")
-    name = forms.RegexField(
-        regex=CONTAINER_NAME_PATTERN,
-        max_length=128,
-        required=False,
-        widget=_text("random if empty"),
-        error_messages={"invalid": CONTAINER_NAME_MESSAGE},
-        help_text="--name",
-    )
+    name = forms.CharField(max_length=128, required=False, widget=_text("random if empty"), help_text="--name")
     ports = forms.CharField(
         required=False,
         widget=_lines(3, "8080:80\n80\n127.0.0.1:5353:53/udp"),
@@ -133,11 +116,11 @@ class ContainerCreateForm(forms.Form):
         required=False,
         widget=_text("web, api"),
         label="Network aliases",
-        help_text="--network-alias, comma-separated (user-defined networks)",
+        help_text=gettext_lazy("--network-alias, separated by commas or spaces (user-defined networks)"),
     )
-    ipv4_address = forms.GenericIPAddressField(
-        protocol="IPv4",
+    ipv4_address = forms.CharField(
         required=False,
+        max_length=15,
         label="Static IPv4 address",
         widget=_text("172.72.0.10"),
         help_text="--ip (user-defined networks)",
@@ -184,13 +167,17 @@ class ContainerCreateForm(forms.Form):
     )
     log_options = forms.CharField(
         required=False,
+        strip=False,  # `--log-opt k=v ` keeps the space, as every key=value field (dashboard/inputs.py)
         widget=_lines(2, "max-size=10m\nmax-file=3"),
         label="Log options",
         help_text="--log-opt key=value, one per line",
     )
     # Labels & other
     labels = forms.CharField(
-        required=False, widget=_lines(2, "com.example.team=web"), help_text="-l key=value, one per line"
+        required=False,
+        strip=False,  # `-l a= 2 ` keeps " 2 ", as the CLI does
+        widget=_lines(2, "com.example.team=web"),
+        help_text="-l key=value, one per line",
     )
     # Privileges & devices: each of these hands out root on the host (admins may limit Operators)
     privileged = forms.BooleanField(
@@ -318,7 +305,8 @@ class ContainerCreateForm(forms.Form):
         return _parsed(parse_image_reference, self.cleaned_data["image"])
 
     def clean_name(self) -> str:
-        return self.cleaned_data["name"].lstrip("/")
+        name = self.cleaned_data["name"]
+        return _parsed(inputs.container_name, name) if name else name
 
     def clean_ports(self) -> tuple:
         return tuple(_parsed(parse_ports, self.cleaned_data["ports"]))
@@ -348,7 +336,11 @@ class ContainerCreateForm(forms.Form):
         return self._each(parse_ip_address, "dns")
 
     def clean_network_aliases(self) -> tuple:
-        return self._each(parse_alias, "network_aliases")
+        return tuple(_parsed(parse_aliases, self.cleaned_data["network_aliases"]))
+
+    def clean_ipv4_address(self) -> str:
+        text = self.cleaned_data["ipv4_address"]
+        return str(_parsed(inputs.ip_address, text, version=4)) if text else text
 
     def clean_network(self) -> str:
         return _parsed(parse_network, self.cleaned_data["network"])
@@ -398,88 +390,6 @@ class ContainerCreateForm(forms.Form):
         self._check_restart(data)
         self._check_restrictions(data)
         return data
-
-    def _check_restrictions(self, data: dict) -> None:
-        """What the admin settings forbid this user, each refused on its own field."""
-        volumes = data.get("volumes") or ()
-        binds = [volume.source for volume in volumes if volume.kind == "bind"]
-        bind_volumes = []
-        if self.restrictions.bind_mounts and not binds:
-            # A local volume made with `-o o=bind,device=/etc` is a bind mount under another name.
-            named = dict.fromkeys(volume.source for volume in volumes if volume.kind == "volume")
-            bind_volumes = [name for name in named if is_bind_volume(services.inspect_volume(name) or {})]
-        violations = self.restrictions.violations(
-            binds=binds,
-            bind_volumes=bind_volumes,
-            volumes_from=list(data.get("volumes_from") or ()),
-            privileged=bool(data.get("privileged")),
-            cap_add=list(data.get("cap_add") or ()),
-            devices=[device.text for device in data.get("devices") or ()],
-            network_mode=data.get("network") or "",
-            pid_mode=data.get("pid") or "",
-        )
-        if self.restrictions.bind_mounts and "volumes_from" not in violations:
-            # --volumes-from a container that bind-mounts a host path is that bind mount too.
-            for source in dict.fromkeys(entry.split(":", 1)[0] for entry in data.get("volumes_from") or ()):
-                reach = services.container_reach(source) if services.container_exists(source) else None
-                borrowed = reach and self.restrictions.reach_violations(reach.inspect, reach.volumes).get("volumes")
-                if borrowed:
-                    violations["volumes_from"] = MAY_NOT_USE % {"what": f"{borrowed} through --volumes-from {source}"}
-        self.restriction_errors = violations
-        for field_name, message in violations.items():
-            self.add_error(field_name, message)
-
-    def _check_name_free(self, data: dict) -> None:
-        name = data.get("name")
-        if not name or not services.container_exists(name):
-            return
-        if self.replacing and self.replacing.name == name:
-            return  # the container being replaced gives its name up
-        self.add_error("name", f"The name {name!r} is already in use by another container.")
-
-    def _check_network(self, data: dict) -> None:
-        network = data.get("network")
-        if network is None:
-            return
-        if network.startswith("container:"):
-            if not services.container_exists(network.split(":", 1)[1]):
-                self.add_error(
-                    "network", f"There is no container {network.split(':', 1)[1]!r} to share the network of."
-                )
-            for field_name, flag in (("hostname", "-h"), ("dns", "--dns"), ("add_host", "--add-host")):
-                if data.get(field_name):
-                    self.add_error(
-                        field_name, f"{flag} cannot be used with --network container:… (it shares that container's)."
-                    )
-        elif network and network != "default" and network not in self.networks:
-            self.add_error("network", f"There is no network named {network!r}.")
-        no_ports = network in ("host", "none") or network.startswith("container:")
-        if no_ports and (data.get("ports") or data.get("publish_all")):
-            self.add_error(
-                "ports", f"Ports cannot be published with --network {network}: it has no network of its own to map."
-            )
-        if not is_user_network(network):
-            where = f"--network {network or 'bridge'}"
-            for field_name in ("network_aliases", "ipv4_address"):
-                if data.get(field_name):
-                    self.add_error(
-                        field_name, f"Only a user-defined network takes aliases or a static IP, not {where}."
-                    )
-
-    def _check_targets_exist(self, data: dict) -> None:
-        for name, _alias in data.get("links") or ():
-            if not services.container_exists(name):
-                self.add_error("links", f"There is no container named {name!r} to link to.")
-        for entry in data.get("volumes_from") or ():
-            if not services.container_exists(entry.split(":", 1)[0]):
-                self.add_error("volumes_from", f"There is no container named {entry.split(':', 1)[0]!r}.")
-
-    def _check_restart(self, data: dict) -> None:
-        policy = data.get("restart_policy")
-        if data.get("auto_remove") and policy not in (None, "no"):
-            self.add_error("restart_policy", "--restart cannot be used with --rm: a removed container cannot restart.")
-        if data.get("restart_max_retries") and policy != "on-failure":
-            self.add_error("restart_max_retries", "Max retries applies only to the on-failure policy.")
 
     # ------------------------------------------------------------ the result
 

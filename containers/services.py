@@ -1,20 +1,71 @@
-"""Container operations against the engine: plain functions returning small dataclasses.
+"""The containers app's public service: container lists and one container's details, plain
+functions returning small dataclasses; the views, the other apps and the tests call it as
+`services.X`.
 
-This module and `containers/streams.py` are the only container code that touches the
-Docker SDK. Lists use the low-level `client.api.containers()` dicts: one engine call per
-page, where `containers.list()` would inspect every container.
+It and the modules it gathers (operations.py: one engine call each, the actions among them;
+reach.py: what a container hands whoever starts it; creation.py: create, run, replace), with
+containers/streams.py, are the only container code that touches the Docker SDK. Lists use the
+low-level `client.api.containers()` dicts: one engine call per page, where `containers.list()`
+would inspect every container.
 """
 
 import os
 import re
 import shlex
 import socket
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from containers.specs import ContainerSpec, create_arguments
-from dashboard.engine import EngineError, EngineNotFound, get_client, translate_errors
+from containers.creation import create_container, replace_container, run_container
+from containers.operations import (
+    ACTIONS,
+    container_exists,
+    image_exists,
+    inspect_container,
+    inspect_volume,
+    kill_container,
+    network_names,
+    network_subnets,
+    pause_container,
+    recent_output,
+    remove_container,
+    rename_container,
+    restart_container,
+    start_container,
+    stop_container,
+    unpause_container,
+)
+from containers.reach import ContainerReach, NetworkPeer, container_reach, network_peer
+from dashboard.engine import get_client, translate_errors
+from dashboard.times import parse_engine_time
+
+# What the modules above hold, importable from here as before the split (`services.start_container`).
+__all__ = [
+    "ACTIONS",
+    "ContainerReach",
+    "NetworkPeer",
+    "container_exists",
+    "container_reach",
+    "create_container",
+    "image_exists",
+    "inspect_container",
+    "inspect_volume",
+    "kill_container",
+    "network_names",
+    "network_subnets",
+    "network_peer",
+    "parse_engine_time",
+    "pause_container",
+    "recent_output",
+    "remove_container",
+    "rename_container",
+    "replace_container",
+    "restart_container",
+    "run_container",
+    "start_container",
+    "stop_container",
+    "unpause_container",
+]
 
 STATES = ("running", "paused", "restarting", "created", "exited", "dead", "removing")
 # What `docker ps` lists without -a: the engine counts paused and restarting containers as running.
@@ -288,19 +339,6 @@ class ContainerDetail:
         return self.state in ("exited", "dead", "restarting")
 
 
-def parse_engine_time(value: str | None) -> datetime | None:
-    """The engine's RFC 3339 times have nanoseconds; "0001-01-01..." means never."""
-    if not value or value.startswith("0001-01-01"):
-        return None
-    match = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?", value)
-    if not match:
-        return None
-    base, fraction, zone = match.groups()
-    micro = (fraction or ".0")[1:7].ljust(6, "0")
-    parsed = datetime.fromisoformat(f"{base}.{micro}{'+00:00' if zone in (None, 'Z') else zone}")
-    return parsed.astimezone(UTC)
-
-
 def _split_env(lines: list[str] | None) -> list[tuple[str, str]]:
     return [tuple(line.split("=", 1)) if "=" in line else (line, "") for line in lines or []]
 
@@ -324,32 +362,41 @@ def _as_list(value) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def detail_from_inspect(data: dict) -> ContainerDetail:
-    config, host, state = data.get("Config") or {}, data.get("HostConfig") or {}, data.get("State") or {}
-    net = data.get("NetworkSettings") or {}
-    ports = [
+def _port_bindings(net: dict) -> list[PortBinding]:
+    return [
         PortBinding(container_port, binding.get("HostIp", ""), binding.get("HostPort", ""))
         for container_port, bindings in sorted((net.get("Ports") or {}).items())
         for binding in (bindings or [])
         if binding.get("HostIp") != "::"  # the IPv6 twin of 0.0.0.0
     ]
-    networks = [
+
+
+def _attachments(container_id: str, net: dict) -> list[NetworkAttachment]:
+    return [
         NetworkAttachment(
             name=name,
             ip_address=info.get("IPAddress", ""),
             mac_address=info.get("MacAddress", ""),
             gateway=info.get("Gateway", ""),
-            aliases=[a for a in (info.get("Aliases") or []) if not data["Id"].startswith(a)],
+            aliases=[a for a in (info.get("Aliases") or []) if not container_id.startswith(a)],
             links=info.get("Links") or [],
         )
         for name, info in sorted((net.get("Networks") or {}).items())
     ]
-    mounts = [
+
+
+def _mounts(data: dict) -> list[MountInfo]:
+    return [
         MountInfo(
             m.get("Type", ""), m.get("Source", ""), m.get("Destination", ""), not m.get("RW", True), m.get("Name", "")
         )
         for m in data.get("Mounts") or []
     ]
+
+
+def detail_from_inspect(data: dict) -> ContainerDetail:
+    config, host, state = data.get("Config") or {}, data.get("HostConfig") or {}, data.get("State") or {}
+    net = data.get("NetworkSettings") or {}
     restart = host.get("RestartPolicy") or {}
     log_config = host.get("LogConfig") or {}
     return ContainerDetail(
@@ -372,10 +419,10 @@ def detail_from_inspect(data: dict) -> ContainerDetail:
         command=_as_list(config.get("Cmd")),
         entrypoint=_as_list(config.get("Entrypoint")),
         env=_split_env(config.get("Env")),
-        ports=ports,
+        ports=_port_bindings(net),
         exposed_ports=sorted(config.get("ExposedPorts") or {}),
-        mounts=mounts,
-        networks=networks,
+        mounts=_mounts(data),
+        networks=_attachments(data["Id"], net),
         network_mode=host.get("NetworkMode", ""),
         links=host.get("Links") or [],
         labels=config.get("Labels") or {},
@@ -393,123 +440,9 @@ def detail_from_inspect(data: dict) -> ContainerDetail:
     )
 
 
-@translate_errors
-def inspect_container(container_id: str) -> dict:
-    return get_client().api.inspect_container(container_id)
-
-
 def get_container(container_id: str) -> ContainerDetail:
     """Raises EngineNotFound (a 404) for an unknown id or name."""
     return detail_from_inspect(inspect_container(container_id))
-
-
-@dataclass(frozen=True)
-class NetworkPeer:
-    """The container whose network stack `--net container:<name>` shares (the engine keeps its id)."""
-
-    id: str
-    name: str  # "" when it no longer exists
-
-    @property
-    def short_id(self) -> str:
-        return self.id[:12]
-
-
-def network_peer(network_mode: str) -> NetworkPeer | None:
-    """One inspect, only for a `container:` network mode."""
-    kind, _, reference = network_mode.partition(":")
-    if kind != "container" or not reference:
-        return None
-    try:
-        data = inspect_container(reference)
-    except EngineNotFound:
-        return NetworkPeer(reference, "")
-    return NetworkPeer(data["Id"], data.get("Name", "").lstrip("/"))
-
-
-@dataclass(frozen=True)
-class ContainerReach:
-    """What a container hands whoever starts or enters it: the facts the operator restrictions
-    judge (accounts.restrictions.Restrictions.reach_refusal)."""
-
-    id: str
-    name: str
-    inspect: dict = field(repr=False)
-    volumes: dict[str, dict] = field(repr=False)  # {name: inspect} of each named volume it mounts
-
-
-def container_reach(container_id: str) -> ContainerReach:
-    """One container inspect, and one inspect per named volume it mounts (-v name:/path or
-    --mount type=volume); a volume gone since is left out."""
-    data = inspect_container(container_id)
-    host = data.get("HostConfig") or {}
-    names = [bind.split(":", 1)[0] for bind in host.get("Binds") or [] if not bind.startswith("/")]
-    names += [m.get("Source", "") for m in host.get("Mounts") or [] if m.get("Type") == "volume"]
-    names += [m.get("Name", "") for m in data.get("Mounts") or [] if m.get("Type") == "volume"]
-    volumes = {name: inspect_volume(name) for name in dict.fromkeys(filter(None, names))}
-    return ContainerReach(data["Id"], data.get("Name", "").lstrip("/"), data, {k: v for k, v in volumes.items() if v})
-
-
-@translate_errors
-def recent_output(container_id: str, lines: int = 50) -> str:
-    """The last lines of a container's output (stdout and stderr merged)."""
-    raw = get_client().api.logs(container_id, stdout=True, stderr=True, tail=lines, timestamps=False)
-    return raw.decode("utf-8", "replace")
-
-
-# ---------------------------------------------------------------- actions
-
-
-@translate_errors
-def start_container(container_id: str) -> None:
-    get_client().api.start(container_id)
-
-
-@translate_errors
-def stop_container(container_id: str, timeout: int = 10) -> None:
-    get_client().api.stop(container_id, timeout=timeout)
-
-
-@translate_errors
-def restart_container(container_id: str, timeout: int = 10) -> None:
-    get_client().api.restart(container_id, timeout=timeout)
-
-
-@translate_errors
-def kill_container(container_id: str, signal: str = "SIGKILL") -> None:
-    get_client().api.kill(container_id, signal=signal)
-
-
-@translate_errors
-def pause_container(container_id: str) -> None:
-    get_client().api.pause(container_id)
-
-
-@translate_errors
-def unpause_container(container_id: str) -> None:
-    get_client().api.unpause(container_id)
-
-
-@translate_errors
-def rename_container(container_id: str, new_name: str) -> None:
-    get_client().api.rename(container_id, new_name)
-
-
-@translate_errors
-def remove_container(container_id: str, force: bool = False, volumes: bool = False) -> None:
-    """Like `docker rm`: the engine refuses a running container unless forced."""
-    get_client().api.remove_container(container_id, force=force, v=volumes)
-
-
-ACTIONS = {
-    "start": start_container,
-    "stop": stop_container,
-    "restart": restart_container,
-    "kill": kill_container,
-    "pause": pause_container,
-    "unpause": unpause_container,
-    "remove": remove_container,
-}
 
 
 def own_container_ids(containers: list[ContainerSummary]) -> set[str]:
@@ -526,111 +459,3 @@ def own_container_ids(containers: list[ContainerSummary]) -> set[str]:
     own = [c for c in containers if c.id.startswith(own_id) or c.name == own_id]
     projects = {c.compose_project for c in own if c.compose_project}
     return {c.id for c in own} | {c.id for c in containers if c.compose_project in projects}
-
-
-# ---------------------------------------------------------------- create and run (the Run/Create form)
-
-
-@translate_errors
-def _inspect_image(reference: str) -> dict:
-    return get_client().api.inspect_image(reference)
-
-
-def _exists(inspect, reference: str) -> bool:
-    try:
-        inspect(reference)
-    except EngineNotFound:
-        return False
-    return True
-
-
-def image_exists(reference: str) -> bool:
-    return _exists(_inspect_image, reference)
-
-
-def container_exists(name_or_id: str) -> bool:
-    return _exists(inspect_container, name_or_id)
-
-
-@translate_errors
-def _inspect_volume(name: str) -> dict:
-    return get_client().api.inspect_volume(name)
-
-
-def inspect_volume(name: str) -> dict | None:
-    """A named volume's inspect document, or None when there is none yet (`-v` would make it)."""
-    try:
-        return _inspect_volume(name)
-    except EngineNotFound:
-        return None
-
-
-@translate_errors
-def network_names() -> list[str]:
-    return sorted(network["Name"] for network in get_client().api.networks())
-
-
-@translate_errors
-def create_container(spec: ContainerSpec, *, detach: bool = False) -> str:
-    """`docker create` (detach=False) or the create half of `docker run -d` (detach=True)."""
-    api = get_client().api
-    arguments = create_arguments(spec, detach=detach)
-    networking = None
-    if arguments.endpoint is not None:
-        endpoint = api.create_endpoint_config(**arguments.endpoint)
-        networking = api.create_networking_config({arguments.network: endpoint})
-    host_config = api.create_host_config(**arguments.host_config)
-    # docker-py leaves an empty device list out; the CLI always sends one (inspect shows [], not null).
-    host_config.setdefault("Devices", [])
-    return api.create_container(host_config=host_config, networking_config=networking, **arguments.container)["Id"]
-
-
-def _start_or_discard(container_id: str) -> None:
-    """Start it; if the engine refuses (e.g. a link to a stopped container), remove it again,
-    so a failed Run leaves no unexplained Created container, and raise the daemon's words."""
-    try:
-        start_container(container_id)
-    except EngineError:
-        with suppress(EngineError):
-            remove_container(container_id, force=True)
-        raise
-
-
-def run_container(spec: ContainerSpec) -> str:
-    """`docker run -d`: create and start, or leave nothing behind."""
-    container_id = create_container(spec, detach=True)
-    _start_or_discard(container_id)
-    return container_id
-
-
-def replace_container(old_id: str, spec: ContainerSpec, *, start: bool, detach: bool) -> str:
-    """Recreate a container with a new configuration ("Duplicate/Edit" with replace).
-
-    The old one keeps its name aside until the new one exists and (for Run) has started;
-    any failure puts the old one back as it was and raises the engine's words.
-    """
-    old = inspect_container(old_id)
-    old_name, was_running = old["Name"].lstrip("/"), bool(old["State"].get("Running"))
-    aside = spec.name == old_name
-    if aside:
-        rename_container(old["Id"], f"{old_name}-replaced-{old['Id'][:8]}")
-    try:
-        new_id = create_container(spec, detach=detach)
-    except EngineError:
-        if aside:
-            rename_container(old["Id"], old_name)
-        raise
-    if start:
-        # The old one may hold the same host ports: stop it before starting the new one.
-        if was_running:
-            stop_container(old["Id"])
-        try:
-            _start_or_discard(new_id)
-        except EngineError:
-            if aside:
-                rename_container(old["Id"], old_name)
-            if was_running:
-                start_container(old["Id"])
-            raise
-    remove_container(old["Id"], force=True)
-    return new_id

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from containers import services as container_services
-from containers.services import ContainerSummary, parse_engine_time
+from containers.services import ContainerSummary
 from dashboard.engine import EngineError, EngineNotFound, get_client, side_by_side, translate_errors
+from dashboard.times import parse_engine_time
 from images.references import normalize_reference, parse_reference
 from images.streams import PullStream
 

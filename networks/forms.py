@@ -1,19 +1,16 @@
-import re
-
 from django import forms
+from django.utils.translation import gettext as _
 
+from dashboard import inputs
 from networks import services, validators
 
-# The engine's rule for network names, as for containers: [a-zA-Z0-9][a-zA-Z0-9_.-]+
-NAME_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"
-NAME_MESSAGE = "Use letters, digits, '_', '.' or '-', starting with a letter or digit (at least 2 characters)."
 # Linux interface names: at most 15 characters; "eth0.10" asks macvlan for a VLAN sub-interface.
 INTERFACE_PATTERN = r"^[a-zA-Z0-9_.:@-]{1,15}$"
 KEY_VALUE_HELP = "One KEY=value per line."
 
 
 class NetworkCreateForm(forms.Form):
-    name = forms.RegexField(regex=NAME_PATTERN, max_length=128, error_messages={"invalid": NAME_MESSAGE})
+    name = forms.CharField(max_length=128)
     driver = forms.ChoiceField(initial="bridge")
     parent = forms.RegexField(
         regex=INTERFACE_PATTERN,
@@ -43,22 +40,28 @@ class NetworkCreateForm(forms.Form):
     attachable = forms.BooleanField(required=False, help_text="Standalone containers may join (matters for overlay).")
     options = forms.CharField(
         required=False,
+        strip=False,  # `-o k= v ` keeps " v ", as every key=value field (dashboard/inputs.py)
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Driver options",
         help_text=KEY_VALUE_HELP + " E.g. com.docker.network.bridge.name=br-mine",
     )
-    labels = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=KEY_VALUE_HELP)
+    labels = forms.CharField(
+        required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=KEY_VALUE_HELP
+    )
 
     def __init__(self, *args, drivers: list[services.DriverChoice], **kwargs):
         super().__init__(*args, **kwargs)
         self.drivers = drivers
         self.fields["driver"].choices = [(d.name, d.name) for d in drivers if d.available]
 
+    def clean_name(self) -> str:
+        return inputs.cleaned(inputs.network_name, self.cleaned_data["name"])
+
     def clean_options(self) -> dict[str, str]:
-        return cleaned_key_values(self.cleaned_data["options"], "option")
+        return inputs.cleaned(inputs.parse_key_values, self.cleaned_data["options"], _("Option"))
 
     def clean_labels(self) -> dict[str, str]:
-        return cleaned_key_values(self.cleaned_data["labels"], "label")
+        return inputs.cleaned(inputs.parse_key_values, self.cleaned_data["labels"], _("Label"))
 
     def clean(self) -> dict:
         data = super().clean()
@@ -113,14 +116,6 @@ class NetworkCreateForm(forms.Form):
         return {**{key: data[key] for key in keys}, "options": options}
 
 
-def cleaned_key_values(text: str, what: str) -> dict[str, str]:
-    """KEY=value lines (options, labels) for a form field; volumes/forms.py uses it too."""
-    try:
-        return validators.parse_key_values(text, what)
-    except ValueError as e:
-        raise forms.ValidationError(str(e)) from None
-
-
 class ConnectForm(forms.Form):
     """`docker network connect [--alias A]... [--ip X] NETWORK CONTAINER`."""
 
@@ -144,10 +139,7 @@ class ConnectForm(forms.Form):
         self.fields["container"].choices = containers
 
     def clean_aliases(self) -> list[str]:
-        try:
-            return validators.parse_aliases(self.cleaned_data["aliases"])
-        except ValueError as e:
-            raise forms.ValidationError(str(e)) from None
+        return inputs.cleaned(inputs.parse_aliases, self.cleaned_data["aliases"])
 
     def clean(self) -> dict:
         data = super().clean()
@@ -185,7 +177,7 @@ class NameListField(forms.MultipleChoiceField):
     so one that changed since is reported by the removal instead of failing the whole form."""
 
     def valid_value(self, value: str) -> bool:
-        return bool(re.match(NAME_PATTERN, value)) and len(value) <= 128
+        return bool(inputs.NETWORK_NAME_PATTERN.fullmatch(value)) and len(value) <= 128
 
 
 class RemoveUnusedForm(forms.Form):

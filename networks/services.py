@@ -13,9 +13,10 @@ from datetime import datetime
 
 from docker.types import IPAMConfig, IPAMPool
 
-from containers.services import container_name, list_raw_containers, parse_engine_time
+from containers.services import container_name, list_raw_containers
 from dashboard.engine import EngineError, docker_host, engine_calls, get_client, side_by_side, translate_errors
 from dashboard.outcomes import RemovalResult, remove_listed
+from dashboard.times import parse_engine_time
 from networks.validators import IPNetwork
 
 BUILTIN_NETWORKS = ("bridge", "host", "none")

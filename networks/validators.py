@@ -1,19 +1,18 @@
-"""Pure parsing and checks for network and volume input: no engine, no Django.
+"""Pure parsing and checks for network addresses: no engine calls.
 
 Each function takes the text a user typed and returns a typed value, or raises
 `ValueError` with a message meant for the field the text came from. The forms turn
 those into field errors, so a bad value is reported before anything is created.
+Names, key=value lines (labels, options) and aliases, which other apps' forms take too, are
+dashboard/inputs.py's.
 """
 
 import ipaddress
-import re
+
+from dashboard import inputs
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-# The engine's own rule for label and option keys is loose; we refuse only what would
-# silently become something else (an empty key, or whitespace inside a key).
-_KEY = re.compile(r"^[^\s=]+$")
+IPAddress = inputs.IPAddress
 
 
 def parse_subnet(text: str, version: int | None = None) -> IPNetwork:
@@ -45,14 +44,7 @@ def parse_ip_range(text: str, subnet: IPNetwork) -> IPNetwork:
 
 
 def parse_address(text: str, version: int | None = None) -> IPAddress:
-    text = text.strip()
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not an IP address.") from None
-    if version and address.version != version:
-        raise ValueError(f"{text} is not an IPv{version} address.")
-    return address
+    return inputs.ip_address(text.strip(), version)
 
 
 def parse_gateway(text: str, subnet: IPNetwork) -> IPAddress:
@@ -70,41 +62,5 @@ def parse_gateway(text: str, subnet: IPNetwork) -> IPAddress:
 
 
 def parse_static_address(text: str, subnets: list[IPNetwork]) -> ipaddress.IPv4Address:
-    """A static IPv4 for a container: inside one of the network's IPv4 subnets, if it has any."""
-    address = parse_address(text, version=4)
-    assert isinstance(address, ipaddress.IPv4Address)
-    v4 = [s for s in subnets if s.version == 4]
-    if v4 and not any(address in s for s in v4):
-        raise ValueError(f"{address} is not inside the network's subnet {', '.join(map(str, v4))}.")
-    if any(address == s.network_address or (s.num_addresses > 2 and address == s.broadcast_address) for s in v4):
-        raise ValueError(f"{address} is not a host address of the subnet.")
-    return address
-
-
-def parse_key_values(text: str, what: str = "line") -> dict[str, str]:
-    """`KEY=value` lines (labels, driver options); a bare `KEY` means an empty value.
-
-    Blank lines are skipped; a key given twice is an error rather than a silent overwrite.
-    """
-    pairs: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        key, _, value = line.partition("=")
-        key = key.strip()
-        if not _KEY.match(key):
-            raise ValueError(f"{what.capitalize()} {number}: {line!r} needs a KEY=value form with a non-empty key.")
-        if key in pairs:
-            raise ValueError(f"{what.capitalize()} {number}: {key} is given twice.")
-        pairs[key] = value.strip()
-    return pairs
-
-
-def parse_aliases(text: str) -> list[str]:
-    """Network aliases, separated by commas or spaces; each must be a valid DNS label chain."""
-    aliases = [a for a in re.split(r"[\s,]+", text.strip()) if a]
-    for alias in aliases:
-        if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,252})", alias):
-            raise ValueError(f"{alias!r} is not a valid alias: use letters, digits, '.', '_' or '-'.")
-    return list(dict.fromkeys(aliases))
+    """A static IPv4 for a container: dashboard/inputs.py's, as the Run form's `--ip`."""
+    return inputs.static_ipv4(text.strip(), subnets)

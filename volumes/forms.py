@@ -1,22 +1,11 @@
-import re
-
 from django import forms
+from django.utils.translation import gettext as _
 
-from networks.forms import cleaned_key_values
-
-# The engine's rule for volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]+
-NAME_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"
-NAME_MESSAGE = "Use letters, digits, '_', '.' or '-', starting with a letter or digit (at least 2 characters)."
+from dashboard import inputs
 
 
 class VolumeCreateForm(forms.Form):
-    name = forms.RegexField(
-        regex=NAME_PATTERN,
-        max_length=255,
-        required=False,
-        error_messages={"invalid": NAME_MESSAGE},
-        help_text="Empty: the engine generates one.",
-    )
+    name = forms.CharField(max_length=255, required=False, help_text="Empty: the engine generates one.")
     driver = forms.ChoiceField(initial="local")
     # The local driver's options are mount(8)'s: `type`, `device` and `o`.
     type = forms.CharField(
@@ -36,23 +25,28 @@ class VolumeCreateForm(forms.Form):
     )
     options = forms.CharField(
         required=False,
+        strip=False,  # `-o k= v ` keeps " v ", as every key=value field (dashboard/inputs.py)
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Other driver options",
         help_text="One KEY=value per line, for plugins.",
     )
     labels = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="One KEY=value per line."
+        required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="One KEY=value per line."
     )
 
     def __init__(self, *args, drivers: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["driver"].choices = [(d, d) for d in drivers]
 
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        return inputs.cleaned(inputs.volume_name, name) if name else name
+
     def clean_options(self) -> dict[str, str]:
-        return cleaned_key_values(self.cleaned_data["options"], "option")
+        return inputs.cleaned(inputs.parse_key_values, self.cleaned_data["options"], _("Option"))
 
     def clean_labels(self) -> dict[str, str]:
-        return cleaned_key_values(self.cleaned_data["labels"], "label")
+        return inputs.cleaned(inputs.parse_key_values, self.cleaned_data["labels"], _("Label"))
 
     def clean(self) -> dict:
         data = super().clean()
@@ -78,7 +72,7 @@ class NameListField(forms.MultipleChoiceField):
     fresh list: one that changed since is then reported by the removal, not a form error."""
 
     def valid_value(self, value: str) -> bool:
-        return bool(re.match(NAME_PATTERN, value)) and len(value) <= 255
+        return bool(inputs.NAME_PATTERN.fullmatch(value)) and len(value) <= 255
 
 
 class RemoveUnusedForm(forms.Form):

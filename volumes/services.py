@@ -10,9 +10,10 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from containers.services import container_name, list_raw_containers, parse_engine_time
+from containers.services import container_name, list_raw_containers
 from dashboard.engine import EngineError, docker_host, get_client, side_by_side, translate_errors
 from dashboard.outcomes import RemovalResult, remove_listed
+from dashboard.times import parse_engine_time
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def test_it_renames_and_rejects_a_bad_name(logged_in, engine, docker_client):
     cid = engine.container("sleep 300", start=False)["Id"]
     new_name = random_name("renamed")
     response = logged_in.post(f"/containers/{cid}/rename/", {"name": "bad name!"})
-    assert b"Use letters, digits" in response.content
+    assert b"is not a valid name: use letters, digits" in response.content
     taken = engine.container("sleep 1", start=False)["Name"].lstrip("/")
     response = logged_in.post(f"/containers/{cid}/rename/", {"name": taken})
     assert response.status_code == 200 and b"already in use" in response.content

@@ -3,6 +3,7 @@
 import pytest
 
 from containers import services
+from dashboard.times import parse_engine_time
 from tests.conftest import random_name, wait_for
 
 # The job's thread writes the audit entry on its own database connection.
@@ -201,5 +202,5 @@ def test_a_bulk_stop_stops_the_containers_at_the_same_time(logged_in, engine, do
     ids = [engine.container("sleep 300")["Id"] for _ in range(2)]
     logged_in.post("/containers/bulk/", {"action": "stop", "ids": ids, "timeout": "3", "confirm": "1"}, follow=True)
     wait_for(lambda: not any(running(docker_client, cid) for cid in ids), timeout=30, message="both stopped")
-    ended = [services.parse_engine_time(docker_client.api.inspect_container(cid)["State"]["FinishedAt"]) for cid in ids]
+    ended = [parse_engine_time(docker_client.api.inspect_container(cid)["State"]["FinishedAt"]) for cid in ids]
     assert abs((ended[0] - ended[1]).total_seconds()) < 1, ended

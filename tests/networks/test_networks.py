@@ -111,7 +111,7 @@ def test_it_creates_a_bridge_with_ipv6_options_and_labels(logged_in, engine, doc
         ({"ip_range": "10.1.0.0/24"}, "ip_range", "Give a subnet first"),
         ({"ipv6_subnet": "10.1.0.0/16"}, "ipv6_subnet", "not an IPv6 subnet"),
         ({"driver": "macvlan"}, "parent", "needs the host interface"),
-        ({"labels": "=x"}, "labels", "non-empty key"),
+        ({"labels": "=x"}, "labels", "has no name before"),
         ({"driver": "overlay"}, "driver", "Select a valid choice"),
     ],
 )

@@ -96,36 +96,3 @@ def test_it_keeps_static_addresses_inside_the_network(subnet, address):
     else:
         with pytest.raises(ValueError):
             validators.parse_static_address(str(address), [subnet])
-
-
-keys = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Zs", "Cc", "Zl", "Zp"), blacklist_characters="=\x85"),
-    min_size=1,
-    max_size=20,
-)
-values = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\x85"), max_size=20
-).map(str.strip)
-
-
-@given(st.dictionaries(keys, values, max_size=6))
-def test_it_round_trips_key_value_lines(pairs):
-    text = "\n".join(f"{key}={value}" for key, value in pairs.items())
-    assert validators.parse_key_values(text) == pairs
-
-
-@given(keys, values)
-def test_it_refuses_a_key_given_twice(key, value):
-    with pytest.raises(ValueError, match="given twice"):
-        validators.parse_key_values(f"{key}={value}\n{key}=other")
-
-
-def test_it_refuses_an_empty_key():
-    with pytest.raises(ValueError, match="non-empty key"):
-        validators.parse_key_values("=value", "label")
-
-
-@given(st.lists(st.from_regex(r"[a-z0-9][a-z0-9_.-]{0,20}", fullmatch=True), max_size=5))
-def test_it_splits_aliases_on_commas_and_spaces(aliases):
-    assert validators.parse_aliases(", ".join(aliases)) == list(dict.fromkeys(aliases))
-    assert validators.parse_aliases(" ".join(aliases)) == list(dict.fromkeys(aliases))
