@@ -5,10 +5,8 @@ Docker SDK. Lists use the low-level `client.api.containers()` dicts: one engine 
 page, where `containers.list()` would inspect every container.
 """
 
-import os
 import re
 import shlex
-import socket
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -510,22 +508,6 @@ ACTIONS = {
     "unpause": unpause_container,
     "remove": remove_container,
 }
-
-
-def own_container_ids(containers: list[ContainerSummary]) -> set[str]:
-    """Berth's own container and its compose project, which bulk actions never touch.
-
-    Inside a container the hostname is the container's short id unless set otherwise;
-    BERTH_CONTAINER_ID names it explicitly.
-    """
-    own_id = os.environ.get("BERTH_CONTAINER_ID", "")
-    if not own_id and os.path.exists("/.dockerenv"):
-        own_id = socket.gethostname()
-    if not own_id:
-        return set()
-    own = [c for c in containers if c.id.startswith(own_id) or c.name == own_id]
-    projects = {c.compose_project for c in own if c.compose_project}
-    return {c.id for c in own} | {c.id for c in containers if c.compose_project in projects}
 
 
 # ---------------------------------------------------------------- create and run (the Run/Create form)

@@ -13,3 +13,17 @@ def get_item(mapping: dict, key):
 @register.filter
 def pretty_json(value) -> str:
     return json.dumps(value, indent=2, sort_keys=True, default=str)
+
+
+@register.filter
+def disk_size(value) -> str:
+    """Bytes as `docker system df` prints them (decimal units: 1.99MB); "" for None."""
+    from images.services import human_size
+
+    return "" if value is None else human_size(int(value))
+
+
+@register.filter
+def largest(usage, kind: str) -> list:
+    """A disk usage's largest objects of one kind (system.services.DiskUsage.largest)."""
+    return usage.largest(kind)
