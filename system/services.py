@@ -67,6 +67,7 @@ class EngineEvent:
     action: str
     actor_id: str
     name: str  # the actor's name attribute, when the event has one
+    detail: str = ""  # what follows the action's colon: "exec_start: sh -c ..." -> "sh -c ..."
 
     @property
     def short_id(self) -> str:
@@ -144,7 +145,8 @@ def recent_events(minutes: int = EVENT_MINUTES, limit: int = EVENT_LIMIT) -> lis
         actor = raw.get("Actor") or {}
         at = datetime.fromtimestamp(raw.get("timeNano", 0) / 1e9, tz=UTC)
         name = (actor.get("Attributes") or {}).get("name", "")
-        events.append(EngineEvent(at, raw.get("Type", ""), raw.get("Action", ""), actor.get("ID", ""), name))
+        action, _, detail = raw.get("Action", "").partition(": ")
+        events.append(EngineEvent(at, raw.get("Type", ""), action, actor.get("ID", ""), name, detail))
     return events[::-1][:limit]
 
 

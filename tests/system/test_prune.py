@@ -4,7 +4,9 @@ deletes exactly the listed objects, each checked again, never by the engine's pr
 Other tests share the engine: every POST here lists only objects this test made.
 """
 
+import os
 import re
+import subprocess
 
 import pytest
 
@@ -207,3 +209,35 @@ def test_it_refuses_an_empty_or_unconfirmed_post(admin_client_, engine):
     assert "Select at least one object" in page
     assert set(AuditEntry.objects.filter(action="system.prune").values_list("outcome", flat=True)) == {"rejected"}
     assert services.last_disk_usage() is None
+
+
+def test_it_removes_exactly_the_build_cache_record_it_listed(admin_client_, engine, docker_client, tmp_path):
+    """A BuildKit build (the Debian 20.10 CLI builds with the engine's BuildKit) leaves cache
+    records; the one of this build's RUN step is found by its command, unique to this test."""
+    token = random_name("bk")
+    (tmp_path / "Dockerfile").write_text(f"FROM berth-test/busybox\nRUN head -c 7777 /dev/urandom > /{token}\n")
+    tag = f"{token}:v1"
+    built = subprocess.run(
+        ["/usr/bin/docker", "build", "-q", "--label", "berth.test=1", "-t", tag, str(tmp_path)],
+        env={**os.environ, "DOCKER_BUILDKIT": "1"},
+        capture_output=True,
+        timeout=120,
+    )
+    if built.returncode != 0:
+        (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)(
+            f"no BuildKit build here: {built.stderr.decode()[-300:]}"
+        )
+    engine.images.append(tag)
+    admin_client_.post("/system/df/")
+    records = [r for r in services.last_disk_usage().build_cache if token in r.description]
+    assert len(records) == 1, records
+    mine = records[0]
+    page = admin_client_.get("/system/prune/").content.decode()
+    assert f'title="{mine.size} bytes">{human_size(mine.size)}<' in row(page, "build_cache", mine.id)
+
+    done = admin_client_.post("/system/prune/", {"build_cache": [mine.id], "confirm": "on"}).content.decode()
+    assert "Removed" in done and "Kept" not in done, done
+    left = {r["ID"] for r in docker_client.api.df()["BuildCache"] or []}
+    assert mine.id not in left
+    entry = AuditEntry.objects.get(action="system.prune")
+    assert [item["id"] for item in entry.extra["items"]] == [mine.id]
