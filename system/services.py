@@ -7,11 +7,12 @@ is kept in the cache, with when it was computed, for the overview and the prune 
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
-from containers.services import container_name, parse_engine_time
+from containers.services import ACTIVE_STATES, container_name, parse_engine_time
 from dashboard.engine import docker_host, get_client, side_by_side, translate_errors
 from images.services import list_raw_images
 from networks.services import list_raw_networks
@@ -137,9 +138,11 @@ def overview() -> Overview:
 def recent_events(minutes: int = EVENT_MINUTES, limit: int = EVENT_LIMIT) -> list[EngineEvent]:
     """The engine's events of the last `minutes`, newest first: a bounded read (`until` is now,
     so the engine sends what it kept and closes; it keeps only its last 256), never a follow."""
-    until = datetime.now(UTC)
-    since = until - timedelta(minutes=minutes)
-    stream = get_client().api.events(since=int(since.timestamp()), until=int(until.timestamp()) + 1, decode=True)
+    now = time.time()
+    # `until` to the nanosecond, as the engine reads it ("seconds.nanoseconds"): a whole second
+    # in the future would make the engine wait for it, up to 1 s on every overview.
+    until, since = f"{now:.9f}", int(now) - minutes * 60
+    stream = get_client().api.events(since=since, until=until, decode=True)
     events = []
     for raw in stream:
         actor = raw.get("Actor") or {}
@@ -228,21 +231,23 @@ class DiskUsage:
     def kinds(self) -> list[KindUsage]:
         """Totals and reclaimable space per kind, computed as `docker system df` computes them."""
         used_images = [i for i in self.images if i.containers]
-        stopped = [c for c in self.containers if c.state != "running"]
+        # The CLI skips a used image whose shared size is unknown (-1) when it sums what is used.
+        used_size = sum(i.unique_size for i in used_images if i.shared_size >= 0)
+        stopped = [c for c in self.containers if c.state not in ACTIVE_STATES]
         volume_sizes = [v.size or 0 for v in self.volumes]
         own_cache = [c for c in self.build_cache if not c.shared]
         return [
             KindUsage(
                 "images",
-                "Images",
+                _("Images"),
                 len(self.images),
                 len(used_images),
                 self.layers_size,
-                max(0, self.layers_size - sum(i.unique_size for i in used_images)),
+                max(0, self.layers_size - used_size),
             ),
             KindUsage(
                 "containers",
-                "Containers",
+                _("Containers"),
                 len(self.containers),
                 len(self.containers) - len(stopped),
                 sum(c.size_rw for c in self.containers),
@@ -250,7 +255,7 @@ class DiskUsage:
             ),
             KindUsage(
                 "volumes",
-                "Local volumes",
+                _("Local volumes"),
                 len(self.volumes),
                 sum(1 for v in self.volumes if v.links),
                 sum(volume_sizes),
@@ -258,7 +263,7 @@ class DiskUsage:
             ),
             KindUsage(
                 "build_cache",
-                "Build cache",
+                _("Build cache"),
                 len(self.build_cache),
                 sum(1 for c in self.build_cache if c.in_use),
                 sum(c.size for c in own_cache),
@@ -275,7 +280,8 @@ class DiskUsage:
 
 def _cache_key() -> str:
     # Per engine: a Berth pointed at another DOCKER_HOST must not show this one's figures.
-    return f"berth.system.df:{docker_host()}"
+    # Versioned: a Berth with another DiskUsage shape must not unpickle an older entry (Redis).
+    return f"berth.system.df.v1:{docker_host()}"
 
 
 @translate_errors

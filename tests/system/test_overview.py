@@ -1,6 +1,7 @@
 """The overview at `/` and the disk usage at /system/df/ (issue 13, part 4), against the real engine."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -127,3 +128,12 @@ def test_it_finds_its_own_container_id_in_the_mount_table():
     # On the host the engine's shm mounts are listed too; they are no container's own files.
     host = f"90 30 0:50 / /var/lib/docker/containers/{own}/mounts/shm rw - tmpfs shm rw,size=65536k\n"
     assert id_from_mountinfo(host) == ""
+
+
+def test_an_event_whose_id_fits_no_page_is_shown_without_a_link():
+    from django.template.loader import render_to_string
+
+    odd = services.EngineEvent(datetime.now(UTC), "image", "pull", "Not/A Reference!", "")
+    gone = services.EngineEvent(datetime.now(UTC), "container", "destroy", "ab" * 32, "old")
+    html = render_to_string("system/overview.html#overview-events", {"events": [odd, gone], "event_minutes": 10})
+    assert "Not/A Reference!" in html and "old" in html and "<a " not in html
