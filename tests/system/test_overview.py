@@ -137,3 +137,25 @@ def test_an_event_whose_id_fits_no_page_is_shown_without_a_link():
     gone = services.EngineEvent(datetime.now(UTC), "container", "destroy", "ab" * 32, "old")
     html = render_to_string("system/overview.html#overview-events", {"events": [odd, gone], "event_minutes": 10})
     assert "Not/A Reference!" in html and "old" in html and "<a " not in html
+
+
+def test_inside_a_container_it_reads_its_id_from_the_mount_table(tmp_path, monkeypatch):
+    from containers import own
+
+    own_id = "7c" * 32
+    table = tmp_path / "mountinfo"
+    table.write_text(f"1 0 254:1 /var/lib/docker/containers/{own_id}/hostname /etc/hostname rw - ext4 /dev/vda1 rw\n")
+    monkeypatch.delenv("BERTH_CONTAINER_ID", raising=False)
+    monkeypatch.setattr(own, "MOUNTINFO", str(table))
+    assert own.own_container_id() == own_id
+    monkeypatch.setenv("BERTH_CONTAINER_ID", "berth")  # the setting wins
+    assert own.own_container_id() == "berth"
+
+
+def test_the_mount_table_of_a_real_container_names_that_container(engine, docker_client):
+    # With a hostname of its own, as compose's `hostname:` gives: the hostname no longer helps.
+    container = engine.container("cat /proc/self/mountinfo", start=False, hostname="berth")
+    docker_client.api.start(container["Id"])
+    docker_client.api.wait(container["Id"], timeout=30)
+    table = docker_client.api.logs(container["Id"]).decode()
+    assert id_from_mountinfo(table) == container["Id"]
