@@ -241,3 +241,17 @@ def test_it_removes_exactly_the_build_cache_record_it_listed(admin_client_, engi
     assert mine.id not in left
     entry = AuditEntry.objects.get(action="system.prune")
     assert [item["id"] for item in entry.extra["items"]] == [mine.id]
+
+
+def test_an_unused_tagged_image_is_listed_unticked_and_goes_with_all_its_tags(admin_client_, docker_client, make_image):
+    first = f"{random_name('tagged')}:v1"
+    image = make_image(first)
+    second = f"{random_name('other')}:v2"  # another repository: deleting by id alone would be refused
+    docker_client.api.tag(image, *second.split(":"))
+    key = " ".join([image, *sorted([first, second])])
+    page = admin_client_.get("/system/prune/").content.decode()
+    listed = row(page, "images", key)
+    assert listed and " checked" not in listed and first in listed and second in listed
+    done = admin_client_.post("/system/prune/", {"images": [key], "confirm": "on"}).content.decode()
+    assert "Kept" not in done, done
+    assert not exists(docker_client.api.inspect_image, image)
