@@ -159,3 +159,17 @@ def test_the_mount_table_of_a_real_container_names_that_container(engine, docker
     docker_client.api.wait(container["Id"], timeout=30)
     table = docker_client.api.logs(container["Id"]).decode()
     assert id_from_mountinfo(table) == container["Id"]
+
+
+@pytest.mark.parametrize("path", ["/", "/system/df/", "/system/prune/"])
+def test_without_an_engine_each_page_says_which_host_it_tried(logged_in, monkeypatch, tmp_path, path):
+    from dashboard import engine as engine_module
+
+    host = f"unix://{tmp_path}/no-such-docker.sock"
+    monkeypatch.setenv("DOCKER_HOST", host)
+    engine_module.reset_client()
+    try:
+        response = logged_in.post(path) if path == "/system/df/" else logged_in.get(path)
+    finally:
+        engine_module.reset_client()
+    assert response.status_code == 503 and host in response.content.decode()
