@@ -18,6 +18,7 @@ from accounts.restrictions import restrictions_for
 from accounts.roles import role_required
 from containers import bulk_jobs, services
 from containers.action_forms import BulkForm
+from containers.own import own_container_ids
 from containers.views import reach_refusal
 from dashboard.engine import EngineNotFound
 from dashboard.redirects import safe_next
@@ -45,7 +46,7 @@ def _bulk_refusal(request: HttpRequest, action: str):
 def bulk(request: HttpRequest) -> HttpResponse:
     """First POST shows exactly which containers the action will touch; `confirm` runs it."""
     everything = services.list_containers(all=True)
-    form = BulkForm(request.POST, containers=everything, protected=services.own_container_ids(everything))
+    form = BulkForm(request.POST, containers=everything, protected=own_container_ids(everything))
     if not form.is_valid():
         note_rejected(request, form)
         for error in form.errors.values():

@@ -9,10 +9,8 @@ low-level `client.api.containers()` dicts: one engine call per page, where `cont
 would inspect every container.
 """
 
-import os
 import re
 import shlex
-import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -443,19 +441,3 @@ def detail_from_inspect(data: dict) -> ContainerDetail:
 def get_container(container_id: str) -> ContainerDetail:
     """Raises EngineNotFound (a 404) for an unknown id or name."""
     return detail_from_inspect(inspect_container(container_id))
-
-
-def own_container_ids(containers: list[ContainerSummary]) -> set[str]:
-    """Berth's own container and its compose project, which bulk actions never touch.
-
-    Inside a container the hostname is the container's short id unless set otherwise;
-    BERTH_CONTAINER_ID names it explicitly.
-    """
-    own_id = os.environ.get("BERTH_CONTAINER_ID", "")
-    if not own_id and os.path.exists("/.dockerenv"):
-        own_id = socket.gethostname()
-    if not own_id:
-        return set()
-    own = [c for c in containers if c.id.startswith(own_id) or c.name == own_id]
-    projects = {c.compose_project for c in own if c.compose_project}
-    return {c.id for c in own} | {c.id for c in containers if c.compose_project in projects}

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "images",
     "volumes",
     "networks",
+    "system",
     "accounts",
     "csp",
 ]

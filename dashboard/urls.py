@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as accounts_views
-from dashboard import views
+from system import views as system_views
 
 # Only the parts of Django's auth URLs Berth uses: no password reset, which would mail a reset
 # link to whoever asks (Berth sends no mail; an admin resets passwords on /users/).
@@ -15,7 +15,7 @@ auth_urlpatterns = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", system_views.overview, name="home"),  # the overview; the container list is /containers/
     # Berth's login (throttled), audit log, users and settings; before Django's auth URLs.
     path("", include("accounts.urls")),
     path("accounts/", include(auth_urlpatterns)),
@@ -24,4 +24,5 @@ urlpatterns = [
     path("images/", include("images.urls")),
     path("volumes/", include("volumes.urls")),
     path("networks/", include("networks.urls")),
+    path("system/", include("system.urls")),
 ]

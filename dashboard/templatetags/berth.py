@@ -13,3 +13,39 @@ def get_item(mapping: dict, key):
 @register.filter
 def pretty_json(value) -> str:
     return json.dumps(value, indent=2, sort_keys=True, default=str)
+
+
+@register.filter
+def disk_size(value) -> str:
+    """Bytes as `docker system df` prints them (decimal units: 1.99MB); "" for None."""
+    from images.services import human_size
+
+    return "" if value is None else human_size(int(value))
+
+
+@register.filter
+def largest(usage, kind: str) -> list:
+    """A disk usage's largest objects of one kind (system.services.DiskUsage.largest)."""
+    return usage.largest(kind)
+
+
+# An engine event's actor -> its page (system/overview.html). Event ids come from the engine
+# and may not fit a page's URL (an image event names whatever reference was used): no link then.
+_EVENT_PAGES = {
+    "container": "containers:detail",
+    "image": "images:detail",
+    "volume": "volumes:detail",
+    "network": "networks:detail",
+}
+
+
+@register.filter
+def event_url(event) -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    if event.gone or event.type not in _EVENT_PAGES or not event.actor_id:
+        return ""
+    try:
+        return reverse(_EVENT_PAGES[event.type], args=[event.actor_id])
+    except NoReverseMatch:
+        return ""

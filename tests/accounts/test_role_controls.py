@@ -122,6 +122,8 @@ def objects(engine, docker_client):
 def viewer_pages(o) -> list[str]:
     """Every page a viewer may open, with objects that make each show all its controls."""
     return [
+        "/",
+        "/system/df/",
         f"/containers/?all=1&q={o['token']}",
         f"/containers/{o['running']}/",
         f"/containers/{o['created']}/",
@@ -150,6 +152,7 @@ def operator_pages(o) -> list[str]:
         f"/containers/{o['running']}/exec/",
         "/images/pull/",
         f"/images/{o['image']}/tag/",
+        "/system/prune/",
     ]
 
 

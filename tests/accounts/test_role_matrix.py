@@ -57,6 +57,10 @@ VIEW_ROLES = {
     "networks:disconnect": "admin",
     "networks:remove": "admin",
     "networks:remove_unused": "admin",
+    # system: disk usage (computing it changes nothing) and prune, whose POST also needs
+    # admin for images, volumes, networks and build cache (tests/system/test_prune.py)
+    "system:disk_usage": "viewer",
+    "system:prune": "operator",
     # accounts
     "accounts:audit": "admin",
     "accounts:audit_export": "admin",

@@ -62,6 +62,9 @@ def wide_objects(engine, docker_client, berth_server):
 
 def pages(o: dict) -> list[str]:
     return [
+        "/",
+        "/system/df/",
+        "/system/prune/",
         "/containers/",
         f"/containers/?all=1&q={o['name']}",
         "/audit/",

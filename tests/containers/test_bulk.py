@@ -3,6 +3,7 @@
 import pytest
 
 from containers import services
+from containers.own import own_container_ids
 from dashboard.times import parse_engine_time
 from tests.conftest import random_name, wait_for
 
@@ -69,7 +70,7 @@ def test_berth_protects_its_compose_project(engine, monkeypatch):
     sibling = engine.container("true", start=False, labels=project)
     stranger = engine.container("true", start=False)
     monkeypatch.setenv("BERTH_CONTAINER_ID", own["Id"])
-    protected = services.own_container_ids(services.list_containers(all=True))
+    protected = own_container_ids(services.list_containers(all=True))
     assert {own["Id"], sibling["Id"]} <= protected
     assert stranger["Id"] not in protected
 
