@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from containers.services import ACTIVE_STATES, container_name, parse_engine_time
+from containers.services import ACTIVE_STATES, container_name
 from dashboard.engine import docker_host, get_client, side_by_side, translate_errors
+from dashboard.times import parse_engine_time
 from images.services import list_raw_images
 from networks.services import list_raw_networks
 from volumes.services import list_raw_volumes
