@@ -3,14 +3,14 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from volumes.forms import NAME_PATTERN
+from dashboard.inputs import NAME_PATTERN
 
 # What each kind's confirmation posts back. Checked by pattern, not against a fresh list:
 # one that changed since is reported by the removal (system/prune.py), not a form error.
 PATTERNS = {
     "containers": r"[0-9a-f]{64}",
     "images": r"sha256:[0-9a-f]{64}( [^\s]{1,512})*",  # the id, then the tags the page showed
-    "volumes": NAME_PATTERN.strip("^$"),
+    "volumes": NAME_PATTERN.pattern,
     "networks": r"[0-9a-f]{64}",
     "build_cache": r"[a-z0-9]{1,64}",
 }
