@@ -227,6 +227,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 HTTPS = envbool("HTTPS", False)
+# The image's HEALTHCHECK asks http://127.0.0.1:8000/healthz from inside the container, where
+# no TLS proxy stands in front: with HTTPS=1 it would get a redirect instead of an answer.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if HTTPS:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as accounts_views
-from dashboard import views
+from dashboard import health, views
 
 # Only the parts of Django's auth URLs Berth uses: no password reset, which would mail a reset
 # link to whoever asks (Berth sends no mail; an admin resets passwords on /users/).
@@ -16,6 +16,7 @@ auth_urlpatterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),  # public: up or down only (dashboard/health.py)
     # Berth's login (throttled), audit log, users and settings; before Django's auth URLs.
     path("", include("accounts.urls")),
     path("accounts/", include(auth_urlpatterns)),
