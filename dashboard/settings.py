@@ -165,12 +165,26 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # page waits for an engine that does not answer.
 DOCKER_TIMEOUT = envint("DOCKER_TIMEOUT", 10)
 
+# Every line says when, how bad and who (dashboard/log_format.py): text by default, or one JSON
+# object a line with LOG_FORMAT=json. uvicorn's own lines come here too (dashboard/serve.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or "text"
+if LOG_FORMAT not in ("text", "json"):
+    raise ValueError(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"()": "dashboard.log_format.TextFormatter"},
+        "json": {"()": "dashboard.log_format.JsonFormatter"},
+    },
+    "filters": {"without_health_checks": {"()": "dashboard.log_format.WithoutHealthChecks"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"docker": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+    "loggers": {
+        "docker": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+        "uvicorn.access": {"filters": ["without_health_checks"]},
+    },
 }
 
 # ---------------------------------------------------------------- accounts, audit, hardening
