@@ -16,13 +16,12 @@ FROM ${PYTHON_BASE} AS python-build
 ARG PIP_INDEX_URL=
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /build
+# The runtime lock only (no Daphne, pytest, Playwright or ruff: requirements-dev.txt has those),
+# every file checked against its hash.
 COPY requirements.txt .
-# Only the runtime part of requirements.txt: everything above its "# Tests" line.
 RUN if [ -n "$PIP_INDEX_URL" ]; then export PIP_INDEX_URL; else unset PIP_INDEX_URL; fi \
- && sed '/^# Tests/,$d' requirements.txt > runtime-requirements.txt \
  && python3 -m venv /opt/berth/venv \
- && /opt/berth/venv/bin/pip wheel --quiet --wheel-dir /wheels -r runtime-requirements.txt \
- && /opt/berth/venv/bin/pip install --quiet --no-index --find-links /wheels -r runtime-requirements.txt
+ && /opt/berth/venv/bin/pip install --quiet --require-hashes -r requirements.txt
 
 # ---- the image
 FROM ${PYTHON_BASE}

@@ -3,8 +3,9 @@
 The one way Berth is served (make run, the image, the browser tests, the benches): uvicorn with
 uvloop and httptools. It relays a websocket message in about 0.15 ms where Daphne takes 0.35 ms
 (a bare echo app on this project's 2-core machine), and a terminal keystroke's round trip is
-mostly that relay. Channels runs unchanged on either server; `manage.py runserver` still uses
-Daphne, and a test runs the websockets through a real Daphne too.
+mostly that relay. Channels runs unchanged on either server; `manage.py runserver` uses Daphne
+where the development tree (requirements-dev.txt) installed it, and a test runs the websockets
+through a real Daphne too. The image has no Daphne.
 """
 
 import argparse

@@ -5,6 +5,7 @@ cache, the local Docker socket, 127.0.0.1:8000. A team deployment sets
 DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and DOCKER_HOST.
 """
 
+import importlib.util
 import os
 import secrets
 import warnings
@@ -53,7 +54,6 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")  # Django's test
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -73,6 +73,12 @@ INSTALLED_APPS = [
     "accounts",
     "csp",
 ]
+# Daphne is a test and development tool (requirements-dev.in), not in the image. Where it is
+# installed, listed first so that its `runserver` (ASGI, websockets included) replaces Django's;
+# Berth is served by uvicorn either way (dashboard/serve.py), and the tests start Daphne as
+# `python -m daphne`, which needs no app entry.
+if importlib.util.find_spec("daphne") is not None:
+    INSTALLED_APPS.insert(0, "daphne")
 
 MIDDLEWARE = [
     # First: settles the client address and drops forwarded headers from untrusted peers.
