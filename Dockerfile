@@ -41,6 +41,10 @@ RUN SECRET_KEY=collectstatic-only python3 manage.py collectstatic --noinput --ve
  && install -m 0755 deploy/entrypoint.sh /usr/local/bin/berth-entrypoint
 VOLUME /data
 EXPOSE 8000
+# GET /healthz from inside the container (dashboard/healthcheck.py: python, no curl): up when
+# the engine and the database answer. Its own wait for the engine is 2 s (dashboard/health.py).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["python3", "-m", "dashboard.healthcheck"]
 # The entrypoint starts as root only to join the docker socket's group, then drops to berth.
 ENTRYPOINT ["berth-entrypoint"]
 CMD ["python3", "-m", "dashboard.serve", "--host", "0.0.0.0", "--port", "8000"]

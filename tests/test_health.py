@@ -1,6 +1,9 @@
 """/healthz (issue 14, part 4): public, up or down only, 503 when the engine or the database is down."""
 
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -8,9 +11,11 @@ import pytest
 import requests
 
 from dashboard import engine as engine_module
+from dashboard.healthcheck import host_header
 from tests.browser_support import serve_berth
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -68,3 +73,20 @@ def test_it_answers_over_plain_http_when_https_redirects_everything_else(client,
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/accounts/login/").status_code == 301
     assert client.get("/healthz").status_code == 200
+
+
+def run_healthcheck(port: str, allowed_hosts: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PORT": port, "ALLOWED_HOSTS": allowed_hosts}
+    return subprocess.run([sys.executable, "-m", "dashboard.healthcheck"], cwd=ROOT, env=env, capture_output=True)
+
+
+def test_the_image_healthcheck_asks_with_a_host_berth_allows(docker_client):
+    # The image's HEALTHCHECK: its container's ALLOWED_HOSTS may name only Berth's public host.
+    allowed = ".berth.example.com,127.0.0.1"  # the fixture waits on 127.0.0.1
+    with serve_berth(ALLOWED_HOSTS=allowed) as server:
+        port = server.url.rsplit(":", 1)[1]
+        assert run_healthcheck(port, allowed).returncode == 0
+        assert run_healthcheck(port, "*").returncode == 1  # "localhost" is not allowed here: 400
+    assert host_header("*, localhost") == "localhost" and host_header("") == "localhost"
+    done = run_healthcheck(port, allowed)  # the server has gone
+    assert done.returncode == 1 and b"no answer" in done.stdout
