@@ -1,8 +1,9 @@
 # Berth's production image. Every base image is a build argument: the defaults are the
 # official images; CI passes a Debian base it builds locally (.ci/image-test.sh), since no
 # registry is reachable there. Both bases need python3 with venv (and node with npm).
+# Node 24 is an LTS line with security fixes until April 2028 (Node 20's ended in April 2026).
 ARG PYTHON_BASE=python:3.11-slim
-ARG NODE_BASE=node:20-slim
+ARG NODE_BASE=node:24-slim
 
 # ---- browser assets (htmx, xterm.js) from npm
 FROM ${NODE_BASE} AS assets

@@ -154,7 +154,6 @@ NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
-    ("vendor/htmx-ext-ws", NODE_MODULES / "htmx-ext-ws" / "dist"),
     ("vendor/xterm", NODE_MODULES / "@xterm" / "xterm"),
     ("vendor/xterm-addon-fit", NODE_MODULES / "@xterm" / "addon-fit" / "lib"),
 ]
