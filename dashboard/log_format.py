@@ -11,7 +11,12 @@ from datetime import UTC, datetime
 
 # What every LogRecord has; anything else on a record came from `extra=` (or Django's own
 # `request` and `status_code` on django.request lines).
-_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+# uvicorn's color_message is its message again with terminal colours: not for a log collector.
+_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
 def _time(record: logging.LogRecord) -> str:

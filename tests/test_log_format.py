@@ -80,6 +80,7 @@ def test_the_served_berth_logs_uvicorn_lines_as_json_without_the_health_checks(d
     lines = Path(server.log_path).read_text().splitlines()
     entries = [json.loads(line) for line in lines]  # every line is one object
     assert {"time", "level", "logger", "message"} <= set(entries[0])
+    assert not any("color_message" in entry for entry in entries)  # uvicorn's copy with terminal colours
     loggers = {entry["logger"] for entry in entries}
     assert "uvicorn.error" in loggers  # "Started server process", "Uvicorn running on ..."
     access = [entry["message"] for entry in entries if entry["logger"] == "uvicorn.access"]
