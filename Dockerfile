@@ -1,8 +1,9 @@
 # Berth's production image. Every base image is a build argument: the defaults are the
 # official images; CI passes a Debian base it builds locally (.ci/image-test.sh), since no
 # registry is reachable there. Both bases need python3 with venv (and node with npm).
+# Node 24 is an LTS line with security fixes until April 2028 (Node 20's ended in April 2026).
 ARG PYTHON_BASE=python:3.11-slim
-ARG NODE_BASE=node:20-slim
+ARG NODE_BASE=node:24-slim
 
 # ---- browser assets (htmx, xterm.js) from npm
 FROM ${NODE_BASE} AS assets
@@ -16,13 +17,12 @@ FROM ${PYTHON_BASE} AS python-build
 ARG PIP_INDEX_URL=
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /build
+# The runtime lock only (no Daphne, pytest, Playwright or ruff: requirements-dev.txt has those),
+# every file checked against its hash.
 COPY requirements.txt .
-# Only the runtime part of requirements.txt: everything above its "# Tests" line.
 RUN if [ -n "$PIP_INDEX_URL" ]; then export PIP_INDEX_URL; else unset PIP_INDEX_URL; fi \
- && sed '/^# Tests/,$d' requirements.txt > runtime-requirements.txt \
  && python3 -m venv /opt/berth/venv \
- && /opt/berth/venv/bin/pip wheel --quiet --wheel-dir /wheels -r runtime-requirements.txt \
- && /opt/berth/venv/bin/pip install --quiet --no-index --find-links /wheels -r runtime-requirements.txt
+ && /opt/berth/venv/bin/pip install --quiet --require-hashes -r requirements.txt
 
 # ---- the image
 FROM ${PYTHON_BASE}
@@ -42,6 +42,10 @@ RUN SECRET_KEY=collectstatic-only python3 manage.py collectstatic --noinput --ve
  && install -m 0755 deploy/entrypoint.sh /usr/local/bin/berth-entrypoint
 VOLUME /data
 EXPOSE 8000
+# GET /healthz from inside the container (dashboard/healthcheck.py: python, no curl): up when
+# the engine and the database answer. Its own wait for the engine is 2 s (dashboard/health.py).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["python3", "-m", "dashboard.healthcheck"]
 # The entrypoint starts as root only to join the docker socket's group, then drops to berth.
 ENTRYPOINT ["berth-entrypoint"]
 CMD ["python3", "-m", "dashboard.serve", "--host", "0.0.0.0", "--port", "8000"]

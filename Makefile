@@ -5,12 +5,13 @@ BIND ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := dashboard.settings
 
-.PHONY: run test lint js-test install prerequisites test-images bench clean
+.PHONY: run test lint js-test install lock prerequisites test-images bench clean
 
-$(VENV)/.installed: requirements.txt
+# The whole tree, every file checked against its hash: requirements-dev.txt is the runtime lock
+# (requirements.txt, what the image installs) plus the tests' and linters' packages.
+$(VENV)/.installed: requirements-dev.txt
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements.txt
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -18,6 +19,13 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 install: $(VENV)/.installed node_modules/.installed
+
+# After editing requirements.in or requirements-dev.in: pins the whole tree again, with the hash
+# of every file PyPI has for each version (any platform, Python 3.11 and later).
+LOCK := $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
+lock: $(VENV)/.installed
+	$(LOCK) requirements.in -o requirements.txt
+	$(LOCK) requirements-dev.in -o requirements-dev.txt
 
 run: install
 	$(PY) manage.py migrate --noinput

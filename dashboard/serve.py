@@ -3,8 +3,9 @@
 The one way Berth is served (make run, the image, the browser tests, the benches): uvicorn with
 uvloop and httptools. It relays a websocket message in about 0.15 ms where Daphne takes 0.35 ms
 (a bare echo app on this project's 2-core machine), and a terminal keystroke's round trip is
-mostly that relay. Channels runs unchanged on either server; `manage.py runserver` still uses
-Daphne, and a test runs the websockets through a real Daphne too.
+mostly that relay. Channels runs unchanged on either server; `manage.py runserver` uses Daphne
+where the development tree (requirements-dev.txt) installed it, and a test runs the websockets
+through a real Daphne too. The image has no Daphne.
 """
 
 import argparse
@@ -13,11 +14,22 @@ import os
 import uvicorn
 
 
+def configure_logging() -> None:
+    """Berth's LOGGING (time, level, logger; LOG_FORMAT=json) for uvicorn's lines too, set before
+    uvicorn logs its first one: given log_config=None it leaves the handlers alone."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+    from django.conf import settings
+    from django.utils.log import configure_logging as django_configure_logging
+
+    django_configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m dashboard.serve", description=__doc__.split("\n")[0])
     parser.add_argument("--host", default=os.environ.get("BIND", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     args = parser.parse_args(argv)
+    configure_logging()
     uvicorn.run(
         "dashboard.asgi:application",
         host=args.host,
@@ -33,6 +45,7 @@ def main(argv: list[str] | None = None) -> None:
         ws_per_message_deflate=False,
         lifespan="off",  # Django has no lifespan handler
         server_header=False,
+        log_config=None,  # configure_logging() did it: Berth's format, not uvicorn's
         log_level=os.environ.get("LOG_LEVEL", "INFO").lower(),  # WARNING and above: no access lines
         # Open log follows and terminals would hold a stop for ever: close them after 5 s.
         timeout_graceful_shutdown=5,

@@ -5,6 +5,7 @@ cache, the local Docker socket, 127.0.0.1:8000. A team deployment sets
 DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and DOCKER_HOST.
 """
 
+import importlib.util
 import os
 import secrets
 import warnings
@@ -53,7 +54,6 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")  # Django's test
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -74,6 +74,12 @@ INSTALLED_APPS = [
     "accounts",
     "csp",
 ]
+# Daphne is a test and development tool (requirements-dev.in), not in the image. Where it is
+# installed, listed first so that its `runserver` (ASGI, websockets included) replaces Django's;
+# Berth is served by uvicorn either way (dashboard/serve.py), and the tests start Daphne as
+# `python -m daphne`, which needs no app entry.
+if importlib.util.find_spec("daphne") is not None:
+    INSTALLED_APPS.insert(0, "daphne")
 
 MIDDLEWARE = [
     # First: settles the client address and drops forwarded headers from untrusted peers.
@@ -149,7 +155,6 @@ NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
-    ("vendor/htmx-ext-ws", NODE_MODULES / "htmx-ext-ws" / "dist"),
     ("vendor/xterm", NODE_MODULES / "@xterm" / "xterm"),
     ("vendor/xterm-addon-fit", NODE_MODULES / "@xterm" / "addon-fit" / "lib"),
 ]
@@ -166,12 +171,26 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # page waits for an engine that does not answer.
 DOCKER_TIMEOUT = envint("DOCKER_TIMEOUT", 10)
 
+# Every line says when, how bad and who (dashboard/log_format.py): text by default, or one JSON
+# object a line with LOG_FORMAT=json. uvicorn's own lines come here too (dashboard/serve.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or "text"
+if LOG_FORMAT not in ("text", "json"):
+    raise ValueError(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"()": "dashboard.log_format.TextFormatter"},
+        "json": {"()": "dashboard.log_format.JsonFormatter"},
+    },
+    "filters": {"without_health_checks": {"()": "dashboard.log_format.WithoutHealthChecks"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"docker": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+    "loggers": {
+        "docker": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+        "uvicorn.access": {"filters": ["without_health_checks"]},
+    },
 }
 
 # ---------------------------------------------------------------- accounts, audit, hardening
@@ -228,6 +247,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 HTTPS = envbool("HTTPS", False)
+# The image's HEALTHCHECK asks http://127.0.0.1:8000/healthz from inside the container, where
+# no TLS proxy stands in front: with HTTPS=1 it would get a redirect instead of an answer.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if HTTPS:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as accounts_views
+from dashboard import health
 from system import views as system_views
 
 # Only the parts of Django's auth URLs Berth uses: no password reset, which would mail a reset
@@ -16,6 +17,7 @@ auth_urlpatterns = [
 
 urlpatterns = [
     path("", system_views.overview, name="home"),  # the overview; the container list is /containers/
+    path("healthz", health.healthz, name="healthz"),  # public: up or down only (dashboard/health.py)
     # Berth's login (throttled), audit log, users and settings; before Django's auth URLs.
     path("", include("accounts.urls")),
     path("accounts/", include(auth_urlpatterns)),
