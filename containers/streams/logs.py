@@ -35,33 +35,56 @@ def read_logs(pump: Pump, container_id: str, options: LogOptions, batch_size: in
     """
     # No inspect first: the stream's first byte tells a TTY's log from a multiplexed one, and a
     # log driver that keeps nothing is the engine's own refusal. That saves a round trip.
-    window = LogWindow.of(options)
-    position = log_resume.LogPosition()
-    opened = lost = False
+    follow = Refollow(pump, container_id, options)
     while not pump.stopping.is_set():
         try:
-            stream = LogStream(container_id, window.params(timestamps=True), window.follow)
-            opened = True
-        except EngineUnavailable:
-            if not (opened and window.follow):  # no engine to begin with: said at once
-                raise
-            lost = True  # went away again while it was coming back
+            stream = LogStream(container_id, follow.window.params(timestamps=True), follow.window.follow)
+            follow.opened = True
+        except EngineUnavailable as e:
+            follow.engine_lost(e)
         except EngineError as e:
             raise unreadable_log(container_id, e) from None
         else:
             pump.on_stop(stream.close)
             try:
-                offer_assembled(pump, stream, options, batch_size, position)
+                offer_assembled(pump, stream, options, batch_size, follow.position)
             finally:
                 stream.close()
-        if not window.follow or pump.stopping.is_set():
+        if follow.ended() or not follow.read_on():
             return
-        # The container stopped, or its engine went away: say so, wait, and read on after the
-        # last line offered, so that no line comes twice.
-        position.ended()
-        if not log_resume.read_on(pump, container_id, window, position, lost):
-            return
-        lost = False
+
+
+class Refollow:
+    """Where a log read that re-follows is: the window to ask for next, the last line offered,
+    and whether the engine went away (read_logs and relay_logs share it)."""
+
+    def __init__(self, pump: Pump, container_id: str, options: LogOptions):
+        self.pump, self.container_id = pump, container_id
+        self.window = LogWindow.of(options)
+        self.position = log_resume.LogPosition()
+        self.opened = self.lost = False
+
+    def engine_lost(self, error: EngineUnavailable) -> None:
+        """The engine did not answer: said at once when there was none to begin with, or for a
+        log that is not followed; otherwise it went away again while it was coming back."""
+        if not (self.opened and self.window.follow):
+            raise error
+        self.lost = True
+
+    def ended(self) -> bool:
+        """A read has ended: True when that is the end (not followed, or stopped)."""
+        if not self.window.follow or self.pump.stopping.is_set():
+            return True
+        self.position.ended()
+        return False
+
+    def read_on(self) -> bool:
+        """The container stopped, or its engine went away: say so, wait, and move the window past
+        the last line offered, so that no line comes twice; False when there is no more to read.
+        Blocks, maybe for days (log_resume.read_on)."""
+        more = log_resume.read_on(self.pump, self.container_id, self.window, self.position, self.lost)
+        self.lost = False
+        return more
 
 
 def unreadable_log(container_id: str, error: EngineError) -> EngineError:
@@ -87,30 +110,22 @@ async def relay_logs(pump: Pump, container_id: str, options: LogOptions) -> None
     than in a pump thread. Waiting for a stopped container to start again still takes a thread
     (the events call blocks, maybe for days: not a job for the loop's executor).
     """
-    window = LogWindow.of(options)
-    position = log_resume.LogPosition()
-    opened = lost = False
+    follow = Refollow(pump, container_id, options)
     while not pump.stopping.is_set():
         sock = sockets.loop_socket()
         pump.on_stop(lambda sock=sock: sockets.quietly(lambda: sock.shutdown(socket.SHUT_RDWR)))  # wakes the read
         try:
-            first = await sockets.open_log_on_loop(sock, container_id, window.params(options.timestamps))
-            opened = True
-            await _relay_socket(pump, sock, first, window.follow, position)
-        except EngineUnavailable:
-            if not (opened and window.follow):  # no engine to begin with: said at once
-                raise
-            lost = True  # went away again while it was coming back
+            first = await sockets.open_log_on_loop(sock, container_id, follow.window.params(options.timestamps))
+            follow.opened = True
+            await _relay_socket(pump, sock, first, follow.window.follow, follow.position)
+        except EngineUnavailable as e:
+            follow.engine_lost(e)
         except EngineError as e:
             raise (await asyncio.to_thread(unreadable_log, container_id, e)) from None
         finally:
             sock.close()
-        if not window.follow or pump.stopping.is_set():
+        if follow.ended() or not await in_own_thread(follow.read_on):
             return
-        position.ended()
-        if not await in_own_thread(log_resume.read_on, pump, container_id, window, position, lost):
-            return
-        lost = False
 
 
 async def _relay_socket(

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from containers.streams.sockets import quietly
 from containers.streams.wire import READ_SIZE, LogBytes
 from dashboard.engine import user_message
 
@@ -210,13 +211,6 @@ class StreamError:
 class StateChange:
     state: str  # "exited", "running", "removed"
     code: int | None = None
-
-
-def quietly(call: Callable[[], None]) -> None:
-    try:
-        call()
-    except Exception:  # noqa: BLE001 - closing something already closed
-        pass
 
 
 async def in_own_thread(call: Callable, *args):
