@@ -82,8 +82,6 @@ def choose_command(container_id: str, cmd: str, user: str) -> ExecChoice:
 
 
 class ExecSession(Terminal):
-    kind = "exec"
-
     def __init__(self, container_id: str, cmd: str = "", user: str = "", workdir: str = ""):
         super().__init__()
         self.facts = services.get_container(container_id)

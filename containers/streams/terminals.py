@@ -33,8 +33,6 @@ CTRL_P, CTRL_Q = 0x10, 0x11
 class Terminal:
     """A hijacked engine socket (attach or exec): raw bytes both ways, plus resize and end."""
 
-    kind = "terminal"
-
     def __init__(self):
         self.sock: socket.socket | None = None
         self.started = threading.Event()
@@ -115,8 +113,6 @@ class Terminal:
 
 
 class AttachSession(Terminal):
-    kind = "attach"
-
     def __init__(self, container_id: str, start: bool = False):
         super().__init__()
         self.facts = services.get_container(container_id)
