@@ -119,7 +119,7 @@ class WebsocketClient:
 def relayed_texts(frame: bytes) -> list[str]:
     """The lines of a relayed log frame: the engine's messages, each behind an 8-byte header
     (the benches' containers have no TTY, write short lines, and ask for no timestamps)."""
-    from containers.streams import FrameParser  # the pure parser; nothing of Django's runs
+    from containers.streams.wire import FrameParser  # the pure parser; nothing of Django's runs
 
     return [payload.decode().rstrip("\n") for _, payload in FrameParser().feed(frame)]
 

@@ -7,7 +7,7 @@ the engine answers reads on from just after the last line it had offered (its ti
 here in `LogPosition`), so that no line comes twice. An engine that is not back within
 ENGINE_BACK_SECONDS ends the log with an error.
 
-The loops that read logs (streams.read_logs and streams.relay_logs) call read_on() when a
+The loops that read logs (streams.logs.read_logs and relay_logs) call read_on() when a
 followed read ends; nothing here reads a log itself.
 """
 
@@ -24,9 +24,10 @@ from typing import TypeVar
 
 from django.utils.translation import gettext as _
 
-# streams imports this module and this one uses streams' names: each is looked up when called.
-from containers import streams
-from dashboard.engine import EngineNotFound, EngineUnavailable
+from containers import services
+from containers.streams.options import LogWindow
+from containers.streams.pump import Pump, StateChange
+from dashboard.engine import EngineNotFound, EngineUnavailable, get_client, translate
 
 ENGINE_BACK_SECONDS = 300  # how long a followed log waits for its engine to come back
 FIRST_PAUSE = 0.25  # between tries: doubled after each, up to MAX_PAUSE
@@ -106,43 +107,63 @@ def wait_for_engine(
         pause = min(pause * 2, MAX_PAUSE)
 
 
-def read_on(
-    pump: streams.Pump, container_id: str, window: streams.LogWindow, position: LogPosition, lost: bool
-) -> bool:
+def read_on(pump: Pump, container_id: str, window: LogWindow, position: LogPosition, lost: bool) -> bool:
     """A followed read has ended: wait for the container to start again, or, when the engine
     went away, for it to come back; True when there is more to read, with `window` moved past
     the lines already offered. Runs in a thread of its own (it may wait for days)."""
     if not lost:
         try:
-            restarted = streams.wait_for_restart(pump, container_id)
+            restarted = wait_for_restart(pump, container_id)
         except EngineUnavailable:
             lost = True
         else:
             if restarted is not None:
                 window.read_on(position.timestamp, restarted)
             return restarted is not None
-    pump.offer(streams.StateChange("engine-lost"))
+    pump.offer(StateChange("engine-lost"))
     try:
-        facts = wait_for_engine(pump.stopping, lambda: streams.container_facts(container_id))
+        facts = wait_for_engine(pump.stopping, lambda: services.get_container(container_id))
     except EngineNotFound:
-        pump.offer(streams.StateChange("removed"))
+        pump.offer(StateChange("removed"))
         return False
     if facts is None:
         return False
     if facts.running:  # a stopped one says so when its log, read on, ends
-        pump.offer(streams.StateChange("running"))
+        pump.offer(StateChange("running"))
     window.read_on(position.timestamp)
     return True
 
 
-def since_after(since: str | None, last_line: str, stopped_at: str = "") -> str | None:
-    """The latest of a `since` (the engine's seconds.nanoseconds), just after the RFC 3339 time
-    of the last line offered (the engine's `since` takes a line of that very time: a nanosecond
-    more, so none repeats), and a container's stop."""
-    moments = [since] if since else []
-    if last_line and (moment := streams.engine_time_from_rfc3339(last_line)):
-        nanos = int(moment.replace(".", "")) + 1
-        moments.append(f"{nanos // 10**9}.{nanos % 10**9:09d}")
-    if stopped_at and (moment := streams.engine_time_from_rfc3339(stopped_at)):
-        moments.append(moment)
-    return max(moments, key=lambda moment: int(moment.replace(".", "")), default=None)
+def wait_for_restart(pump: Pump, container_id: str) -> str | None:
+    """Offer the stop, block until the container starts again; when it had stopped, or None."""
+    api = get_client().api
+    events = translate(
+        lambda: api.events(filters={"container": container_id, "event": ["start", "destroy"]}, decode=True)
+    )
+    pump.on_stop(events.close)
+    try:
+        facts = services.get_container(container_id)
+    except EngineNotFound:
+        pump.offer(StateChange("removed"))
+        events.close()
+        return None
+    if not facts.running:
+        pump.offer(StateChange(facts.state or "exited", facts.exit_code))
+        try:
+            for event in events:
+                if event.get("status") == "destroy" or event.get("Action") == "destroy":
+                    pump.offer(StateChange("removed"))
+                    return None
+                break
+        except Exception as e:
+            if pump.stopping.is_set():
+                return None
+            raise EngineUnavailable(type(e).__name__) from e
+        if pump.stopping.is_set():
+            return None
+        facts = services.get_container(container_id)
+    events.close()
+    pump.offer(StateChange("running"))
+    # Read on from the moment it stopped: its first new lines can predate StartedAt (the engine
+    # records that only once the process runs), and all the old ones are older than the stop.
+    return (facts.inspect.get("State") or {}).get("FinishedAt", "")  # to the nanosecond

@@ -16,23 +16,17 @@ from collections.abc import AsyncIterator, Callable
 
 from django.utils.translation import gettext as _
 
-from containers.streams import (
-    _TIMESTAMP,
-    EOF,
-    FrameParser,
-    LogOptions,
-    LogStream,
-    LogWindow,
-    Pump,
-    StreamError,
-    unreadable_log,
-)
+from containers.streams.logs import read_logs, unreadable_log
+from containers.streams.options import LogOptions, LogWindow
+from containers.streams.pump import EOF, Pump, StreamError
+from containers.streams.sockets import LogStream
+from containers.streams.wire import TIMESTAMP, FrameParser, format_line
 from dashboard.engine import EngineError
 
 
 def download_options(query: dict[str, str], format_: str) -> tuple[LogOptions, bool]:
     """A download's log options, and whether it is the annotated one (labelled lines, what
-    streams.log_text writes); ValueError says what is wrong."""
+    log_text writes); ValueError says what is wrong."""
     format_ = format_ or "raw"
     if format_ not in ("raw", "annotated"):
         raise ValueError(_("The format must be raw (the log as docker logs writes it) or annotated (labelled lines)."))
@@ -56,11 +50,30 @@ async def raw_log(container_id: str, options: LogOptions, tty: bool) -> AsyncIte
         await pump.stop_and_join()
 
 
+async def log_text(container_id: str, options: LogOptions):
+    """The log as labelled text chunks for a `format=annotated` download: an async generator, so Django streams it under
+    ASGI, with a pump that holds the engine back (never skips) while the client is slow."""
+    pump = Pump(asyncio.get_running_loop(), maxsize=16, drop=False, name="download")
+    pump.start(lambda p: read_logs(p, container_id, options))
+    try:
+        while True:
+            item = await pump.get()
+            if item is EOF:
+                return
+            if isinstance(item, StreamError):
+                yield f"\n[berth: {item.message}]\n"
+                return
+            if isinstance(item, list):
+                yield "".join(format_line(line, options.timestamps) for line in item)
+    finally:
+        await pump.stop_and_join()
+
+
 def _read(pump: Pump, container_id: str, options: LogOptions, tty: bool) -> None:
     window = LogWindow.of(options)
     params = {**window.params(options.timestamps), "stdout": int(options.stdout), "stderr": int(options.stderr)}
     try:
-        stream = LogStream(container_id, window, params)
+        stream = LogStream(container_id, params, window.follow)
     except EngineError as e:
         raise unreadable_log(container_id, e) from None
     pump.on_stop(stream.close)
@@ -110,5 +123,5 @@ class LineFilter:
 
     def _wanted(self, line: bytes) -> bool:
         # A line Docker cut at 16 KiB has the timestamp of each of its messages inside it.
-        text = _TIMESTAMP.sub(b"", line) if self.timestamps else line
+        text = TIMESTAMP.sub(b"", line) if self.timestamps else line
         return self.matches(text.decode("utf-8", "replace"))

@@ -4,7 +4,7 @@ functions returning small dataclasses; the views, the other apps and the tests c
 
 It and the modules it gathers (operations.py: one engine call each, the actions among them;
 reach.py: what a container hands whoever starts it; creation.py: create, run, replace), with
-containers/streams.py, are the only container code that touches the Docker SDK. Lists use the
+the containers/streams/ package, are the only container code that touches the Docker SDK. Lists use the
 low-level `client.api.containers()` dicts: one engine call per page, where `containers.list()`
 would inspect every container.
 """

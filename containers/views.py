@@ -18,10 +18,11 @@ from accounts.masking import env_rows, mask_inspect, masked_env
 from accounts.models import Outcome
 from accounts.restrictions import Restrictions, restrictions_for
 from accounts.roles import has_role, refused, role_required
-from containers import port_conflicts, pulled, raw_log, services, streams
+from containers import port_conflicts, pulled, raw_log, services
 from containers.action_forms import ListFilterForm, RemoveForm, RenameForm, StopForm
 from containers.forms import ContainerCreateForm
 from containers.specs import ContainerSpec, spec_from_inspect
+from containers.streams.options import DEFAULT_TAIL, LogOptions
 from dashboard.converters import is_name_or_id
 from dashboard.engine import EngineError, published_host
 from dashboard.redirects import safe_next
@@ -414,7 +415,7 @@ LOG_QUERY_KEYS = ("tail", "since", "until", "timestamps", "follow", "stdout", "s
 def _log_query(request: HttpRequest) -> dict[str, str]:
     """The log view's settings from the address, with the defaults the page starts from."""
     query = {key: request.GET.get(key, "") for key in LOG_QUERY_KEYS}
-    query["tail"] = request.GET.get("tail", str(streams.DEFAULT_TAIL))  # present but empty: the whole log
+    query["tail"] = request.GET.get("tail", str(DEFAULT_TAIL))  # present but empty: the whole log
     if not request.GET:
         query.update(follow="1", stdout="1", stderr="1")
     for flag in ("timestamps", "follow", "stdout", "stderr", "regex"):
@@ -435,7 +436,7 @@ def logs(request: HttpRequest, container_id: str) -> HttpResponse:
     query = _log_query(request)
     error = ""
     try:
-        streams.LogOptions.from_query(query)
+        LogOptions.from_query(query)
     except ValueError as e:
         error = str(e)
     context = {
@@ -464,7 +465,7 @@ async def logs_download(request: HttpRequest, container_id: str) -> HttpResponse
     container = await asyncio.to_thread(services.get_container, container_id)
     # An async iterator: Django buffers a sync one whole under ASGI.
     content = (
-        streams.log_text(container.id, options) if annotated else raw_log.raw_log(container.id, options, container.tty)
+        raw_log.log_text(container.id, options) if annotated else raw_log.raw_log(container.id, options, container.tty)
     )
     response = StreamingHttpResponse(content, content_type="text/plain; charset=utf-8")
     disposition = "inline" if request.GET.get("inline") else "attachment"

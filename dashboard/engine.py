@@ -8,6 +8,7 @@ shown to the user). Nothing the engine says becomes a 500.
 
 import functools
 import inspect
+import json
 import os
 import threading
 from collections.abc import Callable
@@ -79,7 +80,7 @@ def get_client() -> docker.DockerClient:
     if client is not None:
         return client
     generation = _client_generation
-    made = _translate(lambda: docker.from_env(timeout=settings.DOCKER_TIMEOUT, max_pool_size=64))
+    made = translate(lambda: docker.from_env(timeout=settings.DOCKER_TIMEOUT, max_pool_size=64))
     with _client_lock:
         if _client is None and generation == _client_generation:
             _client = made
@@ -94,7 +95,7 @@ def dedicated_client(timeout: float | None = None) -> docker.DockerClient:
     connection (a pull: images/streams.py). The shared client's connections serve every request,
     so none of them may be closed for one. It asks the engine nothing: the version is the shared one's."""
     version = get_client().api.api_version
-    return _translate(lambda: docker.from_env(version=version, timeout=timeout or settings.DOCKER_TIMEOUT))
+    return translate(lambda: docker.from_env(version=version, timeout=timeout or settings.DOCKER_TIMEOUT))
 
 
 def client_made() -> bool:
@@ -131,22 +132,55 @@ def explanation(error: docker.errors.APIError) -> str:
     return str(text or error).strip()
 
 
-def _translate(call):
+def translated(error: BaseException) -> EngineError | EngineUnavailable | None:
+    """Berth's exception for what docker-py, requests or a socket raised; None for anything else."""
+    if isinstance(error, docker.errors.NotFound):
+        return EngineNotFound(explanation(error), 404)
+    if isinstance(error, docker.errors.APIError):
+        return EngineError(explanation(error), error.status_code)
+    if isinstance(error, (requests.exceptions.RequestException, ConnectionError, TimeoutError)):
+        # A read timeout comes after the request went out; a connect timeout is a ConnectionError.
+        timed_out = isinstance(error, (requests.exceptions.ReadTimeout, TimeoutError))
+        return EngineUnavailable(type(error).__name__, timed_out=timed_out)
+    if isinstance(error, docker.errors.DockerException):
+        # Raised by the client itself, e.g. "Error while fetching server API version".
+        if "Error while fetching server API version" in str(error):
+            return EngineUnavailable()
+        return EngineError(str(error))
+    return None
+
+
+def translate(call):
+    """call(), raising only Berth's engine exceptions for the engine's failures."""
     try:
         return call()
-    except docker.errors.NotFound as e:
-        raise EngineNotFound(explanation(e), 404) from e
-    except docker.errors.APIError as e:
-        raise EngineError(explanation(e), e.status_code) from e
-    except (requests.exceptions.RequestException, ConnectionError, TimeoutError) as e:
-        # A read timeout comes after the request went out; a connect timeout is a ConnectionError.
-        timed_out = isinstance(e, (requests.exceptions.ReadTimeout, TimeoutError))
-        raise EngineUnavailable(type(e).__name__, timed_out=timed_out) from e
-    except docker.errors.DockerException as e:
-        # Raised by the client itself, e.g. "Error while fetching server API version".
-        if "Error while fetching server API version" in str(e):
-            raise EngineUnavailable() from e
-        raise EngineError(str(e)) from e
+    except (docker.errors.DockerException, requests.exceptions.RequestException, ConnectionError, TimeoutError) as e:
+        raise translated(e) from e
+
+
+def unreachable(error: OSError) -> EngineUnavailable:
+    """A connection of Berth's own to the engine (containers/streams/sockets.py) that failed:
+    refused, reset, no socket, or no answer within DOCKER_TIMEOUT."""
+    return EngineUnavailable(type(error).__name__, timed_out=isinstance(error, TimeoutError))
+
+
+def refusal(status: int, body: bytes) -> EngineError:
+    """The engine's answer to a request of Berth's own that it refused: its JSON message."""
+    try:
+        message = json.loads(body.decode("utf-8", "replace")).get("message", "")
+    except (ValueError, AttributeError):
+        message = body.decode("utf-8", "replace").strip()
+    return (EngineNotFound if status == 404 else EngineError)(message or f"The engine answered {status}.", status)
+
+
+def user_message(error: BaseException) -> str:
+    """The text a user sees for a failure: the daemon's explanation when there is one."""
+    if not isinstance(error, (EngineError, EngineUnavailable)):
+        berths = translated(error)
+        if berths is None:  # not an engine error: say what it was
+            return f"{type(error).__name__}: {error}"
+        error = berths
+    return getattr(error, "message", None) or str(error)
 
 
 def translate_errors(function):
@@ -155,10 +189,10 @@ def translate_errors(function):
 
         @functools.wraps(function)
         def generator_wrapper(*args, **kwargs):
-            iterator = _translate(lambda: function(*args, **kwargs))
+            iterator = translate(lambda: function(*args, **kwargs))
             while True:
                 try:
-                    item = _translate(lambda: next(iterator))
+                    item = translate(lambda: next(iterator))
                 except StopIteration:
                     return
                 yield item
@@ -167,7 +201,7 @@ def translate_errors(function):
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        return _translate(lambda: function(*args, **kwargs))
+        return translate(lambda: function(*args, **kwargs))
 
     return wrapper
 

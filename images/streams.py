@@ -5,8 +5,8 @@ it gives up itself (about 25 s), so there is no response to close: the request i
 waiting for one. What ends it is closing the connection it was sent on; the engine then sees
 its client gone, cancels the request's context and aborts the pull. The pull therefore runs
 on a client of its own (`dashboard.engine.dedicated_client`) whose connections this class
-records as the pool hands them out (docker-py and urllib3 keep no handle on a connection in
-use), so that `close()` can shut each one down from any thread.
+records as the pool hands them out (containers/streams/sockets.py: docker-py and urllib3 keep
+no handle on a connection in use), so that `close()` can shut each one down from any thread.
 """
 
 import socket
@@ -14,6 +14,7 @@ import threading
 
 import docker
 
+from containers.streams.sockets import record_connections
 from dashboard.engine import dedicated_client
 
 
@@ -32,18 +33,8 @@ class PullStream:
         """The pull's own client (made on first use), every connection of which is recorded."""
         if self._client is None:
             self._client = dedicated_client()
-            for adapter in self._client.api.adapters.values():
-                pick = adapter.get_connection_with_tls_context
-                adapter.get_connection_with_tls_context = lambda *args, pick=pick, **kwargs: self._watched(
-                    pick(*args, **kwargs)
-                )
+            record_connections(self._client, self._opened)
         return self._client
-
-    def _watched(self, pool):
-        if getattr(pool, "berth_stream", None) is not self:
-            pool.berth_stream, take = self, pool._get_conn
-            pool._get_conn = lambda *args, **kwargs: self._opened(take(*args, **kwargs))
-        return pool
 
     def _opened(self, connection):
         # Connected here, under the lock, so that a close() never misses a socket about to be used.

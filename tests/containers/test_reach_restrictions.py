@@ -16,7 +16,8 @@ from channels.db import database_sync_to_async
 
 from accounts.models import AuditEntry
 from accounts.restrictions import is_bind_volume
-from containers import consumers, services
+from accounts.roles import WEBSOCKET_FORBIDDEN
+from containers import services
 from tests.accounts.conftest import client_for
 from tests.conftest import TEST_LABEL, random_name, wait_for
 from tests.containers.test_bulk import run_bulk
@@ -246,7 +247,7 @@ async def refused(path: str, cookie: str) -> Terminal:
     terminal = Terminal(ws)
     final = await terminal.wait_final(10)
     assert final["type"] == "error", final
-    assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": consumers.CLOSE_FORBIDDEN}
+    assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": WEBSOCKET_FORBIDDEN}
     await ws.disconnect()
     return terminal
 

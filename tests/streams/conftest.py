@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from containers.streams import LineAssembler, lines_in_time_order
+from containers.streams.wire import LineAssembler, lines_in_time_order
 from dashboard.asgi import application
 
 ORIGIN = b"http://testserver"  # Berth's own origin for a socket whose Host is testserver (HOST)

@@ -1,12 +1,12 @@
 """The pure parts of following a log across an engine's loss (containers/log_resume.py)."""
 
-import asyncio
 import struct
 import threading
 
 import pytest
 
 from containers import log_resume
+from containers.streams.options import since_after
 from dashboard.engine import EngineUnavailable
 
 
@@ -30,18 +30,11 @@ def test_it_has_no_timestamp_for_bytes_relayed_without_them():
     assert log_resume.last_timestamp(frame(1, b"line 1\n"), tty=False) is None
 
 
-def test_it_reads_on_a_nanosecond_after_the_last_line_or_from_a_later_stop():
-    assert log_resume.since_after(None, "2026-12-01T09:16:49.999999999Z") == "1796116610.000000000"
-    assert log_resume.since_after(None, "2026-12-01T09:16:49.5Z", "2026-12-01T09:16:52Z") == "1796116612.000000000"
-    assert log_resume.since_after("1796116700.000000000", "2026-12-01T09:16:49.5Z") == "1796116700.000000000"
-    assert log_resume.since_after(None, "", "0001-01-01T00:00:00Z") is None
-
-
 def test_the_position_of_a_relayed_log_without_timestamps_is_the_moment_it_ended():
     position = log_resume.LogPosition()
     position.relayed(frame(1, b"line 1\n"), tty=False)
     position.ended()
-    assert position.timestamp.endswith("Z") and log_resume.since_after(None, position.timestamp)
+    assert position.timestamp.endswith("Z") and since_after(None, position.timestamp)
 
 
 def gone():
@@ -63,15 +56,3 @@ def test_it_waits_for_the_engine_and_gives_up_after_a_while():
     stopping = threading.Event()
     stopping.set()
     assert log_resume.wait_for_engine(stopping, gone, give_up=10) is None
-
-
-@pytest.mark.asyncio
-async def test_a_call_in_its_own_thread_hands_its_exception_to_the_awaiting_task():
-    from containers.streams import _in_own_thread
-
-    def fails():
-        raise EngineUnavailable("gone")
-
-    for _ in range(100):  # the thread leaves its except block at once: the hand-over must not need it
-        with pytest.raises(EngineUnavailable):
-            await asyncio.wait_for(_in_own_thread(fails), timeout=5)

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from containers import consumers, streams
+from containers.streams import wire
 from tests.conftest import wait_for
 from tests.streams.conftest import LogReader, open_socket, poll
 
@@ -100,7 +101,7 @@ async def test_it_labels_stdout_and_stderr_in_order(engine, docker_client, sessi
     # Each stream keeps its own order, and the merged lines come in time order.
     assert [text for stream, _, text in reader.lines if stream == "o"] == ["o1", "o2", "o3"]
     assert [text for stream, _, text in reader.lines if stream == "e"] == ["e1", "e2", "e3"]
-    times = [streams._time_order(line) for line in reader.lines]
+    times = [wire.time_order(line) for line in reader.lines]
     assert times == sorted(times)
 
 

@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 
 from accounts import websocket_auth
 from accounts.models import AuditEntry
+from accounts.roles import WEBSOCKET_FORBIDDEN, WEBSOCKET_UNAUTHENTICATED
 from bench.common import berth_server, logged_in_session
 from containers import consumers, streams
 from tests.streams.conftest import LogReader, open_socket
@@ -30,7 +31,7 @@ async def test_it_refuses_a_foreign_origin(engine, session_cookie, path):
 async def assert_refused_for_origin(ws, connected, container_id: str, origin: str) -> None:
     """Accepted, closed with 4403 before anything else is sent, audited with the origin; no stream ran."""
     assert connected  # accepted first, so that the browser sees why
-    assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": consumers.CLOSE_FORBIDDEN}
+    assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": WEBSOCKET_FORBIDDEN}
     await ws.disconnect()
     entries = AuditEntry.objects.filter(action="websocket.connect", outcome="denied", extra__origin=origin)
     assert await database_sync_to_async(entries.count)() == 1
@@ -54,19 +55,7 @@ async def test_it_closes_an_anonymous_socket_with_4401(engine, path):
     container = engine.container("sleep 300")
     ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/{path}", cookie=None)
     assert connected  # accepted first, so that the browser sees why
-    assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": consumers.CLOSE_NOT_LOGGED_IN}
-    await ws.disconnect()
-
-
-@pytest.mark.asyncio
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("path", PATHS)
-async def test_it_closes_with_4403_for_a_user_without_rights(engine, session_cookie, monkeypatch, path):
-    container = engine.container("sleep 300")
-    monkeypatch.setattr(consumers, "allowed", lambda user, container_id, action: False)
-    ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/{path}", session_cookie)
-    assert connected
-    assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": consumers.CLOSE_FORBIDDEN}
+    assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": WEBSOCKET_UNAUTHENTICATED}
     await ws.disconnect()
 
 
@@ -83,7 +72,7 @@ async def test_it_lets_a_viewer_read_logs_but_not_type_into_a_container(engine, 
     for path in ("attach/", "exec/"):
         ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/{path}", cookie)
         assert connected
-        assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": consumers.CLOSE_FORBIDDEN}
+        assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": WEBSOCKET_FORBIDDEN}
         await ws.disconnect()
     ws, connected, _ = await open_socket(f"/ws/containers/{container['Id']}/logs/?follow=0", cookie)
     assert json.loads((await ws.receive_output(10))["text"])["type"] in ("lines", "end")
@@ -113,7 +102,7 @@ async def test_it_says_so_when_the_address_names_no_container(session_cookie, pa
         assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": 1011}
         await ws.disconnect()
     ws, connected, _ = await open_socket(f"/ws/containers/./{path}", cookie=None)  # the login check first
-    assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": consumers.CLOSE_NOT_LOGGED_IN}
+    assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": WEBSOCKET_UNAUTHENTICATED}
     await ws.disconnect()
 
 
@@ -153,11 +142,11 @@ def test_it_runs_an_exec_and_refuses_strangers_through_a_real_server(real_server
             async with websockets.connect(url, origin=origin, additional_headers={"Cookie": cookie}) as socket:
                 with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
                     await asyncio.wait_for(socket.recv(), 10)
-                assert closed.value.rcvd.code == consumers.CLOSE_FORBIDDEN
+                assert closed.value.rcvd.code == WEBSOCKET_FORBIDDEN
         async with websockets.connect(url, origin=real_server) as socket:
             with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
                 await asyncio.wait_for(socket.recv(), 10)
-            assert closed.value.rcvd.code == consumers.CLOSE_NOT_LOGGED_IN
+            assert closed.value.rcvd.code == WEBSOCKET_UNAUTHENTICATED
 
     asyncio.run(scenario())
 
@@ -188,7 +177,7 @@ async def test_it_starts_a_log_read_before_the_user_is_known_and_stops_it_for_a_
     )
     assert connected
     # The engine was asked first; the stranger still gets nothing but the refusal.
-    assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": consumers.CLOSE_NOT_LOGGED_IN}
+    assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": WEBSOCKET_UNAUTHENTICATED}
     assert early_reads == [False]
     assert not [pump for pump in streams.Pump.live if pump.name == "logs" and not pump.stopping.is_set()]
     await ws.disconnect()
@@ -242,7 +231,7 @@ async def test_a_page_lends_its_lookup_to_its_socket_until_a_logout(engine, clie
     path = f"/ws/containers/{container['Id']}/logs/?follow=1"
     assert await socket_outcome(path, cookie) == "open"
     await database_sync_to_async(client.logout)()
-    assert await socket_outcome(path, cookie) == consumers.CLOSE_NOT_LOGGED_IN
+    assert await socket_outcome(path, cookie) == WEBSOCKET_UNAUTHENTICATED
 
 
 @pytest.mark.asyncio
@@ -260,7 +249,7 @@ async def test_a_role_taken_away_here_counts_for_the_next_socket_at_once(engine,
     # Saved, as the users page saves it (update_or_create).
     await database_sync_to_async(Membership.objects.update_or_create)(user=olga, defaults={"role": "viewer"})
     assert websocket_auth._recalled(client.cookies["sessionid"].value) is None
-    assert await socket_outcome(path, cookie) == consumers.CLOSE_FORBIDDEN
+    assert await socket_outcome(path, cookie) == WEBSOCKET_FORBIDDEN
 
 
 @pytest.mark.asyncio
@@ -274,4 +263,4 @@ async def test_a_change_made_by_another_process_counts_within_recent_seconds(eng
     # Another process deactivates the user: no signal reaches this one (update() sends none).
     await database_sync_to_async(type(user).objects.filter(pk=user.pk).update)(is_active=False)
     await asyncio.sleep(0.6)
-    assert await socket_outcome(path, cookie) == consumers.CLOSE_NOT_LOGGED_IN
+    assert await socket_outcome(path, cookie) == WEBSOCKET_UNAUTHENTICATED

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from containers.streams import LineAssembler, MessageCutter, lines_in_time_order
+from containers.streams.wire import LineAssembler, MessageCutter, lines_in_time_order
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "split"
 
