@@ -1,6 +1,6 @@
 from django.urls import path
 
-from containers import bulk_views, views
+from containers import bulk_views, stream_views, views
 from dashboard import converters  # noqa: F401 - registers <ref:...>
 
 app_name = "containers"
@@ -23,8 +23,8 @@ urlpatterns = [
     path("<ref:container_id>/remove/", views.remove, name="remove"),
     path("<ref:container_id>/env/reveal/", views.env_reveal, name="env_reveal"),
     # Live streams (websockets in containers/routing.py)
-    path("<ref:container_id>/logs/", views.logs, name="logs"),
-    path("<ref:container_id>/logs/download/", views.logs_download, name="logs_download"),
-    path("<ref:container_id>/attach/", views.attach, name="attach"),
-    path("<ref:container_id>/exec/", views.exec_terminal, name="exec"),
+    path("<ref:container_id>/logs/", stream_views.logs, name="logs"),
+    path("<ref:container_id>/logs/download/", stream_views.logs_download, name="logs_download"),
+    path("<ref:container_id>/attach/", stream_views.attach, name="attach"),
+    path("<ref:container_id>/exec/", stream_views.exec_terminal, name="exec"),
 ]
