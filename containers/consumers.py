@@ -145,14 +145,25 @@ class StreamConsumer(AsyncWebsocketConsumer):
     async def begin(self) -> None:
         raise NotImplementedError
 
+    async def __call__(self, scope, receive, send) -> None:
+        # Channels waits on the browser and a channel layer together, an asyncio.wait() per
+        # message; Berth has no layer (settings.py), so the browser's messages are read
+        # straight. bench/terminal.py, median echo on a quiet machine: see dispatch() below.
+        self.scope, self.channel_layer, self.base_send = scope, None, send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+
     async def dispatch(self, message: dict) -> None:
         # Channels runs close_old_connections() in a worker thread before every message: a
         # thread hop per keystroke, per ack and per connect. bench/terminal.py, median echo:
         # 0.37 ms with Channels' own dispatch, 0.26 ms with this one (3 and 7 runs, Dec 2026).
         # These consumers reach the database only through database_sync_to_async (role
-        # checks, audit), which closes old connections itself, so the hop is skipped. (Channels'
-        # __call__, an asyncio.wait() per message, is kept: skipping it measured 0.27 ms against
-        # 0.26 ms, within the noise of a run.)
+        # checks, audit), which closes old connections itself, so the hop is skipped. Skipping
+        # Channels' __call__ too (above): medians 0.29-0.31 ms against 0.31-0.37 ms without, three
+        # alternated runs each, quiet machine, 2026-12-01.
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
