@@ -159,3 +159,45 @@ def static_ipv4(text: str, subnets: list) -> ipaddress.IPv4Address:
     if any(address == s.network_address or (s.num_addresses > 2 and address == s.broadcast_address) for s in v4):
         raise ValueError(_("%(address)s is not a host address of the subnet.") % {"address": address})
     return address
+
+
+# ---------------------------------------------------------------- engine event filters
+
+# The engine's event types (`docker events --filter type=`, api/types/events).
+EVENT_TYPES = (
+    "builder",
+    "config",
+    "container",
+    "daemon",
+    "image",
+    "network",
+    "node",
+    "plugin",
+    "secret",
+    "service",
+    "volume",
+)
+
+
+def event_type(text: str) -> str:
+    """`--filter type=`: one of the engine's event types, or "" for any."""
+    text = (text or "").strip().lower()
+    if text and text not in EVENT_TYPES:
+        raise ValueError(
+            _("%(type)r is not an event type: use one of %(types)s.")
+            % {"type": text[:40], "types": ", ".join(EVENT_TYPES)}
+        )
+    return text
+
+
+def label_filter(text: str) -> tuple[str, str | None] | None:
+    """`--filter label=KEY` or `label=KEY=VALUE`: (key, None) for any value; None for no filter.
+
+    The key is read as a label's key (parse_key_values): no space or tab in it."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    key, equals, value = text.partition("=")
+    if not key or any(c in KEY_WHITESPACE for c in key):
+        raise ValueError(_("%(label)r is not a label filter: use key or key=value.") % {"label": text[:60]})
+    return key, (value if equals else None)

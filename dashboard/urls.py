@@ -27,4 +27,5 @@ urlpatterns = [
     path("volumes/", include("volumes.urls")),
     path("networks/", include("networks.urls")),
     path("system/", include("system.urls")),
+    path("events/", include("system.event_urls")),
 ]

@@ -1,4 +1,4 @@
-"""The engine as a whole: its facts and counts, its recent events, its disk usage.
+"""The engine as a whole: its facts and counts, its recent events (read by system/events.py), its disk usage.
 
 Disk usage (`/system/df`) walks every image layer, container layer and volume on the host:
 minutes on a big one (moby #31951). It runs only when a user asks (a POST), and the result
@@ -7,7 +7,7 @@ is kept in the cache, with when it was computed, for the overview and the prune 
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from dashboard.engine import docker_host, get_client, side_by_side, translate_er
 from dashboard.times import parse_engine_time
 from images.services import list_raw_images
 from networks.services import list_raw_networks
+from system.events import EngineEvent, EventWindow, read_events
 from volumes.services import list_raw_volumes
 
 EVENT_MINUTES = 10
@@ -60,26 +61,6 @@ class Counts:
 class Overview:
     facts: EngineFacts
     counts: Counts
-
-
-@dataclass(frozen=True)
-class EngineEvent:
-    at: datetime
-    type: str  # container, image, volume, network, daemon, plugin, ...
-    action: str
-    actor_id: str
-    name: str  # the actor's name attribute, when the event has one
-    detail: str = ""  # what follows the action's colon: "exec_start: sh -c ..." -> "sh -c ..."
-
-    @property
-    def short_id(self) -> str:
-        bare = self.actor_id.removeprefix("sha256:")
-        return bare[:12] if len(bare) == 64 else self.actor_id
-
-    @property
-    def gone(self) -> bool:
-        """The object no longer exists after this event: no link to its page."""
-        return self.action in ("destroy", "delete", "remove", "untag", "prune")
 
 
 # ---------------------------------------------------------------- overview
@@ -135,23 +116,9 @@ def overview() -> Overview:
     return Overview(_facts(info, version), counts)
 
 
-@translate_errors
 def recent_events(minutes: int = EVENT_MINUTES, limit: int = EVENT_LIMIT) -> list[EngineEvent]:
-    """The engine's events of the last `minutes`, newest first: a bounded read (`until` is now,
-    so the engine sends what it kept and closes; it keeps only its last 256), never a follow."""
-    now = time.time()
-    # `until` to the nanosecond, as the engine reads it ("seconds.nanoseconds"): a whole second
-    # in the future would make the engine wait for it, up to 1 s on every overview.
-    until, since = f"{now:.9f}", int(now) - minutes * 60
-    stream = get_client().api.events(since=since, until=until, decode=True)
-    events = []
-    for raw in stream:
-        actor = raw.get("Actor") or {}
-        at = datetime.fromtimestamp(raw.get("timeNano", 0) / 1e9, tz=UTC)
-        name = (actor.get("Attributes") or {}).get("name", "")
-        action, _, detail = raw.get("Action", "").partition(": ")
-        events.append(EngineEvent(at, raw.get("Type", ""), action, actor.get("ID", ""), name, detail))
-    return events[::-1][:limit]
+    """The engine's events of the last `minutes`, newest first: a bounded read (system/events.py)."""
+    return read_events(window=EventWindow(since=datetime.now(UTC) - timedelta(minutes=minutes)))[:limit]
 
 
 # ---------------------------------------------------------------- disk usage

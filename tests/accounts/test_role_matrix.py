@@ -61,6 +61,9 @@ VIEW_ROLES = {
     # admin for images, volumes, networks and build cache (tests/system/test_prune.py)
     "system:disk_usage": "viewer",
     "system:prune": "operator",
+    # the events feed and its download (a websocket too, /ws/events/: tests/system/test_events.py)
+    "events:feed": "viewer",
+    "events:download": "viewer",
     # accounts
     "accounts:audit": "admin",
     "accounts:audit_export": "admin",
