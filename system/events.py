@@ -183,7 +183,7 @@ def now_engine_time() -> str:
 
 def after(moment: str) -> str:
     """The engine time one nanosecond after `moment`: the next read's `since` (it is inclusive)."""
-    nanos = int(moment.replace(".", "")) + 1
+    nanos = _nanos(moment) + 1
     return f"{nanos // 10**9}.{nanos % 10**9:09d}"
 
 
@@ -195,11 +195,22 @@ def engine_since(text: str) -> str:
 
 
 def _bounds(window: EventWindow, until: str | None) -> tuple[str | None, str]:
-    """`since` and `until` for the engine: an until in the future is now (a bounded read)."""
+    """`since` and `until` for the engine: an until in the future is now (a bounded read), and a
+    since after it is it. The engine refuses a since after the until (400), and docker-py's
+    events() hides a refusal as an empty stream (CancellableStream takes its HTTPError, an
+    OSError, for the end): the page would say "no events" for a window that was never read."""
     now = until or now_engine_time()
     if window.until is not None and window.until.timestamp() < float(now):
         now = engine_time(window.until)
-    return (engine_time(window.since) if window.since else None), now
+    since = engine_time(window.since) if window.since else None
+    if since and _nanos(since) > _nanos(now):
+        since = now
+    return since, now
+
+
+def _nanos(moment: str) -> int:
+    seconds, _, fraction = moment.partition(".")
+    return int(seconds) * 10**9 + int(fraction.ljust(9, "0")[:9])
 
 
 # ---------------------------------------------------------------- bounded reads

@@ -63,6 +63,12 @@ def test_filters_narrow_the_history(viewer_client, engine):
     # Until before the events: none; and no live part then.
     page = viewer_client.get(f"/events/?{label}&until=2000-01-01").content.decode()
     assert rows_of(page) == [] and "data-ws-path" not in page and "not live: Until is set" in page
+    # A Since in the future reads nothing (the engine would refuse it after until=now).
+    assert rows_of(viewer_client.get("/events/?since=2099-01-01").content.decode()) == []
+    assert events._bounds(events.EventWindow(since=events.parse_time("2099-01-01")), "1.000000000") == (
+        "1.000000000",
+        "1.000000000",
+    )
     # A bad filter is said on the page, not a 500.
     page = viewer_client.get("/events/?type=nope&label=a b").content.decode()
     assert "is not an event type" in page
