@@ -64,6 +64,7 @@ def pages(o: dict) -> list[str]:
     return [
         "/",
         "/system/df/",
+        "/events/",
         "/system/prune/",
         "/containers/",
         f"/containers/?all=1&q={o['name']}",

@@ -187,3 +187,25 @@ def test_the_live_source_is_closed_with_its_socket(engine):
     raw = asyncio.run(enter_and_leave())
     assert raw["Action"] == "create"
     wait_for(lambda: not any(p.thread.is_alive() for p in events.Pump.live if p.name == "events" and p.thread))
+
+
+def events_threads() -> list:
+    return [p for p in events.Pump.live if p.name == "events" and p.thread is not None and p.thread.is_alive()]
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_socket_ends_with_its_session_and_leaves_no_stream_behind(client, django_user_model):
+    cookie = await viewer_cookie(client, django_user_model)
+    ws, connected, _ = await open_socket(f"/ws/events/?type=container&name={secrets.token_hex(8)}", cookie)
+    assert connected
+    await asyncio.sleep(0.5)  # subscribed
+    assert events_threads()
+    await database_sync_to_async(client.logout)()  # the session is gone, as after a logout elsewhere
+    frame = (await frames_until(ws, lambda f: f["type"] == "error", timeout=10))[-1]  # other helpers' events first
+    assert "session ended" in frame["message"]
+    assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": WEBSOCKET_UNAUTHENTICATED}
+    deadline = time.monotonic() + 5
+    while events_threads() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert not events_threads()
