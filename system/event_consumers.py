@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from urllib.parse import parse_qs
 
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -35,6 +36,8 @@ from accounts.models import Outcome
 from accounts.roles import refuse_unless
 from dashboard.engine import EngineError, EngineUnavailable
 from system import events
+
+log = logging.getLogger(__name__)
 
 ROLE = "viewer"
 ROW_TEMPLATE = "system/events.html#event-row"
@@ -79,6 +82,10 @@ class EventsConsumer(AsyncWebsocketConsumer):
                     await self.send_rows([raw], skipped)
         except (EngineError, EngineUnavailable) as e:
             await self.finish({"type": "error", "message": getattr(e, "message", None) or str(e)})
+            return
+        except Exception:  # a task that failed would otherwise leave the socket open and silent
+            log.exception("events socket failed")
+            await self.finish({"type": "error", "message": _("The events feed failed; reload the page.")})
             return
         await self.finish(
             {"type": "error", "message": _("The engine's events stream ended; reload the page to follow it again.")}

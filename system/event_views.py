@@ -24,12 +24,12 @@ def _parsed(request: HttpRequest) -> tuple[events.EventFilters, events.EventWind
 @role_required("viewer")
 def feed(request: HttpRequest) -> HttpResponse:
     """The history (a bounded read up to now, or to Until), then live events while no Until is set."""
-    query = {**{key: request.GET.get(key, "") for key in WINDOW_KEYS}}
+    query = {key: request.GET.get(key, "") for key in WINDOW_KEYS}
     error, history, ws_path = "", [], ""
     try:
         filters, window = _parsed(request)
-    except ValueError as e:
-        error, filters = str(e), events.EventFilters()
+    except ValueError as e:  # said on the page, the form kept as typed
+        error = str(e)
         query.update({key: request.GET.get(key, "") for key in ("type", "action", "name", "label")})
     else:
         query.update(filters.query())

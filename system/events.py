@@ -200,7 +200,7 @@ def _bounds(window: EventWindow, until: str | None) -> tuple[str | None, str]:
     events() hides a refusal as an empty stream (CancellableStream takes its HTTPError, an
     OSError, for the end): the page would say "no events" for a window that was never read."""
     now = until or now_engine_time()
-    if window.until is not None and window.until.timestamp() < float(now):
+    if window.until is not None and _nanos(engine_time(window.until)) < _nanos(now):
         now = engine_time(window.until)
     since = engine_time(window.since) if window.since else None
     if since and _nanos(since) > _nanos(now):
