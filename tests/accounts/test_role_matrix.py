@@ -61,6 +61,7 @@ VIEW_ROLES = {
     # admin for images, volumes, networks and build cache (tests/system/test_prune.py)
     "system:disk_usage": "viewer",
     "system:prune": "operator",
+    "system:palette": "viewer",
     # accounts
     "accounts:audit": "admin",
     "accounts:audit_export": "admin",
