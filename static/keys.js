@@ -36,8 +36,9 @@
     if (text !== undefined) node.textContent = text;
     return node;
   };
-  const draw = (answer) => {
+  const draw = (answer, query) => {
     results.replaceChildren();
+    results.dataset.query = query; // which search is on screen (the tests wait for theirs)
     for (const item of answer.results) {
       const row = el("li", "palette-item");
       const [first, ...more] = item.actions;
@@ -62,11 +63,12 @@
     searching?.abort();
     searching = new AbortController();
     status.textContent = TEXT.textLoading;
-    const url = `${data.dataset.paletteUrl}?q=${encodeURIComponent(input.value.trim())}`;
+    const query = input.value.trim();
+    const url = `${data.dataset.paletteUrl}?q=${encodeURIComponent(query)}`;
     try {
       const response = await fetch(url, { signal: searching.signal, headers: { Accept: "application/json" } });
       if (!response.ok) throw new Error(String(response.status));
-      draw(await response.json());
+      draw(await response.json(), query);
     } catch (error) {
       if (error.name === "AbortError") return; // a newer search replaced it
       results.replaceChildren();
@@ -81,6 +83,10 @@
     input.focus();
     search();
   };
+  palette.addEventListener("close", () => {
+    clearTimeout(searchTimer); // a search due or in flight must not draw into a closed palette
+    searching?.abort();
+  });
   input.addEventListener("input", () => {
     clearTimeout(searchTimer);
     searchTimer = setTimeout(search, SEARCH_DELAY);
@@ -91,7 +97,11 @@
   palette.addEventListener("keydown", (event) => {
     const links = mains();
     const at = links.indexOf(document.activeElement);
-    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    if (event.key === "Escape") {
+      // A search field eats the first Escape (it empties the field): close at once instead.
+      event.preventDefault();
+      palette.close();
+    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       if (!links.length) return;
       event.preventDefault();
       const step = event.key === "ArrowDown" ? 1 : -1;
@@ -113,7 +123,7 @@
   // ------------------------------------------------------------------ the shortcuts
   let goPending = 0; // when "g" was pressed (ms), 0 when not
   const focusFilter = () => {
-    const filter = document.querySelector("main input[type=search], main input[name=q]");
+    const filter = document.querySelector("main input[type=search]:not([hidden])");
     if (!filter) return false;
     filter.focus();
     filter.select();
