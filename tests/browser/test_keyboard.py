@@ -36,7 +36,7 @@ def test_slash_focuses_the_filter(page, live_server_url):
     assert page.url.startswith(f"{live_server_url}/containers/")
 
 
-def test_question_mark_lists_the_shortcuts_and_escape_closes_them(small, live_server_url, tmp_path):
+def test_question_mark_lists_the_shortcuts_and_escape_closes_them(small, live_server_url):
     from playwright.sync_api import expect
 
     small.goto(f"{live_server_url}/images/")

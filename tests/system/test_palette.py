@@ -86,3 +86,17 @@ def test_names_that_start_with_the_query_come_first_and_the_answer_is_bounded(vi
     assert [item["name"] for item in answer["results"]] == [first["Name"][1:], inner["Name"][1:]]
     everything = viewer_client.get(URL).json()
     assert len(everything["results"]) <= 50
+
+
+def test_it_asks_the_engine_once_per_kind(viewer_client, engine, monkeypatch):
+    """A spy on the real client's GETs (the engine still answers): the four lists, nothing per object."""
+    import docker.api.client
+
+    engine.container(name=random_name("palette"))
+    asked, original = [], docker.api.client.APIClient._get
+    monkeypatch.setattr(
+        docker.api.client.APIClient, "_get", lambda self, url, **kw: asked.append(url) or original(self, url, **kw)
+    )
+    assert viewer_client.get(URL, {"q": "berth-test-"}).status_code == 200
+    paths = sorted(url.split("/v1.", 1)[-1].split("/", 1)[-1] for url in asked)
+    assert paths == ["containers/json", "images/json", "networks", "volumes"]
