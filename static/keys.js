@@ -3,6 +3,8 @@
 // Ctrl-K opens the palette (templates/_keyboard.html: its texts, translated on the server).
 // None fires while focus is in a text field or a terminal: there the keys are the user's
 // (Ctrl-K is kill-line in a shell, "/" a search in less or vim).
+// One closure for the page's keyboard (about 160 lines, as logs.js and terminal.js are one
+// each): the palette and the shortcuts share its elements and its "a dialog is open" state.
 (() => {
   "use strict";
   const data = document.getElementById("keyboard");
