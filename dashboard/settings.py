@@ -157,6 +157,10 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/xterm", NODE_MODULES / "@xterm" / "xterm"),
     ("vendor/xterm-addon-fit", NODE_MODULES / "@xterm" / "addon-fit" / "lib"),
+    ("vendor/xterm-addon-search", NODE_MODULES / "@xterm" / "addon-search" / "lib"),
+    ("vendor/xterm-addon-unicode11", NODE_MODULES / "@xterm" / "addon-unicode11" / "lib"),
+    ("vendor/xterm-addon-web-links", NODE_MODULES / "@xterm" / "addon-web-links" / "lib"),
+    ("vendor/xterm-addon-webgl", NODE_MODULES / "@xterm" / "addon-webgl" / "lib"),
 ]
 # Serve straight from the finders, so `make run` needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True

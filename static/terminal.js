@@ -12,23 +12,40 @@
   const mode = box.dataset.mode;
   const hasTty = box.dataset.tty === "1";
   const PASTE_CHUNK = 16384; // well under Daphne's 1 MiB frame limit
-  const dark = window.matchMedia("(prefers-color-scheme: dark)").matches;
+  // What the page says, in one place and marked for translation (as in static/logs.js).
+  const gettext = window.gettext || ((text) => text);
+  const TEXT = {
+    noMatch: gettext("Not found in the scrollback"),
+  };
+  const THEMES = {
+    light: { background: "#fbfcfd", foreground: "#1d2330", cursor: "#1d2330", selectionBackground: "#b9cff5" },
+    dark: { background: "#0b0e13", foreground: "#e4e8ee", cursor: "#e4e8ee", selectionBackground: "#3a4a66" },
+  };
+  const shownTheme = () =>
+    window.BerthTheme?.effective() || (window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
 
   const term = new window.Terminal({
+    allowProposedApi: true, // term.unicode (the unicode11 widths) is still a proposed API in xterm 6
     cursorBlink: true,
     scrollback: 10000,
     convertEol: mode === "attach" && !hasTty, // without a TTY nobody turns \n into \r\n
     fontFamily: 'ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace',
     fontSize: 13,
-    theme: dark
-      ? { background: "#0b0e13", foreground: "#e4e8ee", cursor: "#e4e8ee", selectionBackground: "#3a4a66" }
-      : { background: "#fbfcfd", foreground: "#1d2330", cursor: "#1d2330", selectionBackground: "#b9cff5" },
+    theme: THEMES[shownTheme()],
   });
+  box.xterm = term; // for the browser tests and the devtools console
   const fit = new window.FitAddon.FitAddon();
   term.loadAddon(fit);
+  loadAddons(term);
   term.open(box);
+  box.dataset.renderer = loadRenderer(term);
   fit.fit();
   term.focus();
+  // The theme switch (static/theme.js) and the system's setting re-theme the terminal at once.
+  document.addEventListener("berth:theme", (event) => {
+    term.options.theme = THEMES[event.detail.theme];
+  });
+  bindSearch(term);
 
   const say = (text, kind) => {
     status.textContent = text;
@@ -126,4 +143,66 @@
     clearTimeout(pending);
     pending = setTimeout(() => fit.fit(), 80);
   }).observe(box);
+
+  // ------------------------------------------------------------------ addons
+  // Links open in a new tab without a window.opener ("noopener": the tab cannot steer this
+  // page), and only http and https: a program's output must not open file:, javascript: or
+  // an application's own scheme with one click.
+  function openLink(_event, uri) {
+    let url;
+    try {
+      url = new URL(uri);
+    } catch {
+      return;
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") return;
+    window.open(url.href, "_blank", "noopener,noreferrer");
+  }
+
+  function loadAddons(terminal) {
+    if (window.WebLinksAddon) terminal.loadAddon(new window.WebLinksAddon.WebLinksAddon(openLink));
+    if (window.Unicode11Addon) {
+      // Hangul and emoji take two cells, as the programs in the container count them
+      // (wcwidth of Unicode 11; xterm's default tables are Unicode 6's).
+      terminal.loadAddon(new window.Unicode11Addon.Unicode11Addon());
+      terminal.unicode.activeVersion = "11";
+    }
+  }
+
+  // WebGL draws a busy terminal several times faster than the DOM; without WebGL2 (no GPU,
+  // Chromium's --disable-gpu, a lost context) xterm's default DOM renderer stays or comes back.
+  function loadRenderer(terminal) {
+    if (!window.WebglAddon) return "dom";
+    try {
+      const webgl = new window.WebglAddon.WebglAddon();
+      webgl.onContextLoss(() => {
+        webgl.dispose();
+        box.dataset.renderer = "dom";
+      });
+      terminal.loadAddon(webgl);
+      return "webgl";
+    } catch {
+      return "dom";
+    }
+  }
+
+  // Search in the scrollback: Enter finds the older match (upwards), Shift-Enter the newer one.
+  function bindSearch(terminal) {
+    const input = document.getElementById("terminal-search");
+    if (!input || !window.SearchAddon) return;
+    const searcher = new window.SearchAddon.SearchAddon();
+    terminal.loadAddon(searcher);
+    input.hidden = false;
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        searcher.clearDecorations();
+        terminal.focus();
+        return;
+      }
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      const found = event.shiftKey ? searcher.findNext(input.value) : searcher.findPrevious(input.value);
+      if (!found && input.value) say(TEXT.noMatch, "error");
+    });
+  }
 })();

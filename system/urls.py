@@ -1,6 +1,6 @@
 from django.urls import path
 
-from system import views
+from system import palette, views
 
 app_name = "system"
 
@@ -8,4 +8,6 @@ urlpatterns = [
     # The engine as a whole (the overview itself is `/`, named "home")
     path("df/", views.disk_usage, name="disk_usage"),
     path("prune/", views.prune, name="prune"),
+    # The command palette's search (Ctrl-K): JSON, names and the links the user's role allows
+    path("palette/", palette.palette, name="palette"),
 ]

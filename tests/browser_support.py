@@ -30,6 +30,10 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
+    # This Chromium still offers WebGL2 in software (SwiftShader) under --disable-gpu: without
+    # WebGL the terminals use xterm's DOM renderer, whose rows (.xterm-rows) the tests read.
+    # The WebGL renderer is tested on its own (tests/streams/test_terminal_addons.py).
+    "--disable-webgl",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",

@@ -61,6 +61,7 @@ VIEW_ROLES = {
     # admin for images, volumes, networks and build cache (tests/system/test_prune.py)
     "system:disk_usage": "viewer",
     "system:prune": "operator",
+    "system:palette": "viewer",
     # the events feed and its download (a websocket too, /ws/events/: tests/system/test_events.py)
     "events:feed": "viewer",
     "events:download": "viewer",
