@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 
 from accounts.roles import WEBSOCKET_FORBIDDEN, WEBSOCKET_UNAUTHENTICATED
 from system import events
-from tests.conftest import wait_for
+from tests.conftest import random_name, wait_for
 from tests.streams.conftest import open_socket
 
 pytestmark = pytest.mark.django_db
@@ -179,9 +179,11 @@ async def test_the_socket_refuses_anonymous_and_foreign_origins(client, django_u
 def test_the_live_source_is_closed_with_its_socket(engine):
     """live_events() leaves no thread behind once left (the per-socket stream, until the hub)."""
 
+    name = random_name("events-live")  # parallel tests make containers too: only this one counts
+
     async def enter_and_leave():
-        async with events.live_events(events.EventFilters(type="container")) as live:
-            engine.container("true", start=False)
+        async with events.live_events(events.EventFilters(type="container", name=name)) as live:
+            engine.container("true", name=name, start=False)
             return await asyncio.wait_for(live.__anext__(), 10)
 
     raw = asyncio.run(enter_and_leave())
