@@ -284,7 +284,10 @@ def spec_from_inspect(data: dict) -> dict:
         "volumes": "\n".join([*binds, *anonymous]),
         "volumes_from": "\n".join(host.get("VolumesFrom") or []),
         "network": "" if network == "default" else network,
-        "network_aliases": "\n".join(a for a in endpoint.get("Aliases") or [] if not data.get("Id", "").startswith(a)),
+        # A started container's aliases also hold the two the engine adds itself: its short id and its hostname.
+        "network_aliases": "\n".join(
+            a for a in endpoint.get("Aliases") or [] if not data.get("Id", "").startswith(a) and a != hostname
+        ),
         "ipv4_address": ((endpoint.get("IPAMConfig") or {}).get("IPv4Address")) or "",
         "add_host": "\n".join(host.get("ExtraHosts") or []),
         "dns": "\n".join(host.get("Dns") or []),
