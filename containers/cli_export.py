@@ -57,7 +57,8 @@ def _without_image_defaults(fields: dict, inspect: dict, image: dict) -> dict:
     """The fields minus what the image would set anyway (it is the same image on the same engine)."""
     config, defaults = inspect.get("Config") or {}, image.get("Config") or {}
     image_env, image_labels = set(defaults.get("Env") or []), defaults.get("Labels") or {}
-    fields["env"] = "\n".join(line for line in (config.get("Env") or []) if line not in image_env)
+    # A list, not lines: a value may hold line breaks, and each entry is one -e (and masked whole).
+    fields["env"] = [entry for entry in config.get("Env") or [] if entry not in image_env]
     fields["labels"] = "\n".join(
         f"{key}={value}"
         for key, value in sorted((config.get("Labels") or {}).items())
@@ -99,7 +100,7 @@ def _flags(fields: dict, default_log_driver: str) -> list[str]:
         elif name == "log_driver":
             words += ["--log-driver", value] if value and value != default_log_driver else []
         elif name in LIST_FIELDS:
-            for item in (value or "").split("\n"):
+            for item in value if isinstance(value, list) else (value or "").split("\n"):
                 words += [_FLAG_OF[name], item] if item else []
         elif value:
             words += [_FLAG_OF[name], value]
@@ -110,7 +111,7 @@ def docker_run(inspect: dict, image: dict, *, default_log_driver: str, revealed:
     """(the `docker run` line, notes about it) for a container's inspect and its image's inspect."""
     fields = _without_image_defaults(spec_from_inspect(inspect), inspect, image)
     if not revealed:
-        fields["env"] = "\n".join(mask_env_line(line) for line in fields["env"].split("\n") if line)
+        fields["env"] = [mask_env_line(entry) for entry in fields["env"]]
     config = inspect.get("Config") or {}
     entrypoint, command, notes = _command_words(inspect, image)
     detach = ["-d"] if not config.get("AttachStdout") and not config.get("AttachStderr") else []

@@ -288,3 +288,13 @@ def test_the_line_pasted_into_the_form_gives_the_duplicate_form(logged_in, many_
     duplicate["env"] = "\n".join(line for line in duplicate["env"].split("\n") if not line.startswith("PATH="))
     del duplicate["log_driver"]
     assert pasted.data == {**duplicate, "detach": "on"}
+
+
+@pytest.mark.django_db
+def test_a_secret_that_spans_lines_stays_masked_whole_in_the_line(logged_in, engine):
+    container = engine.container("sleep 300", environment=["SSH_PRIVATE_KEY=-----BEGIN-----\nMIIsecret\n-----END-----"])
+    response = logged_in.get(f"/containers/{container['Id']}/")
+    assert "MIIsecret" not in response.content.decode()
+    assert f"-e 'SSH_PRIVATE_KEY={MASK}'" in response.context["docker_run"].line
+    words = shlex.split(revealed_line(logged_in, container["Id"]))
+    assert words[words.index("-e") + 1] == "SSH_PRIVATE_KEY=-----BEGIN-----\nMIIsecret\n-----END-----"
