@@ -134,7 +134,6 @@ def detail(request: HttpRequest, container_id: str) -> HttpResponse:
         "env_rows": env_rows(container.env),
         "inspect": mask_inspect(container.inspect),
         "network_peer": services.network_peer(container.network_mode),
-        "docker_run": cli_views.docker_run(container),
     }
     if container.has_stopped and container.logs_readable:
         try:
@@ -146,6 +145,7 @@ def detail(request: HttpRequest, container_id: str) -> HttpResponse:
         template += "#container-summary"
     else:
         context["reach_note"] = _reach_note(request, container.id)
+        context["docker_run"] = cli_views.docker_run(container)
     return render(request, template, context)
 
 

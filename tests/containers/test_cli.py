@@ -16,6 +16,7 @@ import pytest
 
 from accounts.masking import MASK
 from accounts.models import AuditEntry
+from containers.cli_export import docker_run
 from containers.cli_import import read_command, tokens
 from tests.conftest import random_name
 from tests.containers.test_create import (
@@ -298,3 +299,37 @@ def test_a_secret_that_spans_lines_stays_masked_whole_in_the_line(logged_in, eng
     assert f"-e 'SSH_PRIVATE_KEY={MASK}'" in response.context["docker_run"].line
     words = shlex.split(revealed_line(logged_in, container["Id"]))
     assert words[words.index("-e") + 1] == "SSH_PRIVATE_KEY=-----BEGIN-----\nMIIsecret\n-----END-----"
+
+
+def inspect_of(config: dict, host: dict | None = None) -> dict:
+    """A minimal inspect document: what spec_from_inspect reads."""
+    return {
+        "Id": "f" * 64,
+        "Name": "/web",
+        "Config": {"Image": "app:1", "Hostname": "ffffffffffff", "AttachStdout": True, **config},
+        "HostConfig": {"NetworkMode": "default", "LogConfig": {"Type": "json-file"}, **(host or {})},
+    }
+
+
+IMAGE = {"Config": {"Env": ["PATH=/bin"], "Cmd": ["serve"], "WorkingDir": "/app", "Labels": {"v": "1"}}}
+
+
+@pytest.mark.parametrize(
+    "config, line, notes",
+    [
+        ({"Env": ["PATH=/bin"], "Cmd": ["serve"], "WorkingDir": "/app", "Labels": {"v": "1"}}, "app:1", 0),
+        ({"Cmd": ["serve", "--debug"], "Labels": {"v": "2"}}, "-l v=2 app:1 serve --debug", 0),
+        ({"Entrypoint": ["tini"], "Cmd": ["serve"]}, "--entrypoint tini app:1 serve", 0),
+        ({"Entrypoint": ["sh", "-c"], "Cmd": ["echo hi"]}, "--entrypoint sh app:1 -c 'echo hi'", 1),
+        ({"WorkingDir": "/srv", "Env": ["PATH=/bin", "A=1"]}, "-e A=1 -w /srv app:1", 0),
+    ],
+)
+def test_the_line_leaves_out_what_the_image_sets(config, line, notes):
+    written, said = docker_run(inspect_of(config), IMAGE, default_log_driver="json-file")
+    assert written == f"docker run --name web {line}"
+    assert len(said) == notes
+
+
+def test_the_line_writes_a_log_driver_other_than_the_engines_default():
+    written, _notes = docker_run(inspect_of({}), {}, default_log_driver="local")
+    assert written == "docker run --name web --log-driver json-file app:1"
