@@ -8,16 +8,20 @@ tests/containers/test_create.py.
 
 import re
 import shlex
+import string
 import subprocess
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts.masking import MASK
 from accounts.models import AuditEntry
 from containers.cli_export import docker_run
 from containers.cli_import import read_command, tokens
+from containers.forms import ContainerCreateForm
 from tests.conftest import random_name
 from tests.containers.test_create import (
     DOCKER_CLI,
@@ -32,6 +36,7 @@ from tests.images import BUSYBOX_IMAGE
 
 SCENARIOS_MD = Path("/work/shared/SCENARIOS.md")
 SECRET = "hunter2"
+FORM_FIELDS = set(ContainerCreateForm.base_fields)
 
 
 # ---------------------------------------------------------------- reading a line (pure)
@@ -333,3 +338,30 @@ def test_the_line_leaves_out_what_the_image_sets(config, line, notes):
 def test_the_line_writes_a_log_driver_other_than_the_engines_default():
     written, _notes = docker_run(inspect_of({}), {}, default_log_driver="local")
     assert written == "docker run --name web --log-driver json-file app:1"
+
+
+# ---------------------------------------------------------------- whatever is pasted
+
+flag_words = st.sampled_from(
+    ["-d", "-it", "-p", "-e", "--name", "--rm=maybe", "--tmpfs", "--", "...", "'", '"', "\\\n"]
+)
+pasted_lines = st.lists(st.one_of(flag_words, st.text(alphabet=string.printable + "é€", max_size=12)), max_size=8).map(
+    lambda words: "docker run " + " ".join(words)
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(line=st.one_of(pasted_lines, st.text(max_size=60)))
+def test_whatever_is_pasted_it_reads_or_says_why(line):
+    pasted = read_command(line)
+    assert set(pasted.data) <= FORM_FIELDS
+    assert all(isinstance(value, str) for value in pasted.data.values())
+
+
+@pytest.mark.django_db
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(line=pasted_lines)
+def test_whatever_is_pasted_the_form_answers(logged_in, docker_client, line):
+    # A GET: it only fills the form (other helpers share the engine, so nothing is counted there).
+    response = logged_in.get(f"/containers/new/?cli={quote(line)}")
+    assert response.status_code == 200 and response.context["pasted"] is not None
