@@ -292,7 +292,8 @@ def spec_from_inspect(data: dict) -> dict:
         "add_host": "\n".join(host.get("ExtraHosts") or []),
         "dns": "\n".join(host.get("Dns") or []),
         # The engine names a container's host after its short id unless told otherwise.
-        "hostname": "" if data.get("Id", "").startswith(hostname) else hostname,
+        # In another container's network (--network container:...) it carries that one's, which -h cannot set.
+        "hostname": "" if data.get("Id", "").startswith(hostname) or network.startswith("container:") else hostname,
         "workdir": config.get("WorkingDir") or "",
         "user": config.get("User") or "",
         "init": bool(host.get("Init")),

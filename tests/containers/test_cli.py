@@ -365,3 +365,14 @@ def test_whatever_is_pasted_the_form_answers(logged_in, docker_client, line):
     # A GET: it only fills the form (other helpers share the engine, so nothing is counted there).
     response = logged_in.get(f"/containers/new/?cli={quote(line)}")
     assert response.status_code == 200 and response.context["pasted"] is not None
+
+
+@pytest.mark.django_db
+def test_a_container_in_anothers_network_is_copied_without_its_hostname(logged_in, engine):
+    peer = engine.container("sleep 300")
+    user = engine.container("sleep 300", host={"network_mode": f"container:{peer['Id']}"})
+    # Started, it carries the peer's hostname, which -h could not set beside --network container:...
+    assert user["Config"]["Hostname"] == peer["Id"][:12]
+    assert form_data_from(logged_in, user["Id"]).get("hostname", "") == ""
+    words = shlex.split(logged_in.get(f"/containers/{user['Id']}/").context["docker_run"].line)
+    assert "-h" not in words and f"container:{peer['Id']}" in words
