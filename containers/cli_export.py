@@ -53,6 +53,50 @@ FIELD_ORDER = [
 ]
 
 
+# What a container may have that the Run form has no field for, so the line cannot carry it:
+# (flag, HostConfig or Config key, the values that mean "not set"; the engine writes 64 MiB of
+# /dev/shm and IPC mode "private" or "shareable" when none is asked for).
+NOT_CARRIED = [
+    ("--read-only", "HostConfig", "ReadonlyRootfs", (None, False)),
+    ("--tmpfs", "HostConfig", "Tmpfs", (None, {})),
+    ("--mount", "HostConfig", "Mounts", (None, [])),
+    ("--ulimit", "HostConfig", "Ulimits", (None, [])),
+    ("--sysctl", "HostConfig", "Sysctls", (None, {})),
+    ("--group-add", "HostConfig", "GroupAdd", (None, [])),
+    ("--dns-option", "HostConfig", "DnsOptions", (None, [])),
+    ("--dns-search", "HostConfig", "DnsSearch", (None, [])),
+    ("--cpu-shares", "HostConfig", "CpuShares", (None, 0)),
+    ("--pids-limit", "HostConfig", "PidsLimit", (None, 0)),
+    ("--memory-reservation", "HostConfig", "MemoryReservation", (None, 0)),
+    ("--oom-kill-disable", "HostConfig", "OomKillDisable", (None, False)),
+    ("--shm-size", "HostConfig", "ShmSize", (None, 0, 64 * 1024 * 1024)),
+    ("--ipc", "HostConfig", "IpcMode", (None, "", "private", "shareable")),
+    ("--uts", "HostConfig", "UTSMode", (None, "")),
+    ("--userns", "HostConfig", "UsernsMode", (None, "")),
+    ("--cgroup-parent", "HostConfig", "CgroupParent", (None, "")),
+    ("--domainname", "Config", "Domainname", (None, "")),
+    ("--mac-address", "Config", "MacAddress", (None, "")),
+    ("--stop-timeout", "Config", "StopTimeout", (None,)),
+]
+
+
+def not_carried(inspect: dict, image: dict) -> list[str]:
+    """The flags the container was made with that the line leaves out, by name."""
+    flags = [flag for flag, part, key, unset in NOT_CARRIED if (inspect.get(part) or {}).get(key) not in unset]
+    config, defaults, host = inspect.get("Config") or {}, image.get("Config") or {}, inspect.get("HostConfig") or {}
+    # The engine writes label=disable itself for --privileged and --pid host (which the line carries).
+    engine_made = {"label=disable"} if host.get("Privileged") or host.get("PidMode") == "host" else set()
+    if set(host.get("SecurityOpt") or []) - engine_made:
+        flags.append("--security-opt")
+    for flag, key in (("--health-cmd", "Healthcheck"), ("--stop-signal", "StopSignal")):
+        if config.get(key) and config.get(key) != defaults.get(key):
+            flags.append(flag)
+    published = set(host.get("PortBindings") or {})
+    if set(config.get("ExposedPorts") or {}) - set(defaults.get("ExposedPorts") or {}) - published:
+        flags.append("--expose")
+    return flags
+
+
 def _without_image_defaults(fields: dict, inspect: dict, image: dict) -> dict:
     """The fields minus what the image would set anyway (it is the same image on the same engine)."""
     config, defaults = inspect.get("Config") or {}, image.get("Config") or {}
@@ -116,4 +160,9 @@ def docker_run(inspect: dict, image: dict, *, default_log_driver: str, revealed:
     entrypoint, command, notes = _command_words(inspect, image)
     detach = ["-d"] if not config.get("AttachStdout") and not config.get("AttachStderr") else []
     words = [*detach, *_flags(fields, default_log_driver), *entrypoint, fields["image"], *command]
+    left_out = not_carried(inspect, image)
+    if left_out:
+        notes.append(
+            _("Not in the line, as the Run form has no field for them: %(flags)s.") % {"flags": ", ".join(left_out)}
+        )
     return " ".join(["docker", "run", *(shlex.quote(word) for word in words)]), notes

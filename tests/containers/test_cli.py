@@ -247,6 +247,10 @@ def test_a_viewer_may_not_reveal_the_line(viewer_client, many_flags):
     assert not AuditEntry.objects.filter(action="container.env.reveal").exists()
 
 
+def shown_notes(client, container_id: str) -> list[str]:
+    return client.get(f"/containers/{container_id}/").context["docker_run"].notes
+
+
 def revealed_line(client, container_id: str) -> str:
     response = client.post(f"/containers/{container_id}/docker-run/reveal/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and response["Cache-Control"].startswith("max-age=0")
@@ -284,6 +288,7 @@ def test_the_line_run_by_the_cli_makes_the_same_container(logged_in, engine, man
     assert result.returncode == 0, result.stderr
     again = engine.client.api.inspect_container(engine.track_container(result.stdout.strip()))
     assert essentials(again) == essentials(many_flags)
+    assert shown_notes(logged_in, again["Id"]) == []  # nothing the Run form lacks a field for
     assert again["Name"] == many_flags["Name"]
 
 
@@ -400,3 +405,14 @@ def test_every_create_scenarios_line_makes_the_same_container_again(scenario, lo
     assert result.returncode == 0, result.stderr
     again = engine.client.api.inspect_container(engine.track_container(result.stdout.strip().splitlines()[-1]))
     assert essentials(again) == essentials(original)
+    assert shown_notes(logged_in, original_id := again["Id"]) == [], original_id
+
+
+@pytest.mark.django_db
+def test_the_page_names_what_the_line_cannot_carry(logged_in, engine):
+    flags = ["--read-only", "--tmpfs", "/run", "--shm-size", "128m", "--expose", "9000", "--health-cmd", "true"]
+    container_id = docker_cli(engine, "create", random_name("cli"), flags, ["sleep", "300"])
+    notes = shown_notes(logged_in, container_id)
+    assert notes == [
+        "Not in the line, as the Run form has no field for them: --read-only, --tmpfs, --shm-size, --health-cmd, --expose."
+    ]
