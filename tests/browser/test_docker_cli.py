@@ -57,3 +57,12 @@ def test_copy_as_docker_run_copies_the_line(page, live_server_url, engine):
     page.wait_for_function("() => window.copiedText !== undefined")
     assert page.evaluate("window.copiedText") == line
     assert button.inner_text() == "Copied"
+
+
+def test_reveal_secrets_puts_the_values_in_the_line(page, live_server_url, engine):
+    container = engine.container("sleep 300", environment=["DB_PASSWORD=hunter2"])
+    page.goto(f"{live_server_url}/containers/{container['Id']}/")
+    assert "-e 'DB_PASSWORD=••••••'" in page.locator("#docker-run-line").inner_text()
+    page.locator("#docker-run button", has_text="Reveal secrets").click()
+    page.locator("#docker-run-line", has_text="DB_PASSWORD=hunter2").wait_for()
+    assert page.url.endswith(f"/containers/{container['Id']}/")  # swapped in place

@@ -264,6 +264,10 @@ def test_an_operator_reveals_the_line_and_it_is_audited(operator_client, many_fl
     assert f"-e DB_PASSWORD={SECRET}" in line
     entry = AuditEntry.objects.get(action="container.env.reveal", object_id=many_flags["Id"])
     assert entry.extra == {"variables": ["DB_PASSWORD"], "in": "docker run"}
+    # Without JavaScript, a page of its own shows the line.
+    page = operator_client.post(f"/containers/{many_flags['Id']}/docker-run/reveal/").content.decode()
+    assert f"-e DB_PASSWORD={SECRET}" in page and "recorded in the audit log" in page
+    assert AuditEntry.objects.filter(action="container.env.reveal", object_id=many_flags["Id"]).count() == 2
 
 
 @pytest.mark.django_db
