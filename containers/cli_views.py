@@ -20,7 +20,7 @@ from containers import cli_export, cli_import, services
 from dashboard.engine import get_client, translate_errors
 
 # The engine's default log driver changes only with its configuration and a restart; `docker
-# info` gathers much more and took about 10 ms here, too much for every container page.
+# info` gathers much more: 7.5 ms here, against 0.8 ms for the image inspect each page also makes.
 LOG_DRIVER_SECONDS = 60
 _log_driver: tuple[float, str] = (0.0, "")
 
