@@ -151,9 +151,15 @@ def _flags(fields: dict, default_log_driver: str) -> list[str]:
     return words
 
 
-def docker_run(inspect: dict, image: dict, *, default_log_driver: str, revealed: bool = False) -> tuple[str, list]:
-    """(the `docker run` line, notes about it) for a container's inspect and its image's inspect."""
+def docker_run(
+    inspect: dict, image: dict, *, default_log_driver: str, revealed: bool = False, network_peer: str = ""
+) -> tuple[str, list]:
+    """(the `docker run` line, notes about it) for a container's inspect and its image's inspect;
+    `network_peer` names the container whose network it uses, as a person writes it (the
+    engine keeps its 64-hex id)."""
     fields = _without_image_defaults(spec_from_inspect(inspect), inspect, image)
+    if network_peer and fields["network"].startswith("container:"):
+        fields["network"] = f"container:{network_peer}"
     if not revealed:
         fields["env"] = [mask_env_line(entry) for entry in fields["env"]]
     config = inspect.get("Config") or {}

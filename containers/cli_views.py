@@ -50,7 +50,14 @@ def _image_and_log_driver(image_id: str) -> tuple[dict, str]:
 def docker_run(container: services.ContainerDetail, *, revealed: bool = False) -> DockerRun:
     """The `docker run` line of a container, for its page."""
     image, driver = _image_and_log_driver(container.image_id)
-    line, notes = cli_export.docker_run(container.inspect, image, default_log_driver=driver, revealed=revealed)
+    peer = services.network_peer(container.network_mode)  # an inspect only for --network container:...
+    line, notes = cli_export.docker_run(
+        container.inspect,
+        image,
+        default_log_driver=driver,
+        revealed=revealed,
+        network_peer=(peer.name or peer.id[:12]) if peer else "",
+    )
     image_env = set((image.get("Config") or {}).get("Env") or [])
     masked = [
         key
