@@ -284,12 +284,16 @@ def spec_from_inspect(data: dict) -> dict:
         "volumes": "\n".join([*binds, *anonymous]),
         "volumes_from": "\n".join(host.get("VolumesFrom") or []),
         "network": "" if network == "default" else network,
-        "network_aliases": "\n".join(a for a in endpoint.get("Aliases") or [] if not data.get("Id", "").startswith(a)),
+        # A started container's aliases also hold the two the engine adds itself: its short id and its hostname.
+        "network_aliases": "\n".join(
+            a for a in endpoint.get("Aliases") or [] if not data.get("Id", "").startswith(a) and a != hostname
+        ),
         "ipv4_address": ((endpoint.get("IPAMConfig") or {}).get("IPv4Address")) or "",
         "add_host": "\n".join(host.get("ExtraHosts") or []),
         "dns": "\n".join(host.get("Dns") or []),
         # The engine names a container's host after its short id unless told otherwise.
-        "hostname": "" if data.get("Id", "").startswith(hostname) else hostname,
+        # In another container's network (--network container:...) it carries that one's, which -h cannot set.
+        "hostname": "" if data.get("Id", "").startswith(hostname) or network.startswith("container:") else hostname,
         "workdir": config.get("WorkingDir") or "",
         "user": config.get("User") or "",
         "init": bool(host.get("Init")),

@@ -16,7 +16,7 @@ from accounts.masking import env_rows, mask_inspect, masked_env
 from accounts.models import Outcome
 from accounts.restrictions import Restrictions, restrictions_for
 from accounts.roles import has_role, refused, role_required
-from containers import port_conflicts, pulled, services
+from containers import cli_views, port_conflicts, pulled, services
 from containers.action_forms import ListFilterForm, RemoveForm, RenameForm, StopForm
 from containers.forms import ContainerCreateForm
 from containers.specs import ContainerSpec, spec_from_inspect
@@ -145,6 +145,7 @@ def detail(request: HttpRequest, container_id: str) -> HttpResponse:
         template += "#container-summary"
     else:
         context["reach_note"] = _reach_note(request, container.id)
+        context["docker_run"] = cli_views.docker_run(container)
     return render(request, template, context)
 
 
@@ -368,14 +369,16 @@ def _duplicated(request: HttpRequest):
 @audited("container.create", object_type="container")
 @never_cache  # Duplicate/Edit holds the source container's real values
 def create(request: HttpRequest) -> HttpResponse:
-    """The Run/Create form; `?from=<id>` fills it from an existing container (Duplicate/Edit)."""
+    """The Run/Create form; `?from=<id>` fills it from an existing container (Duplicate/Edit),
+    `?cli=<a docker run line>` from a command (containers/cli_import.py)."""
     original = _duplicated(request)
+    pasted = cli_views.pasted_command(request)
     initial = spec_from_inspect(original.inspect) if original else {}
     if original:  # secrets become placeholders, which the form resolves from `original` again on POST
         initial["env"] = "\n".join(masked_env(original.inspect["Config"].get("Env")))
     kept = pulled.kept_form(request) if request.method == "GET" else None  # back after a pull (issue 11, item 6)
     form = ContainerCreateForm(
-        request.POST or (kept and kept.data) or None,
+        request.POST or (kept and kept.data) or (pasted and pasted.data) or None,
         initial=initial,
         user=request.user,
         source_env=dict(original.env) if original else None,
@@ -400,4 +403,5 @@ def create(request: HttpRequest) -> HttpResponse:
         note_rejected(request, form, object_name=request.POST.get("name", ""))
     # The copy is checked when it is submitted; the page says first what the original uses.
     reach_note = reach_refusal(form.restrictions, original.id, "duplicate")[1] if original else ""
-    return render(request, "containers/create.html", {"form": form, "original": original, "reach_note": reach_note})
+    context = {"form": form, "original": original, "reach_note": reach_note, "pasted": pasted}
+    return render(request, "containers/create.html", context)

@@ -32,6 +32,7 @@ VIEW_ROLES = {
     "containers:attach": "operator",
     "containers:exec": "operator",
     "containers:env_reveal": "operator",
+    "containers:docker_run_reveal": "operator",
     # images
     "images:list": "viewer",
     "images:detail": "viewer",
