@@ -1,6 +1,7 @@
 """In Chromium: Berth's pages run under the Content-Security-Policy without a single violation."""
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser]
 
@@ -42,7 +43,8 @@ def test_it_shows_the_admin_pages(page, berth_server):
     page.locator("select[name=role]").select_option("viewer")
     page.locator("input[name=password]").fill("browser-viewer-password-1")
     page.locator("button", has_text="Add user").click()
-    assert page.locator(".message.success", has_text="Created browser-viewer (viewer)").is_visible()
+    # expect() waits for the page after the POST; is_visible() looked once (and failed under load)
+    expect(page.locator(".message.success", has_text="Created browser-viewer (viewer)")).to_be_visible()
     page.goto(f"{berth_server.url}/audit/?action=user.create")
     assert page.locator("table.audit tbody tr", has_text="browser-viewer").count() == 1
 
