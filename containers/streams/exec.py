@@ -118,7 +118,7 @@ class ExecSession(Terminal):
             )
         )
         self.exec_id = created["Id"]
-        self.sock = sockets.exec_socket(self.exec_id)
+        self.sock, self.early = sockets.exec_socket(self.exec_id)
         self.note = choice.note
         self.command = shlex.join(choice.argv)  # what really runs, for the audit log
 

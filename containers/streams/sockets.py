@@ -230,15 +230,17 @@ async def readable(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> bool
         loop.remove_reader(descriptor)
 
 
-def terminal_socket(sock) -> socket.socket:
-    """The engine's hijacked socket, ready for a terminal.
+def terminal_socket(hijacked) -> tuple[socket.socket, bytes]:
+    """The engine's hijacked socket, ready for a terminal, and the output that came with the
+    engine's answer.
 
     docker-py leaves the client's timeout on it, which would end a terminal that stays quiet
     that long (and make every read wait in poll() first). Without it reads never wait
     (Terminal.read_output), and a write the engine does not take within the timeout still fails, by
     SO_SNDTIMEO, instead of holding the event loop.
     """
-    sock = getattr(sock, "_sock", sock)
+    first = _read_past_the_head(hijacked)
+    sock = getattr(hijacked, "_sock", hijacked)
     timeout = sock.gettimeout()
     sock.settimeout(None)
     if timeout:
@@ -246,18 +248,39 @@ def terminal_socket(sock) -> socket.socket:
         sock.setsockopt(
             socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", seconds, int((timeout - seconds) * 1e6))
         )
-    return sock
+    return sock, first
 
 
-def attach_socket(container_id: str, params: dict) -> socket.socket:
-    """The container's hijacked attach socket, ready for a terminal (terminal_socket)."""
+def _read_past_the_head(hijacked) -> bytes:
+    """What http.client's buffered reader took beyond the engine's 101 head. It reads the head
+    in 8 KiB gulps, so a process that printed before Berth read the answer (a loaded machine:
+    an exec's first line was lost so once in CI) is in that buffer, which docker-py's raw socket
+    skips. docker-py keeps the response on the socket (`_response`); `read1` returns what the
+    buffer holds, and with the socket non-blocking never waits for more."""
+    reader = getattr(getattr(getattr(hijacked, "_response", None), "raw", None), "_fp", None)
+    reader = getattr(reader, "fp", None)
+    sock = getattr(hijacked, "_sock", hijacked)
+    if reader is None or not isinstance(sock, socket.socket):
+        return b""
+    timeout = sock.gettimeout()
+    sock.setblocking(False)
+    try:
+        return reader.read1(READ_SIZE) or b""
+    except OSError:  # nothing buffered, and nothing more yet
+        return b""
+    finally:
+        sock.settimeout(timeout)
+
+
+def attach_socket(container_id: str, params: dict) -> tuple[socket.socket, bytes]:
+    """The container's hijacked attach socket, ready for a terminal, with its first output (terminal_socket)."""
     api = get_client().api
     return terminal_socket(translate(lambda: api.attach_socket(container_id, params=params)))
 
 
-def exec_socket(exec_id: str) -> socket.socket:
-    """The started exec's hijacked socket. tty=True on start too: the engine frames output by
-    the start body's Tty, not the create's."""
+def exec_socket(exec_id: str) -> tuple[socket.socket, bytes]:
+    """The started exec's hijacked socket and its first output. tty=True on start too: the engine
+    frames output by the start body's Tty, not the create's."""
     api = get_client().api
     return terminal_socket(translate(lambda: api.exec_start(exec_id, tty=True, socket=True)))
 

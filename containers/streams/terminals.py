@@ -36,6 +36,7 @@ class Terminal:
 
     def __init__(self):
         self.sock: socket.socket | None = None
+        self.early = b""  # output that came with the engine's answer (sockets.terminal_socket)
         self.started = threading.Event()
         self.pending_size: tuple[int, int] | None = None
         self.size_lock = threading.Lock()
@@ -88,7 +89,8 @@ class Terminal:
         if greeting:
             yield greeting
         while True:
-            data = await receive(self.sock)
+            data = self.early or await receive(self.sock)
+            self.early = b""
             output = self.output(data) if data else self.output_end()
             if self.size_due:
                 self.size_due = False
@@ -128,7 +130,7 @@ class AttachSession(Terminal):
         if not self.facts.running and not self.start_requested:
             raise EngineError(f"{self.facts.name} is not running: start it first, or attach with start.")
         params = {"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1, "detachKeys": ENGINE_DETACH_KEYS}
-        self.sock = sockets.attach_socket(self.container_id, params)
+        self.sock, self.early = sockets.attach_socket(self.container_id, params)
         if not self.facts.running:
             translate(lambda: get_client().api.start(self.container_id))
         self.started.set()

@@ -2,12 +2,14 @@
 connections; and the translation of what such a connection gets back (dashboard/engine.py)."""
 
 import socket
+import threading
 
 import docker.errors
 import pytest
 
 from containers.streams import sockets, wire
 from dashboard.engine import EngineError, EngineNotFound, EngineUnavailable, refusal, user_message
+from tests.conftest import VERSION_ANSWER
 
 
 def test_a_connection_of_its_own_speaks_http_1_0_to_the_engine():
@@ -83,3 +85,53 @@ def test_a_users_message_is_the_daemons_explanation_or_says_what_failed():
     assert user_message(docker.errors.APIError("x", explanation="conflict")) == "conflict"
     assert "not answering" in user_message(ConnectionResetError())
     assert user_message(ValueError("odd")) == "ValueError: odd"
+
+
+UPGRADED = (
+    b"HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
+    b"Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
+)
+
+
+class HastyEngine:
+    """An engine that answers an exec start with its 101 head and the process's first output in
+    one write, as a loaded real engine's reply may reach Berth: http.client, reading the head,
+    takes whatever else the read brought into its buffer (a real engine cannot be made to do
+    this on demand)."""
+
+    def __init__(self, tmp_path, output: bytes):
+        self.path = str(tmp_path / "docker.sock")
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(self.path)
+        self.server.listen(8)
+        self.output = output
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            request = connection.recv(65536)
+            if request.startswith(b"GET /version"):
+                connection.sendall(VERSION_ANSWER)
+                connection.close()
+            elif b"/start " in request.split(b"\r\n", 1)[0]:
+                connection.sendall(UPGRADED + self.output)  # kept open by docker-py's socket until it is shut
+                connection.shutdown(socket.SHUT_WR)
+
+
+def test_a_terminal_socket_keeps_the_output_that_came_with_the_engines_answer(monkeypatch, tmp_path):
+    from dashboard.engine import reset_client
+
+    HastyEngine(tmp_path, b"4242\nreached\n")
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'docker.sock'}")
+    reset_client()
+    try:
+        sock, first = sockets.exec_socket("e" * 64)
+        received = first + b"".join(iter(lambda: sock.recv(65536), b""))
+        sockets.shutdown(sock)
+    finally:
+        reset_client()
+    assert received == b"4242\nreached\n"
