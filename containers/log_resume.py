@@ -13,6 +13,7 @@ followed read ends; nothing here reads a log itself.
 
 from __future__ import annotations
 
+import queue
 import random
 import re
 import struct
@@ -25,9 +26,10 @@ from typing import TypeVar
 from django.utils.translation import gettext as _
 
 from containers import services
+from containers.streams import events
 from containers.streams.options import LogWindow
 from containers.streams.pump import Pump, StateChange
-from dashboard.engine import EngineNotFound, EngineUnavailable, get_client, translate
+from dashboard.engine import EngineNotFound, EngineUnavailable
 
 ENGINE_BACK_SECONDS = 300  # how long a followed log waits for its engine to come back
 FIRST_PAUSE = 0.25  # between tries: doubled after each, up to MAX_PAUSE
@@ -135,34 +137,39 @@ def read_on(pump: Pump, container_id: str, window: LogWindow, position: LogPosit
 
 
 def wait_for_restart(pump: Pump, container_id: str) -> str | None:
-    """Offer the stop, block until the container starts again; when it had stopped, or None."""
-    api = get_client().api
-    events = translate(
-        lambda: api.events(filters={"container": container_id, "event": ["start", "destroy"]}, decode=True)
+    """Offer the stop, block until the container starts again; when it had stopped, or None.
+
+    Listens on the engine's shared events stream (streams/events.py), never one of its own: a
+    page of followed logs costs no engine stream while its container is stopped. A "live" from
+    the hub (first, and after a reconnect) re-inspects, since a start may have come unheard."""
+    heard: queue.SimpleQueue = queue.SimpleQueue()
+    subscription = events.subscribe(
+        lambda kind, event: heard.put((kind, event)), {"container": [container_id], "event": ["start", "destroy"]}
     )
-    pump.on_stop(events.close)
+    pump.on_stop(lambda: heard.put(("stop", None)))
+    said_stop = False
     try:
-        facts = services.get_container(container_id)
-    except EngineNotFound:
-        pump.offer(StateChange("removed"))
-        events.close()
-        return None
-    if not facts.running:
-        pump.offer(StateChange(facts.state or "exited", facts.exit_code))
-        try:
-            for event in events:
-                if event.get("status") == "destroy" or event.get("Action") == "destroy":
-                    pump.offer(StateChange("removed"))
-                    return None
-                break
-        except Exception as e:
-            if pump.stopping.is_set():
+        while True:
+            kind, event = heard.get()
+            if pump.stopping.is_set() or kind == "stop":
                 return None
-            raise EngineUnavailable(type(e).__name__) from e
-        if pump.stopping.is_set():
-            return None
-        facts = services.get_container(container_id)
-    events.close()
+            if kind == "lost":
+                raise EngineUnavailable(_("The engine's events stream was lost."))
+            if kind == "event" and event.get("Action") == "destroy":
+                pump.offer(StateChange("removed"))
+                return None
+            try:
+                facts = services.get_container(container_id)
+            except EngineNotFound:
+                pump.offer(StateChange("removed"))
+                return None
+            if facts.running:
+                break
+            if not said_stop:
+                said_stop = True
+                pump.offer(StateChange(facts.state or "exited", facts.exit_code))
+    finally:
+        events.unsubscribe(subscription)
     pump.offer(StateChange("running"))
     # Read on from the moment it stopped: its first new lines can predate StartedAt (the engine
     # records that only once the process runs), and all the old ones are older than the stop.
