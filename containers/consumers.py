@@ -1,4 +1,4 @@
-"""Websockets for live container streams: logs, and attach/exec terminals.
+"""Websockets for live container streams: logs, attach/exec terminals, and the live list.
 
 Protocol (issue 3):
 - terminals: browser -> server binary frames are keystrokes, text frames are JSON control
@@ -27,6 +27,20 @@ Protocol (issue 3):
   line sent, so that none comes twice: {"type": "state", "state": "running"} first when the
   container ran on (a stopped one's log ends with its "exited" state, as usual). An engine not
   back within 5 minutes ends the log with an error (containers/log_resume.py).
+- the containers list (issue 13), /ws/containers/?<the /containers/ page's own query: all, q, state,
+  health, sort, desc, page>[&catchup=1] (containers/live_consumers.py): server -> browser only.
+  {"type": "state", "state": "live"} once the engine's shared events stream is open (and again
+  after it was lost and reopened: then a {"type": "table", "html": ...} comes first, the page's
+  whole #container-table, as does one right away for a socket opened with catchup=1, a page
+  that may have slept); {"type": "state", "state": "unavailable"} while the engine is lost;
+  {"type": "row", "id": full id, "before": id of the row it goes before or null (last),
+  "html": the row as the page renders it (containers/list.html#container-row)} for a container
+  created or changed that the page shows or that sorts onto it (a full page then drops its
+  last row: a "remove" for it follows); {"type": "remove", "id": ...} for a row gone or no
+  longer within the filters; {"type": "new", "count": N} for containers that match the filters
+  but sort onto another page ("N new containers — show"). Needs a viewer; the browser sends
+  nothing. Events come from the hub (containers/streams/events.py), one stream per engine per
+  process whatever the number of sockets.
 - any socket whose engine cannot be reached is accepted, gets an {"type": "error", ...} frame
   and is closed with 1011: never an HTTP 500 at the handshake.
 
