@@ -1,0 +1,51 @@
+"""/containers/ follows the engine in Chromium (issue 13): changes made from the docker CLI show
+on the open page without a reload, each in its own row."""
+
+import subprocess
+
+import pytest
+
+from tests.conftest import RUN_ID, random_name
+from tests.images import BUSYBOX_IMAGE
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+
+def docker(*args: str) -> str:
+    return subprocess.run(["docker", *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def test_the_list_follows_the_cli_without_a_reload(page, live_server_url, engine):
+    tag = random_name("live")
+    stopped = engine.container(name=f"{tag}-a", start=False)["Id"]
+    row = f"#container-row-{stopped[:12]}"
+    page.goto(f"{live_server_url}/containers/?all=1&q={tag}")
+    page.locator("#live-state[data-state=live]").wait_for()
+    page.evaluate("window.notReloaded = true")  # gone if the page reloads
+
+    docker("start", stopped)
+    page.locator(f"{row}.state-running").wait_for()
+    docker("rename", stopped, f"{tag}-b")
+    page.locator(f"{row} td.name", has_text=f"{tag}-b").wait_for()
+    ran = docker(
+        "run",
+        "-d",
+        "--label",
+        "berth.test=1",
+        "--label",
+        f"berth.test.run={RUN_ID}",
+        "--name",
+        f"{tag}-c",
+        BUSYBOX_IMAGE,
+        "sleep",
+        "300",
+    )
+    engine.track_container(ran)
+    page.locator(f"#container-row-{ran[:12]}.state-running").wait_for()
+    # Sorted by name: -b, then -c after it.
+    names = page.locator("#container-table tbody td.name").all_inner_texts()
+    assert names == [f"{tag}-b", f"{tag}-c"]
+    docker("rm", "-f", stopped)
+    page.locator(row).wait_for(state="detached")
+    assert page.evaluate("window.notReloaded") is True
+    assert page.locator("#live-state").inner_text() == "live"
