@@ -41,6 +41,11 @@ Protocol (issue 3):
   but sort onto another page ("N new containers — show"). Needs a viewer; the browser sends
   nothing. Events come from the hub (containers/streams/events.py), one stream per engine per
   process whatever the number of sockets.
+- a container's page (issue 13), /ws/containers/<id>/state/[?catchup=1]: server -> browser only.
+  "state" live/unavailable as above; {"type": "summary", "html": the page's #container-summary,
+  "why": its #why-stopped (empty when it has not stopped)} whenever an event names the container
+  (one inspect; also at once with catchup=1 and after a lost stream); {"type": "removed"} once it
+  is gone (the socket stays open and says nothing more). Needs a viewer.
 - any socket whose engine cannot be reached is accepted, gets an {"type": "error", ...} frame
   and is closed with 1011: never an HTTP 500 at the handshake.
 

@@ -16,6 +16,7 @@ from django.conf import settings
 
 from accounts import session_watch
 from accounts.roles import refuse_unless
+from containers.live_detail import LiveContainer
 from containers.live_rows import LivePage, expectation
 from containers.streams import dumps, events
 from dashboard.engine import EngineError, EngineUnavailable
@@ -40,9 +41,18 @@ ROW_ACTIONS = [
 ]
 
 
-class ContainerListConsumer(AsyncWebsocketConsumer):
+class LiveConsumer(AsyncWebsocketConsumer):
+    """A page that follows the engine: the hub's events for what it shows, one change at a time."""
+
     subscription: events.Subscription | None = None
     worker: asyncio.Task | None = None
+
+    def make_page(self, params: dict, csrf_secret: str):
+        """The page's model: changed(container_id, expect) and relist() give frames (in a thread)."""
+        raise NotImplementedError
+
+    def filters(self) -> dict:
+        return {"type": ["container"], "event": ROW_ACTIONS}
 
     async def connect(self) -> None:
         if await refuse_unless(self, ROLE):
@@ -52,14 +62,14 @@ class ContainerListConsumer(AsyncWebsocketConsumer):
         params = {key: values[-1] for key, values in query.items()}
         self.catch_up = params.pop("catchup", "") == "1"
         cookies = self.scope.get("cookies") or {}
-        self.page = LivePage(params, self.scope["user"], cookies.get(settings.CSRF_COOKIE_NAME, ""))
+        self.page = self.make_page(params, cookies.get(settings.CSRF_COOKIE_NAME, ""))
         self.pending: dict[str, object] = {}  # container id: what its last event said, in the order they came
         self.relist_wanted = False
         self.listed = False
         self.wake = asyncio.Event()
         self.loop = asyncio.get_running_loop()
         self.worker = asyncio.create_task(self.work())
-        self.subscription = events.subscribe(self.heard, {"type": ["container"], "event": ROW_ACTIONS})
+        self.subscription = events.subscribe(self.heard, self.filters())
         session_watch.watch(self, ROLE)
 
     def heard(self, kind: str, event: dict | None) -> None:
@@ -107,10 +117,8 @@ class ContainerListConsumer(AsyncWebsocketConsumer):
         that reopened its socket: catchup=1)."""
         self.relist_wanted = False
         self.pending.clear()
-        await asyncio.to_thread(self.page.relist)
-        if self.listed or self.catch_up:
-            html = await asyncio.to_thread(self.page.table)
-            await self.send_json({"type": "table", "html": html})
+        for frame in await asyncio.to_thread(self.page.relist, self.listed or self.catch_up):
+            await self.send_json(frame)
         self.listed = True
         await self.send_json({"type": "state", "state": "live"})
 
@@ -133,3 +141,20 @@ class ContainerListConsumer(AsyncWebsocketConsumer):
         if self.worker is not None:
             self.worker.cancel()
             await asyncio.gather(self.worker, return_exceptions=True)
+
+
+class ContainerListConsumer(LiveConsumer):
+    """/ws/containers/?<the list's query>: the rows of a /containers/ page."""
+
+    def make_page(self, params: dict, csrf_secret: str) -> LivePage:
+        return LivePage(params, self.scope["user"], csrf_secret)
+
+
+class ContainerStateConsumer(LiveConsumer):
+    """/ws/containers/<id>/state/: a container's page, its summary and "why it stopped"."""
+
+    def make_page(self, params: dict, csrf_secret: str) -> LiveContainer:
+        return LiveContainer(self.scope["url_route"]["kwargs"]["container_id"], self.scope["user"], csrf_secret)
+
+    def filters(self) -> dict:
+        return {**super().filters(), "container": [self.page.container_id]}

@@ -69,28 +69,24 @@ class LivePage:
 
     # -- the whole page: when the socket opens, and after the events stream was lost
 
-    def relist(self) -> None:
+    def relist(self, whole: bool) -> list[dict]:
+        """List the page afresh; with `whole`, the frame of the whole table."""
         q = self.query
         raws = services.list_raw_containers(all=True)
         _, self.rows, self.page, self.pages = services.paged_raws(
             raws, q["all"], q["search"], q["state"], q["health"], q["sort"], q["descending"], q["page"], PER_PAGE
         )
         self.new = set()
+        return [{"type": "table", "html": self.table()}] if whole else []
 
     def table(self) -> str:
         """The whole table as the page renders it (views.container_list, its #container-table),
         for a page that may have missed events (woken from sleep, or the stream was lost)."""
-        from containers.views import _list_context  # the list view's own context, not a copy of it
+        # Imported here: views imports services, which this module needs first; and it is the
+        # list view's own context, not a copy of it.
+        from containers.views import _list_context
 
-        request = HttpRequest()
-        request.method = "GET"
-        request.user = self.user
-        request.GET = request.GET.copy()
-        request.GET.update(self.params)
-        request.path = self.containers_url
-        if self.csrf_secret:  # the browser's own token: the bulk forms must still post
-            request.META["CSRF_COOKIE"] = self.csrf_secret
-        get_token(request)
+        request = page_request(self.user, self.containers_url, self.params, self.csrf_secret)
         return render_to_string("containers/list.html#container-table", _list_context(request), request=request)
 
     # -- one container
@@ -149,3 +145,18 @@ class LivePage:
             "perms_role": self.roles,
         }
         return render_to_string("containers/list.html#container-row", context)
+
+
+def page_request(user, path: str, params: dict, csrf_secret: str) -> HttpRequest:
+    """A GET of `path` as the socket's user made it, to render a page's partial as the view does.
+    With the browser's own CSRF secret (its cookie), so that the forms in it still post."""
+    request = HttpRequest()
+    request.method = "GET"
+    request.user = user
+    request.path = path
+    request.GET = request.GET.copy()
+    request.GET.update(params)
+    if csrf_secret:
+        request.META["CSRF_COOKIE"] = csrf_secret
+    get_token(request)
+    return request

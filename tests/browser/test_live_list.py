@@ -49,3 +49,22 @@ def test_the_list_follows_the_cli_without_a_reload(page, live_server_url, engine
     page.locator(row).wait_for(state="detached")
     assert page.evaluate("window.notReloaded") is True
     assert page.locator("#live-state").inner_text() == "live"
+
+
+def test_a_container_page_keeps_its_state_live(page, live_server_url, engine):
+    cid = engine.container(["sh", "-c", "echo going; sleep 300"])["Id"]
+    page.goto(f"{live_server_url}/containers/{cid}/")
+    page.locator("#live-state[data-state=live]").wait_for()
+    page.evaluate("window.notReloaded = true")
+    assert page.locator("#why-stopped").inner_text() == ""
+    docker("kill", cid)
+    page.locator("#container-summary .badge.state-exited").wait_for()
+    page.locator("#why-stopped", has_text="Why it stopped").wait_for()
+    assert page.locator("#container-summary .exit-code").inner_text() == "137"
+    assert "going" in page.locator("#why-stopped").inner_text()
+    docker("start", cid)
+    page.locator("#container-summary .badge.state-running").wait_for()
+    assert page.locator("#why-stopped").inner_text() == ""
+    docker("rm", "-f", cid)
+    page.locator("#live-state[data-state=removed]").wait_for()
+    assert page.evaluate("window.notReloaded") is True

@@ -123,3 +123,30 @@ async def test_a_socket_reopened_after_sleep_gets_the_whole_table(engine, sessio
         await socket.until(lambda f: f == {"type": "state", "state": "live"})
     finally:
         await ws.disconnect()
+
+
+async def test_a_container_page_gets_its_state_and_why_it_stopped(engine, docker_client, session_cookie):
+    created = await run(engine.container, ["sh", "-c", "echo bye; sleep 300"])
+    cid = created["Id"]
+    socket = await list_socket_at(f"/ws/containers/{cid}/state/", session_cookie)
+    try:
+        await run(docker_client.api.kill, cid)
+        frame = await socket.until(lambda f: f["type"] == "summary" and "state-exited" in f["html"])
+        assert frame["html"].lstrip().startswith('<section id="container-summary"')
+        assert 'class="exit-code">137<' in frame["html"]
+        assert "Why it stopped" in frame["why"] and "bye" in frame["why"]
+        await run(docker_client.api.start, cid)
+        frame = await socket.until(lambda f: f["type"] == "summary" and "state-running" in f["html"])
+        assert "Why it stopped" not in frame["why"]
+        await run(docker_client.api.remove_container, cid, force=True)
+        await socket.until(lambda f: f == {"type": "removed"})
+    finally:
+        await socket.ws.disconnect()
+
+
+async def list_socket_at(path: str, cookie: str) -> ListSocket:
+    ws, connected, _ = await open_socket(path, cookie)
+    assert connected
+    socket = ListSocket(ws)
+    await socket.until(lambda f: f == {"type": "state", "state": "live"})
+    return socket

@@ -1,7 +1,8 @@
-// The /containers/ page, live: rows pushed over /ws/containers/ (protocol: containers/consumers.py).
-// The page's query string says its filters, sort and page; the socket follows it when htmx
-// swaps the table. A page that slept (laptop lid: the timer jumps) or whose socket dropped
-// opens it again with catchup=1 and gets the whole table: events it missed are gone.
+// Pages that follow the engine (issue 13; protocol: containers/consumers.py), over the socket that
+// #live-state names: /containers/ (rows pushed: the page's query string says its filters, sort
+// and page, and the socket follows it when htmx swaps the table) and a container's page (its
+// summary and "why it stopped"). A page that slept (laptop lid: the timer jumps) or whose socket
+// dropped opens it again with catchup=1 and gets the whole table or summary: events it missed are gone.
 (() => {
   "use strict";
   const state = document.getElementById("live-state");
@@ -14,6 +15,7 @@
   let retries = 0;
   let retryTimer = null;
   let lastTick = Date.now();
+  let stopped = false;
 
   const say = (key) => {
     state.dataset.state = key;
@@ -30,6 +32,7 @@
 
   function connect(catchup) {
     clearTimeout(retryTimer);
+    if (stopped) return;
     if (socket) {
       socket.onclose = null;
       socket.close();
@@ -59,6 +62,15 @@
       document.getElementById(rowId(frame.id))?.remove();
     } else if (frame.type === "new") {
       showNew(frame.count);
+    } else if (frame.type === "summary") {
+      swap("container-summary", frame.html, "section");
+      swap("why-stopped", frame.why, "div");
+    } else if (frame.type === "removed") {
+      say("removed"); // nothing more to follow
+      stopped = true;
+      socket.onclose = null;
+      socket.close();
+      socket = null;
     } else if (frame.type === "table") {
       const table = document.getElementById("container-table");
       const fresh = parse(frame.html, "div");
@@ -67,6 +79,15 @@
         window.htmx?.process(fresh);
       }
       showNew(0);
+    }
+  }
+
+  function swap(id, html, tag) {
+    const shown = document.getElementById(id);
+    const fresh = parse(html, tag);
+    if (shown && fresh) {
+      shown.replaceWith(fresh);
+      window.htmx?.process(fresh);
     }
   }
 
