@@ -335,6 +335,8 @@ async def test_stopped_followed_logs_wait_on_the_shared_events_stream(engine, do
         for reader in readers:
             await reader.read_until(lambda r: any(s["state"] == "exited" for s in r.states))
         assert len(hub.subscribers) == 3 and hub.opened == opened + 1
+        # Relayed logs (read on the loop) wait on it with no thread of their own.
+        assert not [t.name for t in threading.enumerate() if t.name == "berth-logs-restart"]
         await asyncio.to_thread(docker_client.api.start, containers[0]["Id"])
         await readers[0].read_until(lambda r: len(r.texts) >= 2 and any(s["state"] == "running" for s in r.states))
         assert readers[0].texts == ["hello", "hello"]
