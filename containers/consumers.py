@@ -46,6 +46,10 @@ Protocol (issue 3):
   "why": its #why-stopped (empty when it has not stopped)} whenever an event names the container
   (one inspect; also at once with catchup=1 and after a lost stream); {"type": "removed"} once it
   is gone (the socket stays open and says nothing more). Needs a viewer.
+- the volumes list (issue 13), /ws/volumes/?<the /volumes/ page's query: q, unused, page>[&catchup=1]
+  (volumes/live.py): the containers list's frames, a row's id being the volume's name and its
+  html volumes/list.html#volume-row; a volume is asked about when an event names it, and so
+  are the volumes a container created or removed mounts ("Used by"). Needs a viewer.
 - any socket whose engine cannot be reached is accepted, gets an {"type": "error", ...} frame
   and is closed with 1011: never an HTTP 500 at the handshake.
 

@@ -81,10 +81,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     def note(self, kind: str, event: dict | None) -> None:
         if kind == "event":
-            container_id = (event.get("Actor") or {}).get("ID") or event.get("id")
-            if container_id:
-                self.pending.pop(container_id, None)  # moved to the end: its latest event
-                self.pending[container_id] = expectation(event)
+            key_of = getattr(self.page, "key_of", None)  # what the page asks about: a container by default
+            key = key_of(event) if key_of else (event.get("Actor") or {}).get("ID") or event.get("id")
+            if key:
+                self.pending.pop(key, None)  # moved to the end: its latest event
+                self.pending[key] = expectation(event)
         elif kind == "live":
             self.relist_wanted = True
         else:

@@ -126,17 +126,8 @@ class LivePage:
         return frames
 
     def _place(self, raw: dict) -> int | None:
-        """Where a container new to the page goes in it; None when it sorts onto another page."""
-        key, descending = self.key(raw), self.query["descending"]
-        index = next(
-            (i for i, row in enumerate(self.rows) if (self.key(row) < key if descending else self.key(row) > key)),
-            len(self.rows),
-        )
-        if index == 0 and self.page > 1:
-            return None  # before the first row of a later page: on an earlier one
-        if index == len(self.rows) and (self.page < self.pages or len(self.rows) >= PER_PAGE):
-            return None  # after the last row of a full page: on a later one
-        return index
+        keys = [self.key(row) for row in self.rows]
+        return place(keys, self.key(raw), self.query["descending"], self.page, self.pages, PER_PAGE)
 
     def row(self, raw: dict) -> str:
         context = {
@@ -145,6 +136,16 @@ class LivePage:
             "perms_role": self.roles,
         }
         return render_to_string("containers/list.html#container-row", context)
+
+
+def place(keys: list, key, descending: bool, page: int, pages: int, per_page: int) -> int | None:
+    """Where a row new to a page goes among its rows' sort `keys`; None when it sorts onto another page."""
+    index = next((i for i, shown in enumerate(keys) if (shown < key if descending else shown > key)), len(keys))
+    if index == 0 and page > 1:
+        return None  # before the first row of a later page: on an earlier one
+    if index == len(keys) and (page < pages or len(keys) >= per_page):
+        return None  # after the last row of a full page: on a later one
+    return index
 
 
 def page_request(user, path: str, params: dict, csrf_secret: str) -> HttpRequest:

@@ -1,5 +1,6 @@
 """Every websocket route of Berth, gathered from the apps that serve them."""
 
 from containers.routing import websocket_urlpatterns as container_routes
+from volumes.routing import websocket_urlpatterns as volume_routes
 
-websocket_urlpatterns: list = [*container_routes]
+websocket_urlpatterns: list = [*container_routes, *volume_routes]

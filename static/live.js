@@ -21,7 +21,8 @@
     state.dataset.state = key;
     state.textContent = state.dataset[key];
   };
-  const rowId = (id) => `container-row-${id.slice(0, 12)}`;
+  const tableId = state.dataset.table || "";
+  const rowId = (id) => state.dataset.rowPrefix + (state.dataset.shortIds ? id.slice(0, 12) : id);
 
   function address(catchup) {
     const query = new URLSearchParams(window.location.search);
@@ -72,7 +73,7 @@
       socket.close();
       socket = null;
     } else if (frame.type === "table") {
-      const table = document.getElementById("container-table");
+      const table = document.getElementById(tableId);
       const fresh = parse(frame.html, "div");
       if (table && fresh) {
         table.replaceWith(fresh);
@@ -104,10 +105,10 @@
     const shown = document.getElementById(rowId(frame.id));
     if (shown) {
       const box = shown.querySelector("input[name=ids]");
-      if (box?.checked) row.querySelector("input[name=ids]").checked = true; // keep the selection
+      if (box?.checked) row.querySelector("input[name=ids]").checked = true; // keep the selection (containers)
       shown.replaceWith(row);
     } else {
-      const body = document.querySelector("#container-table table.containers tbody");
+      const body = document.querySelector(`#${tableId} table tbody`);
       if (!body) return;
       body.querySelector("td.empty")?.parentElement.remove();
       const before = frame.before ? document.getElementById(rowId(frame.before)) : null;
@@ -120,12 +121,12 @@
     if (!newLine) return;
     newLine.hidden = !count;
     newLine.querySelector("a").textContent =
-      count === 1 ? state.dataset.newOne : state.dataset.newMany.replace("{n}", count);
+      count === 1 ? newLine.dataset.one : newLine.dataset.many.replace("{n}", count);
   }
 
   // The filters, sort links and pager swap the table with htmx and push the new address: follow it.
   document.body.addEventListener("htmx:afterSettle", (event) => {
-    if (event.detail.target?.id === "container-table" || event.target?.id === "container-table") {
+    if (tableId && (event.detail.target?.id === tableId || event.target?.id === tableId)) {
       showNew(0);
       setTimeout(() => connect(false), 0);
     }

@@ -68,3 +68,17 @@ def test_a_container_page_keeps_its_state_live(page, live_server_url, engine):
     docker("rm", "-f", cid)
     page.locator("#live-state[data-state=removed]").wait_for()
     assert page.evaluate("window.notReloaded") is True
+
+
+def test_the_volumes_page_follows_the_cli(page, live_server_url, engine):
+    name = random_name("live")
+    page.goto(f"{live_server_url}/volumes/?q={name}")
+    page.locator("#live-state[data-state=live]").wait_for()
+    page.evaluate("window.notReloaded = true")
+    docker("volume", "create", "--label", "berth.test=1", "--label", f"berth.test.run={RUN_ID}", name)
+    engine.volumes.append(name)
+    page.locator(f"#volume-row-{name}").wait_for()
+    assert page.locator("#volume-table tbody td.empty").count() == 0
+    docker("volume", "rm", name)
+    page.locator(f"#volume-row-{name}").wait_for(state="detached")
+    assert page.evaluate("window.notReloaded") is True
