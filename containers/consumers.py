@@ -50,6 +50,10 @@ Protocol (issue 3):
   (volumes/live.py): the containers list's frames, a row's id being the volume's name and its
   html volumes/list.html#volume-row; a volume is asked about when an event names it, and so
   are the volumes a container created or removed mounts ("Used by"). Needs a viewer.
+- the networks list, /ws/networks/?unused=[&catchup=1] (networks/live.py): the same frames, a
+  row's id being the network's full id and its html networks/list.html#network-row; a network is
+  asked about when an event names it, and so are the networks a container created or removed
+  is on (its count). Needs a viewer.
 - any socket whose engine cannot be reached is accepted, gets an {"type": "error", ...} frame
   and is closed with 1011: never an HTTP 500 at the handshake.
 
