@@ -1,13 +1,15 @@
 """The events hub (containers/streams/events.py): one engine stream per process, shared, closed
 after its last subscriber, opened again after a lost or silent engine. Against real engines."""
 
+import asyncio
 import threading
 
 import pytest
 
 from containers.streams import events
 from dashboard.engine import reset_client
-from tests.conftest import wait_for
+from tests.conftest import TEST_LABEL, wait_for
+from tests.images import BUSYBOX_IMAGE
 
 
 class Heard:
@@ -137,3 +139,34 @@ def berth_on_extra_engine(extra_engine, monkeypatch):
     extra_engine.ensure_running()
     for raw in extra_engine.client.api.containers(all=True):
         extra_engine.client.api.remove_container(raw["Id"], force=True, v=True)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_list_socket_says_the_engine_lost_and_relists_when_it_is_back(berth_on_extra_engine, client, user):
+    """While the engine is away the page says so; once back, the socket sends the whole table
+    (a container started meanwhile shows), then "live"."""
+    from channels.db import database_sync_to_async
+
+    from tests.containers.test_live_rows import ListSocket
+    from tests.streams.conftest import open_socket
+
+    extra = berth_on_extra_engine
+    await database_sync_to_async(client.force_login)(user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    ws, connected, _ = await open_socket("/ws/containers/?all=1", cookie)
+    assert connected
+    socket = ListSocket(ws)
+    try:
+        await socket.until(lambda f: f == {"type": "state", "state": "live"})
+        created = extra.client.api.create_container(BUSYBOX_IMAGE, "sleep 300", labels=TEST_LABEL)["Id"]
+        await socket.until(lambda f: f.get("id") == created)
+        await asyncio.to_thread(extra.kill)
+        await socket.until(lambda f: f == {"type": "state", "state": "unavailable"}, timeout=30)
+        await asyncio.to_thread(extra.start)
+        extra.client.api.start(created)  # before Berth's stream is back, most likely: said by the relist
+        frame = await socket.until(lambda f: f["type"] == "table", timeout=60)
+        assert f'id="container-row-{created[:12]}" class="state-running"' in frame["html"]
+        await socket.until(lambda f: f == {"type": "state", "state": "live"})
+    finally:
+        await ws.disconnect()
