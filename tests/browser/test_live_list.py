@@ -82,3 +82,18 @@ def test_the_volumes_page_follows_the_cli(page, live_server_url, engine):
     docker("volume", "rm", name)
     page.locator(f"#volume-row-{name}").wait_for(state="detached")
     assert page.evaluate("window.notReloaded") is True
+
+
+def test_a_page_that_slept_catches_up_without_a_reload(page, live_server_url, engine):
+    """A laptop lid: timers stop, and the clock has jumped when they run again. The page then
+    opens its socket again with catchup=1 and takes the whole table."""
+    name = random_name("live")
+    page.goto(f"{live_server_url}/containers/?q={name}")
+    page.locator("#live-state[data-state=live]").wait_for()
+    page.evaluate("window.notReloaded = true")
+    with page.expect_websocket(lambda ws: "catchup=1" in ws.url, timeout=15000):
+        page.evaluate("const real = Date.now; Date.now = () => real() + 60000")  # woke a minute later
+    page.locator("#live-state[data-state=live]").wait_for()
+    engine.container(name=name)  # and it follows on
+    page.locator("#container-table tbody td.name", has_text=name).wait_for()
+    assert page.evaluate("window.notReloaded") is True
