@@ -54,6 +54,11 @@ Protocol (issue 3):
   row's id being the network's full id and its html networks/list.html#network-row; a network is
   asked about when an event names it, and so are the networks a container created or removed
   is on (its count). Needs a viewer.
+- the images list, /ws/images/?<the /images/ page's query: q, show, sort, desc>[&catchup=1]
+  (images/live.py): the same frames, a row's id being the image's short id and its
+  repository:tag (one row per tag, html images/list.html#image-row; no paging, so no "new");
+  an image is asked about when an event names it, and so is the image a container created or
+  removed was made from (its count). Needs a viewer.
 - any socket whose engine cannot be reached is accepted, gets an {"type": "error", ...} frame
   and is closed with 1011: never an HTTP 500 at the handshake.
 

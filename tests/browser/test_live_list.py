@@ -97,3 +97,18 @@ def test_a_page_that_slept_catches_up_without_a_reload(page, live_server_url, en
     engine.container(name=name)  # and it follows on
     page.locator("#container-table tbody td.name", has_text=name).wait_for()
     assert page.evaluate("window.notReloaded") is True
+
+
+def test_the_images_page_follows_the_cli(page, live_server_url, engine):
+    repository = random_name("live")
+    page.goto(f"{live_server_url}/images/?q={repository}")
+    page.locator("#live-state[data-state=live]").wait_for()
+    page.evaluate("window.notReloaded = true")
+    docker("tag", BUSYBOX_IMAGE, f"{repository}:v1")
+    engine.images.append(f"{repository}:v1")
+    row = page.locator("#image-table tbody tr", has_text=repository)
+    row.wait_for()
+    assert row.locator("td.tag").inner_text().startswith("v1")
+    docker("rmi", f"{repository}:v1")
+    row.wait_for(state="detached")
+    assert page.evaluate("window.notReloaded") is True
