@@ -64,6 +64,7 @@ bench: install test-images
 	$(PY) bench/logs.py
 	$(PY) bench/terminal.py
 	$(PY) bench/concurrent_logs.py
+	$(PY) bench/live.py
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles

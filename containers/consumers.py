@@ -1,4 +1,4 @@
-"""Websockets for live container streams: logs, and attach/exec terminals.
+"""Websockets for live container streams: logs, attach/exec terminals, and the live list.
 
 Protocol (issue 3):
 - terminals: browser -> server binary frames are keystrokes, text frames are JSON control
@@ -27,6 +27,38 @@ Protocol (issue 3):
   line sent, so that none comes twice: {"type": "state", "state": "running"} first when the
   container ran on (a stopped one's log ends with its "exited" state, as usual). An engine not
   back within 5 minutes ends the log with an error (containers/log_resume.py).
+- the containers list (issue 13), /ws/containers/?<the /containers/ page's own query: all, q, state,
+  health, sort, desc, page>[&catchup=1] (containers/live_consumers.py): server -> browser only.
+  {"type": "state", "state": "live"} once the engine's shared events stream is open (and again
+  after it was lost and reopened: then a {"type": "table", "html": ...} comes first, the page's
+  whole #container-table, as does one right away for a socket opened with catchup=1, a page
+  that may have slept); {"type": "state", "state": "unavailable"} while the engine is lost;
+  {"type": "row", "id": full id, "before": id of the row it goes before or null (last),
+  "html": the row as the page renders it (containers/list.html#container-row)} for a container
+  created or changed that the page shows or that sorts onto it (a full page then drops its
+  last row: a "remove" for it follows); {"type": "remove", "id": ...} for a row gone or no
+  longer within the filters; {"type": "new", "count": N} for containers that match the filters
+  but sort onto another page ("N new containers — show"). Needs a viewer; the browser sends
+  nothing. Events come from the hub (containers/streams/events.py), one stream per engine per
+  process whatever the number of sockets.
+- a container's page (issue 13), /ws/containers/<id>/state/[?catchup=1]: server -> browser only.
+  "state" live/unavailable as above; {"type": "summary", "html": the page's #container-summary,
+  "why": its #why-stopped (empty when it has not stopped)} whenever an event names the container
+  (one inspect; also at once with catchup=1 and after a lost stream); {"type": "removed"} once it
+  is gone (the socket stays open and says nothing more). Needs a viewer.
+- the volumes list (issue 13), /ws/volumes/?<the /volumes/ page's query: q, unused, page>[&catchup=1]
+  (volumes/live.py): the containers list's frames, a row's id being the volume's name and its
+  html volumes/list.html#volume-row; a volume is asked about when an event names it, and so
+  are the volumes a container created or removed mounts ("Used by"). Needs a viewer.
+- the networks list, /ws/networks/?unused=[&catchup=1] (networks/live.py): the same frames, a
+  row's id being the network's full id and its html networks/list.html#network-row; a network is
+  asked about when an event names it, and so are the networks a container created or removed
+  is on (its count). Needs a viewer.
+- the images list, /ws/images/?<the /images/ page's query: q, show, sort, desc>[&catchup=1]
+  (images/live.py): the same frames, a row's id being the image's short id and its
+  repository:tag (one row per tag, html images/list.html#image-row; no paging, so no "new");
+  an image is asked about when an event names it, and so is the image a container created or
+  removed was made from (its count). Needs a viewer.
 - any socket whose engine cannot be reached is accepted, gets an {"type": "error", ...} frame
   and is closed with 1011: never an HTTP 500 at the handshake.
 

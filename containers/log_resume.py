@@ -13,6 +13,8 @@ followed read ends; nothing here reads a log itself.
 
 from __future__ import annotations
 
+import asyncio
+import queue
 import random
 import re
 import struct
@@ -25,9 +27,10 @@ from typing import TypeVar
 from django.utils.translation import gettext as _
 
 from containers import services
+from containers.streams import events
 from containers.streams.options import LogWindow
-from containers.streams.pump import Pump, StateChange
-from dashboard.engine import EngineNotFound, EngineUnavailable, get_client, translate
+from containers.streams.pump import Pump, StateChange, in_own_thread
+from dashboard.engine import EngineNotFound, EngineUnavailable
 
 ENGINE_BACK_SECONDS = 300  # how long a followed log waits for its engine to come back
 FIRST_PAUSE = 0.25  # between tries: doubled after each, up to MAX_PAUSE
@@ -134,36 +137,109 @@ def read_on(pump: Pump, container_id: str, window: LogWindow, position: LogPosit
     return True
 
 
+async def aread_on(pump: Pump, container_id: str, window: LogWindow, position: LogPosition, lost: bool) -> bool:
+    """read_on() for a log read on the event loop (streams.logs.relay_logs): waiting for a stopped
+    container to start again takes no thread, only the hub's shared stream and an inspect in the
+    loop's executor per event; an engine that went away is still waited for in a thread of its
+    own (its probes sleep, for up to ENGINE_BACK_SECONDS)."""
+    if not lost:
+        try:
+            restarted = await await_restart(pump, container_id)
+        except EngineUnavailable:
+            pass
+        else:
+            if restarted is not None:
+                window.read_on(position.timestamp, restarted)
+            return restarted is not None
+    return await in_own_thread(read_on, pump, container_id, window, position, True)
+
+
+class RestartWait:
+    """A followed log whose container stopped, told what the events hub hears about it.
+
+    Listens on the engine's shared events stream (streams/events.py), never one of its own: a
+    page of followed logs costs no engine stream while its container is stopped. A "live" from
+    the hub (first, and after a reconnect) inspects, since a start may have come unheard.
+    wait_for_restart (a thread) and await_restart (the loop) share it."""
+
+    def __init__(self, pump: Pump, container_id: str, put: Callable[[tuple], None]):
+        self.pump, self.container_id = pump, container_id
+        self.said_stop = False
+        self.subscription = events.subscribe(
+            lambda kind, event: put((kind, event)), {"container": [container_id], "event": ["start", "destroy"]}
+        )
+        pump.on_stop(lambda: put(("stop", None)))
+
+    def heard(self, kind: str, event: dict | None) -> bool:
+        """True when the container must be inspected; False when it is gone. Raises
+        EngineUnavailable when the stream was lost (read_on then waits for the engine)."""
+        if kind == "lost":
+            raise EngineUnavailable(_("The engine's events stream was lost."))
+        if kind == "event" and event.get("Action") == "destroy":
+            self.pump.offer(StateChange("removed"))
+            return False
+        return True
+
+    def inspected(self, inspect: Callable[[], services.ContainerDetail]) -> str | None | bool:
+        """After an inspect: when it had stopped (it runs again), None (gone), or False (wait on)."""
+        try:
+            facts = inspect()
+        except EngineNotFound:
+            self.pump.offer(StateChange("removed"))
+            return None
+        if not facts.running:
+            if not self.said_stop:
+                self.said_stop = True
+                self.pump.offer(StateChange(facts.state or "exited", facts.exit_code))
+            return False
+        self.pump.offer(StateChange("running"))
+        # Read on from the moment it stopped: its first new lines can predate StartedAt (the engine
+        # records that only once the process runs), and all the old ones are older than the stop.
+        return (facts.inspect.get("State") or {}).get("FinishedAt", "")  # to the nanosecond
+
+    def close(self) -> None:
+        events.unsubscribe(self.subscription)
+
+
 def wait_for_restart(pump: Pump, container_id: str) -> str | None:
     """Offer the stop, block until the container starts again; when it had stopped, or None."""
-    api = get_client().api
-    events = translate(
-        lambda: api.events(filters={"container": container_id, "event": ["start", "destroy"]}, decode=True)
-    )
-    pump.on_stop(events.close)
+    heard: queue.SimpleQueue = queue.SimpleQueue()
+    wait = RestartWait(pump, container_id, heard.put)
     try:
-        facts = services.get_container(container_id)
-    except EngineNotFound:
-        pump.offer(StateChange("removed"))
-        events.close()
-        return None
-    if not facts.running:
-        pump.offer(StateChange(facts.state or "exited", facts.exit_code))
-        try:
-            for event in events:
-                if event.get("status") == "destroy" or event.get("Action") == "destroy":
-                    pump.offer(StateChange("removed"))
-                    return None
-                break
-        except Exception as e:
-            if pump.stopping.is_set():
+        while True:
+            kind, event = heard.get()
+            if pump.stopping.is_set() or kind == "stop":
                 return None
-            raise EngineUnavailable(type(e).__name__) from e
-        if pump.stopping.is_set():
-            return None
-        facts = services.get_container(container_id)
-    events.close()
-    pump.offer(StateChange("running"))
-    # Read on from the moment it stopped: its first new lines can predate StartedAt (the engine
-    # records that only once the process runs), and all the old ones are older than the stop.
-    return (facts.inspect.get("State") or {}).get("FinishedAt", "")  # to the nanosecond
+            if not wait.heard(kind, event):
+                return None
+            outcome = wait.inspected(lambda: services.get_container(container_id))
+            if outcome is not False:
+                return outcome
+    finally:
+        wait.close()
+
+
+async def await_restart(pump: Pump, container_id: str) -> str | None:
+    """wait_for_restart on the event loop."""
+    loop = asyncio.get_running_loop()
+    heard: asyncio.Queue = asyncio.Queue()
+
+    def put(item: tuple) -> None:
+        try:
+            loop.call_soon_threadsafe(heard.put_nowait, item)
+        except RuntimeError:  # the loop has closed: nobody waits any more
+            pass
+
+    wait = RestartWait(pump, container_id, put)
+    try:
+        while True:
+            kind, event = await heard.get()
+            if pump.stopping.is_set() or kind == "stop":
+                return None
+            if not wait.heard(kind, event):
+                return None
+            outcome = await asyncio.to_thread(wait.inspected, lambda: services.get_container(container_id))
+            if outcome is not False:
+                return outcome
+    finally:
+        wait.close()

@@ -214,12 +214,8 @@ def query_containers(
     with only ACTIVE_STATES kept.
     """
     raws = list_raw_containers(all=True)
-    matching = _selected(raws, all, search, state, health)
-    matching.sort(key=_RAW_SORT_KEYS[sort if sort in SORT_KEYS else "name"], reverse=descending)
-    pages = max(1, -(-len(matching) // per_page))
-    page = min(max(1, page), pages)
-    start = (page - 1) * per_page
-    rows = [summarize(raw) for raw in matching[start : start + per_page]]
+    matching, shown, page, pages = paged_raws(raws, all, search, state, health, sort, descending, page, per_page)
+    rows = [summarize(raw) for raw in shown]
     active = sum(raw.get("State") in ACTIVE_STATES for raw in raws)
     return ContainerPage(
         rows,
@@ -231,6 +227,45 @@ def query_containers(
         active=active,
         matching_active=sum(raw.get("State") in ACTIVE_STATES for raw in matching),
     )
+
+
+def paged_raws(
+    raws: list[dict],
+    all: bool,
+    search: str,
+    state: str,
+    health: str,
+    sort: str,
+    descending: bool,
+    page: int,
+    per_page: int,
+) -> tuple[list[dict], list[dict], int, int]:
+    """What the filters select (sorted), the engine's dicts on the page asked for, that page and
+    the number of pages: the list page, and its live rows (containers/live_rows.py)."""
+    matching = _selected(raws, all, search, state, health)
+    matching.sort(key=sort_key(sort), reverse=descending)
+    pages = max(1, -(-len(matching) // per_page))
+    page = min(max(1, page), pages)
+    start = (page - 1) * per_page
+    return matching, matching[start : start + per_page], page, pages
+
+
+def sort_key(sort: str):
+    """The list's sort key for the engine's dict of a container."""
+    return _RAW_SORT_KEYS[sort if sort in SORT_KEYS else "name"]
+
+
+def selected(raw: dict, *, all: bool = False, search: str = "", state: str = "", health: str = "", **_ignored) -> bool:
+    """Would the list's filters show this container (the engine's dict of it)?"""
+    return bool(_selected([raw], all, search, state, health))
+
+
+@translate_errors
+def listed_container(container_id: str) -> dict | None:
+    """One container as the list has it (the engine's dict), by its full id, or None when it is
+    gone: one list call filtered to it, never the whole list."""
+    raws = get_client().api.containers(all=True, filters={"id": [container_id]})
+    return next((raw for raw in raws if raw["Id"] == container_id), None)
 
 
 def matching_containers(

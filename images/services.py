@@ -149,15 +149,49 @@ def query_images(
     """Filter and sort the whole list on the server, from one images call and one containers call."""
     images = list_images()
     needle = search.strip().lower()
-    rows = [
-        row
-        for image in images
-        if (show != "dangling" or image.dangling) and (show != "unused" or not image.containers)
-        for row in rows_of(image)
-        if not needle or needle in f"{row.repository}:{row.tag}".lower() or needle in image.id.removeprefix("sha256:")
-    ]
-    rows.sort(key=_sort_key(sort if sort in SORT_KEYS else "repository"), reverse=descending)
+    rows = [row for image in images for row in rows_of(image) if row_shown(row, needle, show)]
+    rows.sort(key=sort_key(sort), reverse=descending)
     return ImageListing(rows, len(images), len(rows))
+
+
+def row_shown(row: ImageRow, needle: str, show: str) -> bool:
+    """Do the list's filters keep this row? (`needle`: the search, stripped and lower-cased.)"""
+    image = row.image
+    return (
+        (show != "dangling" or image.dangling)
+        and (show != "unused" or not image.containers)
+        and (
+            not needle or needle in f"{row.repository}:{row.tag}".lower() or needle in image.id.removeprefix("sha256:")
+        )
+    )
+
+
+def sort_key(sort: str):
+    return _sort_key(sort if sort in SORT_KEYS else "repository")
+
+
+def row_key(row: ImageRow) -> str:
+    """A row's name on the page (its element's id after "image-row-"): the image and its tag."""
+    return f"{row.image.short_id}-{row.repository}:{row.tag}"
+
+
+def image_summary(reference: str) -> ImageSummary | None:
+    """One image as the list shows it, None when it is gone: its inspect, and the containers made
+    from it (a list call filtered to it), for the live list (images/live.py)."""
+    try:
+        raw = inspect_image(reference)
+    except EngineNotFound:
+        return None
+    listed = {
+        "Id": raw["Id"],
+        "RepoTags": raw.get("RepoTags"),
+        "RepoDigests": raw.get("RepoDigests"),
+        "Created": int(parse_engine_time(raw.get("Created")).timestamp()) if raw.get("Created") else 0,
+        "Size": raw.get("Size", 0),
+        "Labels": (raw.get("Config") or {}).get("Labels"),
+    }
+    made = container_services.list_raw_containers(all=True, filters={"ancestor": [raw["Id"]]})
+    return summarize(listed, _container_users([c for c in made if c.get("ImageID") == raw["Id"]]))
 
 
 # ---------------------------------------------------------------- one image

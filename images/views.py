@@ -37,17 +37,21 @@ def _list_url(query: dict, **changes) -> str:
 @role_required("viewer")
 @vary_on_headers("HX-Request")
 def image_list(request: HttpRequest) -> HttpResponse:
+    template = "images/list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#image-table"
+    return render(request, template, list_context(request))
+
+
+def list_context(request: HttpRequest) -> dict:
+    """The list's context; also what its live socket renders the table from (images/live.py)."""
     form = ImageFilterForm(request.GET)
     query = form.cleaned_data if form.is_valid() else ImageFilterForm.defaults()
     sort_urls = {
         key: _list_url(query, sort=key, descending=query["sort"] == key and not query["descending"])
         for key in services.SORT_KEYS
     }
-    context = {"listing": services.query_images(**query), "filters": form, "query": query, "sort_urls": sort_urls}
-    template = "images/list.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#image-table"
-    return render(request, template, context)
+    return {"listing": services.query_images(**query), "filters": form, "query": query, "sort_urls": sort_urls}
 
 
 # ---------------------------------------------------------------- one image

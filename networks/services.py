@@ -14,7 +14,15 @@ from datetime import datetime
 from docker.types import IPAMConfig, IPAMPool
 
 from containers.services import container_name, list_raw_containers
-from dashboard.engine import EngineError, docker_host, engine_calls, get_client, side_by_side, translate_errors
+from dashboard.engine import (
+    EngineError,
+    EngineNotFound,
+    docker_host,
+    engine_calls,
+    get_client,
+    side_by_side,
+    translate_errors,
+)
 from dashboard.outcomes import RemovalResult, remove_listed
 from dashboard.times import parse_engine_time
 from networks.validators import IPNetwork
@@ -168,10 +176,26 @@ def _networks_and_containers() -> tuple[list[NetworkSummary], list[tuple[str, st
     raw_networks, raw_containers = side_by_side(list_raw_networks, lambda: list_raw_containers(all=True))
     attached = _attachments_by_network(raw_containers)
     networks = [NetworkSummary(**_summary_fields(raw, _attached_to(raw, attached))) for raw in raw_networks]
-    # Built-ins first (as `docker network ls` users look for them), then by name.
-    networks.sort(key=lambda n: (not n.builtin, n.name.lower()))
+    networks.sort(key=list_sort_key)
     containers = sorted(((raw["Id"], container_name(raw)) for raw in raw_containers), key=lambda row: row[1])
     return networks, containers
+
+
+def list_sort_key(network: NetworkSummary) -> tuple:
+    """Built-ins first (as `docker network ls` users look for them), then by name."""
+    return (not network.builtin, network.name.lower())
+
+
+def network_summary(network_id: str) -> NetworkSummary | None:
+    """One network as the list shows it, None when it is gone: its inspect and the containers on
+    it (a list call filtered to it), for the live list (networks/live.py)."""
+    try:
+        raw = _inspect_network(network_id)
+    except EngineNotFound:
+        return None
+    # By id and by name: a container created but never started is on it by name only (no endpoint yet).
+    on_it = list_raw_containers(all=True, filters={"network": [raw["Id"], raw.get("Name", "")]})
+    return NetworkSummary(**_summary_fields(raw, _attached_to(raw, _attachments_by_network(on_it))))
 
 
 def connect_choices(container_id: str = "") -> tuple[list[NetworkSummary], list[tuple[str, str]]]:

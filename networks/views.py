@@ -19,11 +19,16 @@ from networks.forms import ConnectForm, DisconnectForm, NetworkCreateForm, Remov
 @role_required("viewer")
 @vary_on_headers("HX-Request")
 def network_list(request: HttpRequest) -> HttpResponse:
+    template = "networks/list.html" + ("#network-table" if request.htmx and not request.htmx.boosted else "")
+    return render(request, template, list_context(request))
+
+
+def list_context(request: HttpRequest) -> dict:
+    """The list's context; also what its live socket renders the table from (networks/live.py)."""
     networks = services.list_networks()
     unused_only = request.GET.get("unused") == "1"
     shown = [n for n in networks if not n.builtin and not n.containers] if unused_only else networks
-    template = "networks/list.html" + ("#network-table" if request.htmx and not request.htmx.boosted else "")
-    return render(request, template, {"networks": shown, "total": len(networks), "unused_only": unused_only})
+    return {"networks": shown, "total": len(networks), "unused_only": unused_only}
 
 
 def _detail_context(network_id: str) -> dict:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from containers.services import container_name, list_raw_containers
-from dashboard.engine import EngineError, docker_host, get_client, side_by_side, translate_errors
+from dashboard.engine import EngineError, EngineNotFound, docker_host, get_client, side_by_side, translate_errors
 from dashboard.outcomes import RemovalResult, remove_listed
 from dashboard.times import parse_engine_time
 
@@ -114,13 +114,28 @@ def list_volumes() -> list[VolumeSummary]:
     raw_volumes, raw_containers = side_by_side(list_raw_volumes, lambda: list_raw_containers(all=True))
     users = _users_by_volume(raw_containers)
     volumes = [VolumeSummary(**_summary_fields(raw, users.get(raw["Name"], []))) for raw in raw_volumes]
-    # Named volumes first, by name; the engine-named (anonymous) ones after them.
-    return sorted(volumes, key=lambda v: (v.anonymous, v.name.lower()))
+    return sorted(volumes, key=list_sort_key)
 
 
 @translate_errors
 def _inspect_volume(name: str) -> dict:
     return get_client().api.inspect_volume(name)
+
+
+def volume_summary(name: str) -> VolumeSummary | None:
+    """One volume as the list shows it, None when it is gone: its inspect and the containers
+    mounting it (a list call filtered to it), for the live list (volumes/live.py)."""
+    try:
+        raw = _inspect_volume(name)
+    except EngineNotFound:
+        return None
+    users = _users_by_volume(list_raw_containers(all=True, filters={"volume": [name]})).get(raw["Name"], [])
+    return VolumeSummary(**_summary_fields(raw, users))
+
+
+def list_sort_key(volume: VolumeSummary) -> tuple:
+    """Named volumes first, by name; the engine-named (anonymous) ones after them."""
+    return (volume.anonymous, volume.name.lower())
 
 
 def get_volume(name: str) -> VolumeDetail:

@@ -22,6 +22,12 @@ PER_PAGE = 100
 @vary_on_headers("HX-Request")
 def volume_list(request: HttpRequest) -> HttpResponse:
     """`docker volume ls`, with the containers using each volume (no sizes: see the volume page)."""
+    template = "volumes/list.html" + ("#volume-table" if request.htmx and not request.htmx.boosted else "")
+    return render(request, template, list_context(request))
+
+
+def list_context(request: HttpRequest) -> dict:
+    """The list's context; also what its live socket renders the table from (volumes/live.py)."""
     volumes = services.list_volumes()
     unused_only, search = request.GET.get("unused") == "1", request.GET.get("q", "").strip()
     shown = [v for v in volumes if (not unused_only or not v.users) and search.lower() in v.name.lower()]
@@ -36,8 +42,7 @@ def volume_list(request: HttpRequest) -> HttpResponse:
         "matching": len(shown),
         "unused_only": unused_only,
     }
-    template = "volumes/list.html" + ("#volume-table" if request.htmx and not request.htmx.boosted else "")
-    return render(request, template, context)
+    return context
 
 
 @require_GET

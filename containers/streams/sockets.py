@@ -1,4 +1,4 @@
-"""Opening the engine's streams: logs, attach, exec (and a pull's connections, images/streams.py).
+"""Opening the engine's streams: logs, events, attach, exec (and a pull's connections, images/streams.py).
 
 The ONLY module that touches docker-py's and urllib3's internals (pyproject.toml lets only this
 one reach private members). Every log is one raw `GET /containers/{id}/logs` in HTTP/1.0 on a
@@ -157,6 +157,42 @@ class LogStream:
             return sock.recv_into(buffer)
         finally:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 1)
+
+    def close(self) -> None:
+        shutdown(self.sock)
+
+
+class EventStream:
+    """One raw `GET /events` (HTTP/1.0: the body comes unchunked, one JSON object a line), read
+    in the events hub's thread (streams/events.py) and closable from another.
+
+    next_line() returns b"" when the engine ends the stream (or close() was called) and None
+    when it stayed quiet for `idle` seconds: the hub then pings the engine, since an engine that
+    hangs keeps the connection open and says nothing, like an idle one."""
+
+    def __init__(self, params: dict, idle: float):
+        self.sock = connect()
+        try:
+            self.pending = _read_head(self.sock, wire.request(api_path("/events"), params))
+        except BaseException:
+            shutdown(self.sock)
+            raise
+        self.sock.settimeout(idle)
+
+    def next_line(self) -> bytes | None:
+        self.pending = self.pending.lstrip(b"\n")  # blank lines are no events
+        while b"\n" not in self.pending:
+            try:
+                data = self.sock.recv(READ_SIZE)
+            except TimeoutError:
+                return None
+            except (OSError, ValueError):  # closed by close()
+                return b""
+            if not data:
+                return b""
+            self.pending = (self.pending + data).lstrip(b"\n")
+        line, _, self.pending = self.pending.partition(b"\n")
+        return line
 
     def close(self) -> None:
         shutdown(self.sock)

@@ -312,3 +312,38 @@ async def test_it_cancels_a_users_earlier_search_when_a_new_one_starts(engine, s
         await second.disconnect()
     finally:
         await first.disconnect()
+
+
+async def test_stopped_followed_logs_wait_on_the_shared_events_stream(engine, docker_client, session_cookie):
+    """Issue 13: a followed log whose container stopped opens no /events of its own; every such
+    log listens on the hub's one stream, and leaves it when its socket closes."""
+    from containers.streams import events
+
+    hub = events.hub()
+    wait_for(lambda: hub.thread is None, message="no subscriber left from another test")
+    opened = hub.opened
+    containers = [engine.container(["sh", "-c", "echo hello; exec sleep 300"]) for _ in range(3)]
+    readers = []
+    for container in containers:
+        ws, connected, _ = await open_socket(log_path(container["Id"], "follow=1&tail=all", True), session_cookie)
+        assert connected
+        readers.append(LogReader(ws))
+    try:
+        for reader, container in zip(readers, containers, strict=True):
+            await reader.read_until(lambda r: r.texts == ["hello"])
+            await asyncio.to_thread(docker_client.api.stop, container["Id"], timeout=0)
+        for reader in readers:
+            await reader.read_until(lambda r: any(s["state"] == "exited" for s in r.states))
+        assert len(hub.subscribers) == 3 and hub.opened == opened + 1
+        # Relayed logs (read on the loop) wait on it with no thread of their own.
+        assert not [t.name for t in threading.enumerate() if t.name == "berth-logs-restart"]
+        await asyncio.to_thread(docker_client.api.start, containers[0]["Id"])
+        await readers[0].read_until(lambda r: len(r.texts) >= 2 and any(s["state"] == "running" for s in r.states))
+        assert readers[0].texts == ["hello", "hello"]
+        await asyncio.to_thread(docker_client.api.remove_container, containers[1]["Id"], force=True)
+        await readers[1].read_until(lambda r: any(s["state"] == "removed" for s in r.states))
+    finally:
+        for reader in readers:
+            await reader.ws.disconnect()
+    await poll(lambda: not hub.subscribers and hub.thread is None)
+    assert hub.opened == opened + 1

@@ -1,0 +1,172 @@
+"""The events hub (containers/streams/events.py): one engine stream per process, shared, closed
+after its last subscriber, opened again after a lost or silent engine. Against real engines."""
+
+import asyncio
+import threading
+
+import pytest
+
+from containers.streams import events
+from dashboard.engine import reset_client
+from tests.conftest import TEST_LABEL, wait_for
+from tests.images import BUSYBOX_IMAGE
+
+
+class Heard:
+    """A subscriber's callback: what it was told, in order."""
+
+    def __init__(self):
+        self.told: list[tuple[str, dict | None]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, kind, event):
+        with self.lock:
+            self.told.append((kind, event))
+
+    def kinds(self) -> list[str]:
+        with self.lock:
+            return [kind for kind, _ in self.told]
+
+    def actions(self, container_id: str) -> list[str]:
+        with self.lock:
+            return [
+                e["Action"] for k, e in self.told if k == "event" and (e.get("Actor") or {}).get("ID") == container_id
+            ]
+
+
+def idle_hub(hub: events.Hub) -> None:
+    wait_for(lambda: hub.thread is None and not hub.subscribers, message="no subscriber left from another test")
+
+
+def test_one_stream_for_many_subscribers_closed_after_the_last(engine):
+    hub = events.hub()
+    idle_hub(hub)
+    opened = hub.opened
+    created = engine.container(start=False)
+    heard = [Heard() for _ in range(5)]
+    subs = [events.subscribe(h, {"container": [created["Id"]]}) for h in heard]
+    others = Heard()
+    subs.append(events.subscribe(others, {"container": ["no-such-container"]}))
+    wait_for(lambda: all("live" in h.kinds() for h in heard + [others]), message="every subscriber live")
+    thread, stream = hub.thread, hub.stream
+    engine.client.api.start(created["Id"])
+    wait_for(lambda: all("start" in h.actions(created["Id"]) for h in heard), message="the start heard by all")
+    assert hub.opened == opened + 1  # one engine stream for six subscribers
+    assert [k for k in others.kinds() if k == "event"] == []  # filtered out
+    for sub in subs[:-1]:
+        events.unsubscribe(sub)
+    assert hub.stream is stream and thread.is_alive()  # one left: still open
+    events.unsubscribe(subs[-1])
+    thread.join(10)
+    assert not thread.is_alive()
+    assert stream.sock.fileno() == -1  # closed at the engine too
+    assert hub.stream is None and hub.opened == opened + 1
+
+
+def test_a_new_subscriber_after_the_last_left_opens_it_again(engine):
+    hub = events.hub()
+    idle_hub(hub)
+    opened = hub.opened
+    first = Heard()
+    sub = events.subscribe(first)
+    wait_for(lambda: "live" in first.kinds())
+    events.unsubscribe(sub)
+    second = Heard()
+    sub = events.subscribe(second)
+    wait_for(lambda: "live" in second.kinds())
+    events.unsubscribe(sub)
+    assert hub.opened == opened + 2
+
+
+def test_a_lost_engine_is_said_and_the_stream_opened_again(berth_on_extra_engine):
+    extra = berth_on_extra_engine
+    hub = events.hub(extra.host)
+    heard = Heard()
+    sub = events.subscribe(heard)
+    try:
+        wait_for(lambda: heard.kinds() == ["live"])
+        extra.kill()
+        wait_for(lambda: heard.kinds() == ["live", "lost"], message="the loss said once")
+        extra.start()
+        wait_for(lambda: heard.kinds()[-1:] == ["live"], timeout=30, message="live again: re-list")
+        assert heard.kinds().count("lost") == 1
+        container_id = extra.counter()
+        wait_for(lambda: "start" in heard.actions(container_id), message="events flow again")
+        assert hub.opened >= 2
+    finally:
+        events.unsubscribe(sub)
+
+
+@pytest.mark.parametrize("silent_engine", ["hung"], indirect=True)
+def test_an_engine_that_hangs_is_said_lost(silent_engine):
+    hub = events.hub(silent_engine.host)
+    heard = Heard()
+    sub = events.subscribe(heard)
+    try:
+        wait_for(lambda: "lost" in heard.kinds(), message="lost said while the engine hangs")
+        assert "live" not in heard.kinds()
+    finally:
+        events.unsubscribe(sub)
+    wait_for(lambda: hub.thread is None)
+
+
+def test_a_quiet_stream_pings_and_reopens_when_the_engine_stopped_answering(engine, monkeypatch):
+    """An engine that hangs after the stream opened keeps the connection and says nothing; the
+    ping on a quiet stream tells the two apart."""
+    monkeypatch.setattr(events, "IDLE_SECONDS", 0.3)
+    hub = events.hub()
+    idle_hub(hub)
+    answers = [True]
+    monkeypatch.setattr(events.Hub, "_answers", lambda self: answers[0])
+    heard = Heard()
+    sub = events.subscribe(heard, {"container": ["none"]})  # others' tests make events meanwhile
+    try:
+        wait_for(lambda: heard.kinds() == ["live"])
+        opened = hub.opened
+        answers[0] = False
+        wait_for(lambda: heard.kinds()[:3] == ["live", "lost", "live"], message="lost, then live again")
+        assert hub.opened > opened
+    finally:
+        events.unsubscribe(sub)
+
+
+@pytest.fixture
+def berth_on_extra_engine(extra_engine, monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", extra_engine.host)
+    reset_client()
+    yield extra_engine
+    reset_client()
+    extra_engine.ensure_running()
+    for raw in extra_engine.client.api.containers(all=True):
+        extra_engine.client.api.remove_container(raw["Id"], force=True, v=True)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_list_socket_says_the_engine_lost_and_relists_when_it_is_back(berth_on_extra_engine, client, user):
+    """While the engine is away the page says so; once back, the socket sends the whole table
+    (a container started meanwhile shows), then "live"."""
+    from channels.db import database_sync_to_async
+
+    from tests.containers.test_live_rows import ListSocket
+    from tests.streams.conftest import open_socket
+
+    extra = berth_on_extra_engine
+    await database_sync_to_async(client.force_login)(user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    ws, connected, _ = await open_socket("/ws/containers/?all=1", cookie)
+    assert connected
+    socket = ListSocket(ws)
+    try:
+        await socket.until(lambda f: f == {"type": "state", "state": "live"})
+        created = extra.client.api.create_container(BUSYBOX_IMAGE, "sleep 300", labels=TEST_LABEL)["Id"]
+        await socket.until(lambda f: f.get("id") == created)
+        await asyncio.to_thread(extra.kill)
+        await socket.until(lambda f: f == {"type": "state", "state": "unavailable"}, timeout=30)
+        await asyncio.to_thread(extra.start)
+        extra.client.api.start(created)  # before Berth's stream is back, most likely: said by the relist
+        frame = await socket.until(lambda f: f["type"] == "table", timeout=60)
+        assert f'id="container-row-{created[:12]}" class="state-running"' in frame["html"]
+        await socket.until(lambda f: f == {"type": "state", "state": "live"})
+    finally:
+        await ws.disconnect()
