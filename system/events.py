@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 
 from django.utils.translation import gettext as _
 
+from containers.streams import events as hub_events
 from containers.streams.options import parse_time
 from containers.streams.pump import EOF, Pump, StreamError
 from dashboard import inputs
@@ -145,6 +146,11 @@ class EventFilters:
             if key not in attributes or (value is not None and attributes[key] != value):
                 return False
         return True
+
+    def hub_filters(self) -> dict[str, list[str]]:
+        """What the events hub can narrow for a live socket (by type: the same rule as
+        matches()); matches() decides the rest."""
+        return {"type": [self.type]} if self.type else {}
 
     def engine_filters(self) -> dict[str, list[str]]:
         """The engine's `filters` for the same selection, where its rule is the one above:
@@ -272,61 +278,57 @@ def _download(pump: Pump, filters: EventFilters, window: EventWindow) -> None:
 
 # ---------------------------------------------------------------- the live source
 #
-# SWITCH TO THE HUB AT MERGE. live_events() is the live page's only source of events: entered,
-# it has subscribed (nothing after that moment is missed); iterated, it gives the engine's event
-# dicts as they come, unfiltered or filtered (the consumer applies EventFilters.matches itself);
-# it ends when the engine's stream does. For now each socket opens a follow of its own, in a
-# thread; at merge this body becomes a subscription to the process-wide events hub (one
-# `/events` per engine, shared by every socket), with the same contract.
+# live_events() is the live page's only source of events: a subscription to the process-wide
+# events hub (containers/streams/events.py: one `/events` per engine, shared by every socket).
+# Entered, it has subscribed and the hub's stream is open (nothing after that moment is missed);
+# iterated, it gives the engine's event dicts as they come, unfiltered (the consumer applies
+# EventFilters.matches itself); it ends with an EngineError when the engine goes away.
 
 LIVE_QUEUE = 1024  # events waiting for a slow socket; beyond, they are skipped (and counted)
-_SUBSCRIBED = object()
 
 
 class LiveEvents:
     """The async iterator live_events() gives; `skipped` counts events a full queue dropped."""
 
-    def __init__(self, pump: Pump):
-        self.pump = pump
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.loop = asyncio.get_running_loop()
+        self.skipped = 0
 
-    @property
-    def skipped(self) -> int:
-        return self.pump.skipped
+    def hear(self, kind: str, event: dict | None) -> None:
+        """The hub's callback, in the hub's thread: hand the event to the loop, never block."""
+        self.loop.call_soon_threadsafe(self._put, kind, event)
+
+    def _put(self, kind: str, event: dict | None) -> None:
+        if kind == "event" and self.queue.qsize() >= LIVE_QUEUE:
+            self.skipped += 1
+        else:
+            self.queue.put_nowait((kind, event))
 
     def __aiter__(self) -> LiveEvents:
         return self
 
     async def __anext__(self) -> dict:
-        item = await self.pump.get()
-        if item is EOF:
-            raise StopAsyncIteration
-        if isinstance(item, StreamError):
-            raise EngineError(item.message)
-        return item
+        while True:
+            kind, event = await self.queue.get()
+            if kind == "event":
+                return event
+            if kind == "lost":
+                raise EngineError(_("The engine's events stream ended."))
+
+    async def opened(self) -> None:
+        """Until the hub's stream is open ("live"); "lost" first is an EngineError."""
+        kind, _event = await self.queue.get()  # the hub says "live" or "lost" before any event
+        if kind == "lost":
+            raise EngineError(_("The engine's events stream ended."))
 
 
 @contextlib.asynccontextmanager
 async def live_events(filters: EventFilters) -> AsyncIterator[LiveEvents]:
-    pump = Pump(asyncio.get_running_loop(), LIVE_QUEUE, drop=True, name="events")
-    pump.start(lambda p: _follow(p, filters))
+    live = LiveEvents()
+    subscription = hub_events.subscribe(live.hear, filters.hub_filters())
     try:
-        first = await pump.get()
-        if isinstance(first, StreamError):
-            raise EngineError(first.message)
-        if first is EOF:
-            raise EngineError(_("The engine's events stream ended."))
-        yield LiveEvents(pump)
+        await live.opened()
+        yield live
     finally:
-        await pump.stop_and_join()
-
-
-def _follow(pump: Pump, filters: EventFilters) -> None:
-    api = get_client().api
-    stream = translate(lambda: api.events(filters=filters.engine_filters() or None, decode=True))
-    pump.on_stop(stream.close)
-    pump.offer(_SUBSCRIBED)
-    try:
-        for raw in stream:
-            pump.offer(raw)
-    finally:
-        stream.close()
+        hub_events.unsubscribe(subscription)

@@ -9,8 +9,9 @@ import pytest
 from channels.db import database_sync_to_async
 
 from accounts.roles import WEBSOCKET_FORBIDDEN, WEBSOCKET_UNAUTHENTICATED
+from containers.streams import events as hub_events
 from system import events
-from tests.conftest import random_name, wait_for
+from tests.conftest import random_name
 from tests.streams.conftest import open_socket
 
 pytestmark = pytest.mark.django_db
@@ -176,23 +177,29 @@ async def test_the_socket_refuses_anonymous_and_foreign_origins(client, django_u
     assert (await ws.receive_output(5))["code"] == 1011
 
 
-def test_the_live_source_is_closed_with_its_socket(engine):
-    """live_events() leaves no thread behind once left (the per-socket stream, until the hub)."""
-
+def test_the_live_source_is_a_subscription_to_the_shared_hub_ended_with_it(engine):
+    """live_events() subscribes to the process's one events stream and unsubscribes once left."""
     name = random_name("events-live")  # parallel tests make containers too: only this one counts
+    before = len(hub_events.hub().subscribers)
 
     async def enter_and_leave():
         async with events.live_events(events.EventFilters(type="container", name=name)) as live:
+            assert len(hub_events.hub().subscribers) == before + 1
             engine.container("true", name=name, start=False)
-            return await asyncio.wait_for(live.__anext__(), 10)
+            async for raw in live:
+                if events.EventFilters(name=name, type="container").matches(raw):
+                    return raw
 
     raw = asyncio.run(enter_and_leave())
     assert raw["Action"] == "create"
-    wait_for(lambda: not any(p.thread.is_alive() for p in events.Pump.live if p.name == "events" and p.thread))
+    assert len(hub_events.hub().subscribers) == before
 
 
-def events_threads() -> list:
-    return [p for p in events.Pump.live if p.name == "events" and p.thread is not None and p.thread.is_alive()]
+def live_subscriptions() -> list:
+    """The live sockets' subscriptions to the events hub."""
+    return [
+        s for s in hub_events.hub().subscribers if getattr(s.callback, "__self__", None).__class__ is events.LiveEvents
+    ]
 
 
 @pytest.mark.asyncio
@@ -202,12 +209,12 @@ async def test_the_socket_ends_with_its_session_and_leaves_no_stream_behind(clie
     ws, connected, _ = await open_socket(f"/ws/events/?type=container&name={secrets.token_hex(8)}", cookie)
     assert connected
     await asyncio.sleep(0.5)  # subscribed
-    assert events_threads()
+    assert live_subscriptions()
     await database_sync_to_async(client.logout)()  # the session is gone, as after a logout elsewhere
     frame = (await frames_until(ws, lambda f: f["type"] == "error", timeout=10))[-1]  # other helpers' events first
     assert "session ended" in frame["message"]
     assert (await ws.receive_output(5)) == {"type": "websocket.close", "code": WEBSOCKET_UNAUTHENTICATED}
     deadline = time.monotonic() + 5
-    while events_threads() and time.monotonic() < deadline:
+    while live_subscriptions() and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
-    assert not events_threads()
+    assert not live_subscriptions()
