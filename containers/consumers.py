@@ -1,4 +1,4 @@
-"""Websockets for live container streams: logs, and attach/exec terminals.
+"""Websockets for live container streams: logs, stats, and attach/exec terminals.
 
 Protocol (issue 3):
 - terminals: browser -> server binary frames are keystrokes, text frames are JSON control
@@ -27,6 +27,19 @@ Protocol (issue 3):
   line sent, so that none comes twice: {"type": "state", "state": "running"} first when the
   container ran on (a stopped one's log ends with its "exited" state, as usual). An engine not
   back within 5 minutes ends the log with an error (containers/log_resume.py).
+- stats (issue 13, part 3; containers/stats_consumers.py), server -> browser only (the browser
+  sends nothing):
+  /ws/containers/<id>/stats/: first {"type": "history", "state": "running"|"stopped",
+  "since": T|null, "samples": [S, ...]}, the ring buffer's samples (up to 5 minutes; none for a
+  container nobody watched, and then since is null), then {"type": "sample", "sample": S} about
+  once a second, and {"type": "state", "state": "running"|"stopped"|"removed"|"engine-lost"}
+  when that changes ("running" again once samples come back). A sample S is {"t": seconds since
+  the epoch, "cpu": percent of one CPU times the CPUs, "mem": bytes, "limit": bytes,
+  "mem_pct": percent|null, "rx", "tx", "read", "write": bytes a second, null when unknown}.
+  /ws/containers/stats/?ids=ID,ID,...: full container ids (64 hex digits, at most 100, the
+  list's running rows); about once a second {"type": "samples", "samples": {ID: S, ...}} with
+  the latest sample of each id that has a new one, or {ID: {"state": "stopped"|"removed"|
+  "engine-lost"}}. More than 100 ids or anything else than ids: an error frame, then 1011.
 - any socket whose engine cannot be reached is accepted, gets an {"type": "error", ...} frame
   and is closed with 1011: never an HTTP 500 at the handshake.
 
@@ -75,7 +88,7 @@ LOG_FRAMES_IN_FLIGHT = 8  # frames sent and not yet acked
 
 # The role each stream needs (accounts/README.md): reading logs is a viewer's; typing into a
 # container is an operator's.
-ROLES = {"logs": "viewer", "attach": "operator", "exec": "operator"}
+ROLES = {"logs": "viewer", "attach": "operator", "exec": "operator", "stats": "viewer"}
 
 
 EARLY_STARTS_LIMIT = 4  # sockets at once, per process, reading before their user is known

@@ -1,0 +1,139 @@
+"""The stats collector: one stats stream per watched container, however many viewers.
+
+One Collector per engine per event loop (a Berth process serves every socket on one loop). A
+viewer (a container page's socket, the list's) watches a container: the first one opens its
+stream (containers/streams/stats.py); every later one shares it and gets at once the samples
+the ring buffer holds, up to HISTORY_SECONDS. When the last viewer leaves, the stream stays open
+for settings.STATS_GRACE_SECONDS (a reload, the list's next page), then closes and its history
+goes: a container nobody watches costs the engine nothing, and has no history.
+
+Peers' costs (reference/peers-features.md): Dozzle's stats for every container at all times
+(#4815, #5084) cost the engine a stream per container whether anyone looks; this costs one per
+container someone looks at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections import deque
+from typing import Protocol
+
+from django.conf import settings
+
+from containers.streams.stats import read_stats
+from dashboard.engine import EngineError, EngineNotFound, EngineUnavailable, get_client
+
+log = logging.getLogger(__name__)
+
+HISTORY_SECONDS = 300  # the ring buffer: 5 minutes of samples...
+HISTORY_SAMPLES = 600  # ...and never more than this many, whatever pace the engine keeps
+RETRY_SECONDS = 5  # a stream the engine broke is opened again after this, while watched
+
+
+class Viewer(Protocol):
+    def stats_sample(self, container_id: str, point: dict) -> None: ...
+    def stats_state(self, container_id: str, state: str) -> None: ...
+
+
+class Watch:
+    """One container's stream, its ring buffer and its viewers."""
+
+    def __init__(self, collector: Collector, container_id: str):
+        self.collector = collector
+        self.container_id = container_id
+        self.samples: deque[dict] = deque(maxlen=HISTORY_SAMPLES)
+        self.viewers: set[Viewer] = set()
+        self.state = "unknown"  # "running" once a sample came, "stopped", "removed"
+        self.closing: asyncio.TimerHandle | None = None
+        self.task = asyncio.get_running_loop().create_task(self.run(), name=f"stats {container_id[:12]}")
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await read_stats(self.container_id, self.received)
+                self.said("removed")  # the engine ends a stats stream when its container goes
+                return
+            except EngineNotFound:
+                self.said("removed")
+                return
+            except (EngineError, EngineUnavailable) as e:
+                log.warning("stats of %s: %s", self.container_id[:12], getattr(e, "message", e))
+                self.said("engine-lost")
+            await asyncio.sleep(RETRY_SECONDS)
+
+    def received(self, point: dict | None) -> None:
+        if point is None:
+            self.said("stopped")
+            return
+        self.add(point)
+        self.state = "running"
+        for viewer in list(self.viewers):
+            viewer.stats_sample(self.container_id, point)
+
+    def add(self, point: dict) -> None:
+        """Into the ring buffer, which then holds at most HISTORY_SECONDS up to this sample."""
+        self.samples.append(point)
+        while self.samples and self.samples[0]["t"] < point["t"] - HISTORY_SECONDS:
+            self.samples.popleft()
+
+    def said(self, state: str) -> None:
+        if state == self.state:
+            return
+        self.state = state
+        for viewer in list(self.viewers):
+            viewer.stats_state(self.container_id, state)
+
+    def close(self) -> None:
+        self.task.cancel()
+
+
+class Collector:
+    """The watches of one engine on one loop."""
+
+    def __init__(self):
+        self.watches: dict[str, Watch] = {}
+
+    def watch(self, container_id: str, viewer: Viewer) -> Watch:
+        watch = self.watches.get(container_id)
+        if watch is None or watch.task.done():
+            watch = self.watches[container_id] = Watch(self, container_id)
+        if watch.closing is not None:
+            watch.closing.cancel()
+            watch.closing = None
+        watch.viewers.add(viewer)
+        return watch
+
+    def leave(self, container_id: str, viewer: Viewer) -> None:
+        watch = self.watches.get(container_id)
+        if watch is None:
+            return
+        watch.viewers.discard(viewer)
+        if not watch.viewers and watch.closing is None:
+            loop = asyncio.get_running_loop()
+            watch.closing = loop.call_later(settings.STATS_GRACE_SECONDS, self._close_unwatched, watch)
+
+    def _close_unwatched(self, watch: Watch) -> None:
+        watch.closing = None
+        if watch.viewers:
+            return
+        watch.close()
+        if self.watches.get(watch.container_id) is watch:
+            del self.watches[watch.container_id]
+
+    def reading(self) -> list[str]:
+        """The containers whose stream is open (the tests count them)."""
+        return [cid for cid, watch in self.watches.items() if not watch.task.done()]
+
+
+_collectors: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def collector() -> Collector:
+    """This loop's collector for the engine of DOCKER_HOST."""
+    per_engine = _collectors.setdefault(asyncio.get_running_loop(), {})
+    engine = get_client().api.base_url
+    if engine not in per_engine:
+        per_engine[engine] = Collector()
+    return per_engine[engine]
