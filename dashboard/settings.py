@@ -157,6 +157,7 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/xterm", NODE_MODULES / "@xterm" / "xterm"),
     ("vendor/xterm-addon-fit", NODE_MODULES / "@xterm" / "addon-fit" / "lib"),
+    ("vendor/uplot", NODE_MODULES / "uplot" / "dist"),
 ]
 # Serve straight from the finders, so `make run` needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
