@@ -23,7 +23,7 @@ from typing import Protocol
 from django.conf import settings
 
 from containers.streams.stats import read_stats
-from dashboard.engine import EngineError, EngineNotFound, EngineUnavailable, get_client
+from dashboard.engine import EngineError, EngineNotFound, EngineUnavailable, get_client, translate
 
 log = logging.getLogger(__name__)
 
@@ -53,22 +53,25 @@ class Watch:
         while True:
             try:
                 await read_stats(self.container_id, self.received)
-                self.said("removed")  # the engine ends a stats stream when its container goes
-                return
+                # The engine ends a stats stream when its container goes, and when it goes
+                # itself (a restart): ask which.
+                await asyncio.to_thread(translate, lambda: get_client().api.inspect_container(self.container_id))
+                pause = 1  # still there: read on
             except EngineNotFound:
                 self.said("removed")
                 return
             except (EngineError, EngineUnavailable) as e:
                 log.warning("stats of %s: %s", self.container_id[:12], getattr(e, "message", e))
                 self.said("engine-lost")
-            await asyncio.sleep(RETRY_SECONDS)
+                pause = RETRY_SECONDS
+            await asyncio.sleep(pause)
 
     def received(self, point: dict | None) -> None:
         if point is None:
             self.said("stopped")
             return
         self.add(point)
-        self.state = "running"
+        self.said("running")
         for viewer in list(self.viewers):
             viewer.stats_sample(self.container_id, point)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import re
 
+from django.utils.translation import gettext as _
+
 from containers import stats, streams
 from containers.consumers import StreamConsumer
 from dashboard.engine import client_made, get_client, translate
@@ -89,7 +91,9 @@ class ListStatsConsumer(StatsSocket):
     async def watch(self) -> None:
         ids = list(dict.fromkeys(i for i in self.query.get("ids", "").split(",") if i))
         if len(ids) > LIST_IDS or not all(_FULL_ID.fullmatch(i) for i in ids):
-            raise ValueError(f"ids= takes at most {LIST_IDS} full container ids, comma-separated.")
+            raise ValueError(
+                _("ids= takes at most %(count)d full container ids, comma-separated.") % {"count": LIST_IDS}
+            )
         self.latest: dict[str, dict] = {}
         for container_id in ids:
             watch = self.collector.watch(container_id, self)

@@ -67,6 +67,7 @@
     badge.textContent = text;
     badge.className = `badge ${kind || ""}`;
     root.classList.toggle("not-running", kind === "stopped");
+    if (kind === "stopped") root.querySelectorAll("[data-now]").forEach((node) => { node.textContent = "—"; });
   };
 
   const colours = () => {
@@ -146,8 +147,8 @@
         since.textContent = message.since
           ? fill(TEXT.since, { time: new Date(message.since * 1000).toLocaleTimeString() })
           : TEXT.noHistory;
-        say(message.state === "running" ? TEXT.live : TEXT.stopped, message.state === "running" ? "ok" : "stopped");
         redraw();
+        say(message.state === "running" ? TEXT.live : TEXT.stopped, message.state === "running" ? "ok" : "stopped");
       } else if (message.type === "sample") {
         if (!badge.classList.contains("ok")) say(TEXT.live, "ok");
         add(message.sample);

@@ -125,3 +125,14 @@ async def test_list_socket_refuses_more_than_a_page(session_cookie):
 async def test_anonymous_is_refused():
     ws, connected, code = await open_socket("/ws/containers/stats/?ids=", None)
     assert (await ws.receive_output(5))["code"] == 4401
+
+
+async def test_a_removed_container_says_so(engine, session_cookie):
+    container = engine.container("sleep 300")
+    ws, _, _ = await open_socket(f"/ws/containers/{container['Id']}/stats/", session_cookie)
+    await next_message(ws, "sample")
+    await asyncio.to_thread(engine.client.api.remove_container, container["Id"], force=True)
+    while (state := (await next_message(ws, "state"))["state"]) == "stopped":
+        pass
+    assert state == "removed"
+    await ws.disconnect()
