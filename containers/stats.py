@@ -11,7 +11,7 @@ Peers' costs (shared/reference/peers-features.md): Dozzle keeps a stream per run
 for hours after its last viewer left (#4815: idle dockerd 2.4 % + containerd 1.7 % of a core with
 18 containers); here a stream lives only while someone looks, plus the grace period. Its first
 payload was 300 points for every container (15 MB at 247 containers, #5084); here a page gets its
-one container's buffer (300 samples, about 45 KB of JSON) and the list only the latest sample of
+one container's buffer (300 samples of about 125 bytes of JSON: under 40 KB) and the list only the latest sample of
 each of its rows. Portainer keeps no history (#608); here every viewer shares the buffer.
 """
 
