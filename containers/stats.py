@@ -26,6 +26,7 @@ from typing import Protocol
 from django.conf import settings
 
 from containers.streams.stats import read_stats
+from containers.streams.wire import dumps
 from dashboard.engine import EngineError, EngineNotFound, EngineUnavailable, get_client, translate
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,9 @@ RETRY_SECONDS = 5  # a stream the engine broke is opened again after this, while
 
 
 class Viewer(Protocol):
-    def stats_sample(self, container_id: str, point: dict) -> None: ...
+    # `frame` is the page socket's message for it, made once for all viewers: 200 page sockets
+    # (bench/live_stats.py) would otherwise each make the same text, 10 times per sample.
+    def stats_sample(self, container_id: str, point: dict, frame: str) -> None: ...
     def stats_state(self, container_id: str, state: str) -> None: ...
 
 
@@ -75,8 +78,9 @@ class Watch:
             return
         self.add(point)
         self.said("running")
+        frame = dumps({"type": "sample", "sample": point})
         for viewer in list(self.viewers):
-            viewer.stats_sample(self.container_id, point)
+            viewer.stats_sample(self.container_id, point, frame)
 
     def add(self, point: dict) -> None:
         """Into the ring buffer, which then holds at most HISTORY_SECONDS up to this sample."""

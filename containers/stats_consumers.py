@@ -48,7 +48,7 @@ class ContainerStatsConsumer(StatsSocket):
     async def watch(self) -> None:
         attrs = await asyncio.to_thread(translate, lambda: get_client().api.inspect_container(self.container_id))
         full_id = attrs["Id"]
-        self.pending: list[dict] = []
+        self.pending: list[str] = []  # frames to send
         watch = self.collector.watch(full_id, self)
         self.watched = (full_id,)
         history = list(watch.samples)
@@ -61,14 +61,14 @@ class ContainerStatsConsumer(StatsSocket):
         }
         await self.send(text_data=streams.dumps(message))
 
-    def stats_sample(self, container_id: str, point: dict) -> None:
-        self.queue({"type": "sample", "sample": point})
+    def stats_sample(self, container_id: str, point: dict, frame: str) -> None:
+        self.queue(frame)
 
     def stats_state(self, container_id: str, state: str) -> None:
-        self.queue({"type": "state", "state": state})
+        self.queue(streams.dumps({"type": "state", "state": state}))
 
-    def queue(self, message: dict) -> None:
-        self.pending.append(message)
+    def queue(self, frame: str) -> None:
+        self.pending.append(frame)
         del self.pending[:-PAGE_BACKLOG]
         self.wake.set()
 
@@ -76,9 +76,9 @@ class ContainerStatsConsumer(StatsSocket):
         while True:
             await self.wake.wait()
             self.wake.clear()
-            messages, self.pending = self.pending, []
-            for message in messages:
-                await self.send(text_data=streams.dumps(message))
+            frames, self.pending = self.pending, []
+            for frame in frames:
+                await self.send(text_data=frame)
 
 
 class ListStatsConsumer(StatsSocket):
@@ -105,7 +105,7 @@ class ListStatsConsumer(StatsSocket):
         if self.latest:
             self.wake.set()
 
-    def stats_sample(self, container_id: str, point: dict) -> None:
+    def stats_sample(self, container_id: str, point: dict, frame: str) -> None:
         self.latest[container_id] = _columns(point)
         self.wake.set()
 
