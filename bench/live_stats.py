@@ -28,7 +28,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BENCH_LABEL, BUSYBOX_IMAGE, berth_server, logged_in_session, remove_bench_objects
+from bench.common import BENCH_LABEL, BUSYBOX_IMAGE, berth_server, logged_in_session
 
 TICKS = os.sysconf("SC_CLK_TCK")
 GRACE = "5"  # STATS_GRACE_SECONDS of the bench's Berth: its streams are gone before the CLI's window
@@ -94,6 +94,17 @@ def make_writers(client: docker.DockerClient, count: int) -> list[str]:
         client.api.start(created["Id"])
         ids.append(created["Id"])
     return ids
+
+
+def remove_own(client: docker.DockerClient, ids: list[str]) -> None:
+    """Only this run's containers: remove_bench_objects() would also take those of a bench that
+    another checkout runs on the same engine at the same time (it happened: the windows then
+    measured nothing)."""
+    for container_id in ids:
+        try:
+            client.api.remove_container(container_id, force=True)
+        except docker.errors.NotFound:
+            pass
 
 
 async def _view(base: str, cookie: str, ids: list[str], viewers: int, seconds: float, pids: list[int]) -> float:
@@ -166,7 +177,7 @@ def stats_cost(client, containers: int = 20, viewers: int = 10, seconds: float =
                 berth.append(berth_window(base, cookie, ids, viewers, seconds))
                 cli.append(cli_window(ids, seconds))
     finally:
-        remove_bench_objects(client)
+        remove_own(client, ids)
     b, c = statistics.median(berth), statistics.median(cli)
     return (
         f"stats_cost ratio={b / c:.2f} (Berth+dockerd+containerd {b:.2f} CPU s, docker stats+dockerd+containerd "
@@ -188,7 +199,7 @@ def stats_idle(client, containers: int = 20, viewers: int = 10, seconds: float =
             time.sleep(3)
             without.append(measured(engine_pids(), seconds))
     finally:
-        remove_bench_objects(client)
+        remove_own(client, ids)
     a, w = statistics.median(after), statistics.median(without)
     return (
         f"stats_idle ratio={a / w:.2f} (dockerd+containerd {a:.2f} CPU s from {IDLE_WAIT} s after the last viewer "
@@ -205,7 +216,6 @@ def main() -> None:
     parser.add_argument("--only", choices=["cost", "idle"])
     args = parser.parse_args()
     client = docker.from_env()
-    remove_bench_objects(client)
     sizes = {"containers": args.containers, "viewers": args.viewers, "seconds": args.seconds, "rounds": args.rounds}
     if args.only != "idle":
         print(stats_cost(client, **sizes), flush=True)

@@ -55,6 +55,7 @@
     net: { keys: ["rx", "tx"], labels: [TEXT.received, TEXT.sent], format: rate },
     blk: { keys: ["read", "write"], labels: [TEXT.read, TEXT.written], format: rate },
   };
+  const POWERS_OF_TWO = Array.from({ length: 48 }, (_, i) => 2 ** i); // memory ticks: 256 KiB, 512 KiB, 1 MiB…
   const MIN_SPAN_SECONDS = 60; // the x axis shows at least a minute: a new chart's few samples are not stretched
   const clock = (t) => new Date(t * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 
@@ -96,7 +97,7 @@
         },
         axes: [
           { ...axis, space: 110, values: (u, ticks) => ticks.map(clock) },
-          { ...axis, size: 72, values: (u, ticks) => ticks.map(chart.format) },
+          { ...axis, size: 72, values: (u, ticks) => ticks.map(chart.format), ...(chart.format === bytes ? { incrs: POWERS_OF_TWO } : {}) },
         ],
         series: [{}, ...chart.keys.map((key, i) => ({
           label: chart.labels[i], stroke: c.lines[i], width: 1.5, fill: i === 0 ? `${c.lines[i]}22` : undefined,
