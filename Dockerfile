@@ -5,7 +5,7 @@
 ARG PYTHON_BASE=python:3.11-slim
 ARG NODE_BASE=node:24-slim
 
-# ---- browser assets (htmx, xterm.js) from npm
+# ---- browser assets (htmx, xterm.js, uPlot) from npm
 FROM ${NODE_BASE} AS assets
 WORKDIR /build
 COPY package.json package-lock.json ./

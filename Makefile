@@ -63,6 +63,7 @@ bench: install test-images
 	$(PY) bench/networks_volumes.py
 	$(PY) bench/logs.py
 	$(PY) bench/terminal.py
+	$(PY) bench/live_stats.py
 	$(PY) bench/concurrent_logs.py
 	$(PY) bench/live.py
 

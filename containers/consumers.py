@@ -1,4 +1,4 @@
-"""Websockets for live container streams: logs, attach/exec terminals, and the live list.
+"""Websockets for live container streams: logs, stats, attach/exec terminals, and the live list.
 
 Protocol (issue 3):
 - terminals: browser -> server binary frames are keystrokes, text frames are JSON control
@@ -59,6 +59,19 @@ Protocol (issue 3):
   repository:tag (one row per tag, html images/list.html#image-row; no paging, so no "new");
   an image is asked about when an event names it, and so is the image a container created or
   removed was made from (its count). Needs a viewer.
+- stats (issue 13, part 3; containers/stats_consumers.py), server -> browser only (the browser
+  sends nothing):
+  /ws/containers/<id>/stats/: first {"type": "history", "state": "running"|"stopped",
+  "since": T|null, "samples": [S, ...]}, the ring buffer's samples (up to 5 minutes; none for a
+  container nobody watched, and then since is null), then {"type": "sample", "sample": S} about
+  once a second, and {"type": "state", "state": "running"|"stopped"|"removed"|"engine-lost"}
+  when that changes ("running" again once samples come back). A sample S is {"t": seconds since
+  the epoch, "cpu": percent of one CPU times the CPUs, "mem": bytes, "limit": bytes,
+  "mem_pct": percent|null, "rx", "tx", "read", "write": bytes a second, null when unknown}.
+  /ws/containers/stats/?ids=ID,ID,...: full container ids (64 hex digits, at most 100, the
+  list's running rows); about once a second {"type": "samples", "samples": {ID: S, ...}} with
+  the latest sample of each id that has a new one, or {ID: {"state": "stopped"|"removed"|
+  "engine-lost"}}. More than 100 ids or anything else than ids: an error frame, then 1011.
 - any socket whose engine cannot be reached is accepted, gets an {"type": "error", ...} frame
   and is closed with 1011: never an HTTP 500 at the handshake.
 
@@ -107,7 +120,7 @@ LOG_FRAMES_IN_FLIGHT = 8  # frames sent and not yet acked
 
 # The role each stream needs (accounts/README.md): reading logs is a viewer's; typing into a
 # container is an operator's.
-ROLES = {"logs": "viewer", "attach": "operator", "exec": "operator"}
+ROLES = {"logs": "viewer", "attach": "operator", "exec": "operator", "stats": "viewer"}
 
 
 EARLY_STARTS_LIMIT = 4  # sockets at once, per process, reading before their user is known

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from containers import bulk_views, cli_views, stream_views, views
+from containers import bulk_views, cli_views, live_views, stream_views, views
 from dashboard import converters  # noqa: F401 - registers <ref:...>
 
 app_name = "containers"
@@ -23,6 +23,7 @@ urlpatterns = [
     path("<ref:container_id>/remove/", views.remove, name="remove"),
     path("<ref:container_id>/env/reveal/", views.env_reveal, name="env_reveal"),
     path("<ref:container_id>/docker-run/reveal/", cli_views.docker_run_reveal, name="docker_run_reveal"),
+    path("<ref:container_id>/processes/", live_views.processes, name="processes"),
     # Live streams (websockets in containers/routing.py)
     path("<ref:container_id>/logs/", stream_views.logs, name="logs"),
     path("<ref:container_id>/logs/download/", stream_views.logs_download, name="logs_download"),

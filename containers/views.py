@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts import websocket_auth
 from accounts.audit import audit, audited, note_confirmation, note_outcome, note_rejected
 from accounts.masking import env_rows, mask_inspect, masked_env
 from accounts.models import Outcome
@@ -146,6 +147,7 @@ def detail(request: HttpRequest, container_id: str) -> HttpResponse:
     else:
         context["reach_note"] = _reach_note(request, container.id)
         context["docker_run"] = cli_views.docker_run(container)
+        websocket_auth.remember_request(request)  # the page opens its stats socket at once
     return render(request, template, context)
 
 

@@ -161,6 +161,7 @@ STATICFILES_DIRS = [
     ("vendor/xterm-addon-unicode11", NODE_MODULES / "@xterm" / "addon-unicode11" / "lib"),
     ("vendor/xterm-addon-web-links", NODE_MODULES / "@xterm" / "addon-web-links" / "lib"),
     ("vendor/xterm-addon-webgl", NODE_MODULES / "@xterm" / "addon-webgl" / "lib"),
+    ("vendor/uplot", NODE_MODULES / "uplot" / "dist"),
 ]
 # Serve straight from the finders, so `make run` needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
@@ -174,6 +175,9 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # The Docker engine. DOCKER_HOST is read by docker-py itself; the timeout bounds how long a
 # page waits for an engine that does not answer.
 DOCKER_TIMEOUT = envint("DOCKER_TIMEOUT", 10)
+# Seconds a container's stats stream stays open after its last viewer left (containers/stats.py):
+# a reload or the next page of the list finds its history still there.
+STATS_GRACE_SECONDS = envint("STATS_GRACE_SECONDS", 20)
 
 # Every line says when, how bad and who (dashboard/log_format.py): text by default, or one JSON
 # object a line with LOG_FORMAT=json. uvicorn's own lines come here too (dashboard/serve.py).

@@ -3,7 +3,8 @@
 A package of layers whose imports point only down: options.py and wire.py are pure;
 sockets.py opens the engine's streams (the only module that touches docker-py's and urllib3's
 internals); pump.py bridges a reader and a consumer; logs.py, terminals.py and exec.py are the
-three stream kinds. The names other code uses are re-exported here (`streams.X`).
+three interactive stream kinds, stats.py reads a container's stats for the collector
+(containers/stats.py). The names other code uses are re-exported here (`streams.X`).
 """
 
 from containers.streams.exec import ExecSession

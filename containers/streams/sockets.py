@@ -1,4 +1,4 @@
-"""Opening the engine's streams: logs, events, attach, exec (and a pull's connections, images/streams.py).
+"""Opening the engine's streams: logs, events, stats, attach, exec (and a pull's connections, images/streams.py).
 
 The ONLY module that touches docker-py's and urllib3's internals (pyproject.toml lets only this
 one reach private members). Every log is one raw `GET /containers/{id}/logs` in HTTP/1.0 on a
@@ -212,8 +212,32 @@ async def open_log_on_loop(sock: socket.socket, container_id: str, params: dict)
     """LogStream's request, for an engine on a unix socket, sent and answered on the event loop
     (a blocking connect there could hold every socket up to DOCKER_TIMEOUT); the body bytes
     read with the head."""
+    return await _open_on_loop(sock, wire.request(api_path("/containers/{}/logs", container_id), params))
+
+
+async def open_stats_on_loop(sock: socket.socket, container_id: str) -> bytes:
+    """`GET /containers/{id}/stats?stream=1` in HTTP/1.0 on `sock` (a loop_socket()), read on the
+    event loop like a relayed log: the body is the engine's JSON, one sample a line, about one a
+    second (the daemon's own sampling); the body bytes read with the head. A thread per watched
+    container would wake a second time for each sample only to hand it to the loop."""
+    return await _open_on_loop(sock, wire.request(api_path("/containers/{}/stats", container_id), {"stream": "1"}))
+
+
+def open_stats(container_id: str):
+    """The same stats request on a blocking connection of its own, for tcp:// and ssh://
+    engines: (the socket, the body bytes read with the head); read it with sock.recv()."""
+    sock = connect()
+    try:
+        first = _read_head(sock, wire.request(api_path("/containers/{}/stats", container_id), {"stream": "1"}))
+    except BaseException:
+        shutdown(sock)
+        raise
+    sock.settimeout(None)  # a stopped container's stream may stay quiet
+    return sock, first
+
+
+async def _open_on_loop(sock: socket.socket, request: bytes) -> bytes:
     loop = asyncio.get_running_loop()
-    request = wire.request(api_path("/containers/{}/logs", container_id), params)
     try:
         # An engine that hangs must not hold the socket for ever: the head comes within the
         # client's timeout, as for any other request (the body may then stay quiet for hours).

@@ -17,6 +17,7 @@ VIEW_ROLES = {
     "containers:list": "viewer",
     "containers:detail": "viewer",
     "containers:logs": "viewer",
+    "containers:processes": "viewer",
     "containers:logs_download": "viewer",
     "containers:start": "operator",
     "containers:stop": "operator",
