@@ -14,5 +14,7 @@ websocket_urlpatterns = [
     path("ws/containers/stats/", stats_consumers.ListStatsConsumer.as_asgi()),
     path("ws/containers/<ref:container_id>/stats/", stats_consumers.ContainerStatsConsumer.as_asgi()),
     # Whatever names no container ("." above all) is answered without asking the engine.
-    re_path(r"^ws/containers/(?P<container_id>[^/]*)/(?:attach|exec|logs|state|stats)/$", unrouted.NoSuchContainer.as_asgi()),
+    re_path(
+        r"^ws/containers/(?P<container_id>[^/]*)/(?:attach|exec|logs|state|stats)/$", unrouted.NoSuchContainer.as_asgi()
+    ),
 ]
