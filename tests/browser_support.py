@@ -162,3 +162,15 @@ def page(browser, berth_server):
     log_in(page, berth_server)
     yield page
     context.close()
+
+
+def wait_for_js(page, expression: str, timeout: float = 10):
+    """page.wait_for_function() for Berth's pages: Playwright polls a predicate with `new
+    Function`, which Berth's CSP (no 'unsafe-eval') refuses as soon as the first check is false;
+    page.evaluate() goes through the DevTools protocol, which the CSP does not govern."""
+    deadline = time.monotonic() + timeout
+    while not (value := page.evaluate(expression)):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression!r}")
+        time.sleep(0.05)
+    return value

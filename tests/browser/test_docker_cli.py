@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser_support import wait_for_js
 from tests.conftest import random_name
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -54,7 +55,7 @@ def test_copy_as_docker_run_copies_the_line(page, live_server_url, engine):
     # The page's Permissions-Policy allows writing the clipboard, never reading it: what is written is recorded.
     page.evaluate("() => { navigator.clipboard.writeText = async (text) => { window.copiedText = text; }; }")
     button.click()
-    page.wait_for_function("() => window.copiedText !== undefined")
+    wait_for_js(page, "() => window.copiedText !== undefined")
     assert page.evaluate("window.copiedText") == line
     assert button.inner_text() == "Copied"
 

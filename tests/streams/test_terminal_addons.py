@@ -6,7 +6,7 @@ import contextlib
 
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, log_in
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, log_in, wait_for_js
 
 pytestmark = pytest.mark.browser
 LIGHT_BG, DARK_BG = "#fbfcfd", "#0b0e13"
@@ -83,7 +83,8 @@ def test_unicode_11_widths_are_active(page, live_server_url, engine):
     assert page.evaluate("document.getElementById('terminal').xterm.unicode.activeVersion") == "11"
     # An emoji of Unicode 9 and later is two cells wide (Unicode 6's tables said one).
     page.keyboard.type("printf 'A\\360\\237\\244\\226B\\n'\n")
-    width = page.wait_for_function(
+    width = wait_for_js(
+        page,
         """() => {
             const buffer = document.getElementById('terminal').xterm.buffer.active;
             for (let y = 0; y < buffer.length; y++) {
@@ -91,8 +92,8 @@ def test_unicode_11_widths_are_active(page, live_server_url, engine):
                 if (line.translateToString(true) === 'A\\u{1F916}B') return line.getCell(1).getWidth();
             }
             return 0;
-        }"""
-    ).json_value()
+        }""",
+    )
     assert width == 2
 
 
@@ -156,4 +157,4 @@ def test_the_theme_switch_re_themes_an_open_terminal_and_persists_across_a_reloa
     # Auto follows the system, and a change of the system's setting re-themes at once too.
     choice.select_option("auto")
     page.emulate_media(color_scheme="dark")
-    page.wait_for_function(f"document.getElementById('terminal').xterm.options.theme.background === '{DARK_BG}'")
+    wait_for_js(page, f"document.getElementById('terminal').xterm.options.theme.background === '{DARK_BG}'")
