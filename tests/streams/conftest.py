@@ -15,6 +15,7 @@ from channels.testing import WebsocketCommunicator
 
 from containers.streams.wire import LineAssembler, lines_in_time_order
 from dashboard.asgi import application
+from dashboard.engine import reset_client
 
 ORIGIN = b"http://testserver"  # Berth's own origin for a socket whose Host is testserver (HOST)
 HOST = b"testserver"  # in ALLOWED_HOSTS only under tests: Django's test setup adds it
@@ -173,3 +174,15 @@ def extra_engine(docker_client):
         yield extra
     finally:
         extra.stop()
+
+
+@pytest.fixture
+def berth_on_extra(extra_engine, monkeypatch):
+    """Berth pointed at the extra engine (dashboard.engine reads DOCKER_HOST when it makes its client)."""
+    monkeypatch.setenv("DOCKER_HOST", extra_engine.host)
+    reset_client()
+    yield extra_engine
+    reset_client()
+    extra_engine.ensure_running()
+    for raw in extra_engine.client.api.containers(all=True):
+        extra_engine.client.api.remove_container(raw["Id"], force=True, v=True)

@@ -7,22 +7,9 @@ import signal
 
 import pytest
 
-from dashboard.engine import reset_client
 from tests.streams.conftest import LogReader, open_socket
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def berth_on_extra(extra_engine, monkeypatch):
-    """Berth pointed at the extra engine (dashboard.engine reads DOCKER_HOST when it makes its client)."""
-    monkeypatch.setenv("DOCKER_HOST", extra_engine.host)
-    reset_client()
-    yield extra_engine
-    reset_client()
-    extra_engine.ensure_running()
-    for raw in extra_engine.client.api.containers(all=True):
-        extra_engine.client.api.remove_container(raw["Id"], force=True, v=True)
 
 
 def numbers(reader: LogReader) -> list[int]:

@@ -7,7 +7,6 @@ import threading
 import pytest
 
 from containers.streams import events
-from dashboard.engine import reset_client
 from tests.conftest import TEST_LABEL, wait_for
 from tests.images import BUSYBOX_IMAGE
 
@@ -78,8 +77,8 @@ def test_a_new_subscriber_after_the_last_left_opens_it_again(engine):
     assert hub.opened == opened + 2
 
 
-def test_a_lost_engine_is_said_and_the_stream_opened_again(berth_on_extra_engine):
-    extra = berth_on_extra_engine
+def test_a_lost_engine_is_said_and_the_stream_opened_again(berth_on_extra):
+    extra = berth_on_extra
     hub = events.hub(extra.host)
     heard = Heard()
     sub = events.subscribe(heard)
@@ -130,20 +129,9 @@ def test_a_quiet_stream_pings_and_reopens_when_the_engine_stopped_answering(engi
         events.unsubscribe(sub)
 
 
-@pytest.fixture
-def berth_on_extra_engine(extra_engine, monkeypatch):
-    monkeypatch.setenv("DOCKER_HOST", extra_engine.host)
-    reset_client()
-    yield extra_engine
-    reset_client()
-    extra_engine.ensure_running()
-    for raw in extra_engine.client.api.containers(all=True):
-        extra_engine.client.api.remove_container(raw["Id"], force=True, v=True)
-
-
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_a_list_socket_says_the_engine_lost_and_relists_when_it_is_back(berth_on_extra_engine, client, user):
+async def test_a_list_socket_says_the_engine_lost_and_relists_when_it_is_back(berth_on_extra, client, user):
     """While the engine is away the page says so; once back, the socket sends the whole table
     (a container started meanwhile shows), then "live"."""
     from channels.db import database_sync_to_async
@@ -151,7 +139,7 @@ async def test_a_list_socket_says_the_engine_lost_and_relists_when_it_is_back(be
     from tests.containers.test_live_rows import ListSocket
     from tests.streams.conftest import open_socket
 
-    extra = berth_on_extra_engine
+    extra = berth_on_extra
     await database_sync_to_async(client.force_login)(user)
     cookie = f"sessionid={client.cookies['sessionid'].value}"
     ws, connected, _ = await open_socket("/ws/containers/?all=1", cookie)
