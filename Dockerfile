@@ -39,6 +39,7 @@ WORKDIR /app
 COPY --from=assets /build/node_modules /app/node_modules
 COPY . /app
 RUN SECRET_KEY=collectstatic-only python3 manage.py collectstatic --noinput --verbosity 0 \
+ && SECRET_KEY=collectstatic-only python3 manage.py compile_catalogues \
  && install -m 0755 deploy/entrypoint.sh /usr/local/bin/berth-entrypoint
 VOLUME /data
 EXPOSE 8000

@@ -5,7 +5,7 @@ BIND ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := dashboard.settings
 
-.PHONY: run test lint js-test install lock prerequisites test-images bench clean
+.PHONY: run test lint js-test install lock messages prerequisites test-images bench clean
 
 # The whole tree, every file checked against its hash: requirements-dev.txt is the runtime lock
 # (requirements.txt, what the image installs) plus the tests' and linters' packages.
@@ -18,7 +18,17 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed
+# The translation catalogues, compiled (build output, not committed): polib, no GNU gettext.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+$(CATALOGUES): %.mo: %.po $(VENV)/.installed
+	$(PY) manage.py compile_catalogues
+
+install: $(VENV)/.installed node_modules/.installed $(CATALOGUES)
+
+# After marking new strings: extracts them into locale/*/LC_MESSAGES/*.po (GNU gettext's
+# xgettext, Debian package gettext), to be translated there; the catalogue test fails until they are.
+messages: $(VENV)/.installed
+	$(PY) manage.py messages
 
 # After editing requirements.in or requirements-dev.in: pins the whole tree again, with the hash
 # of every file PyPI has for each version (any platform, Python 3.11 and later).
@@ -38,6 +48,7 @@ prerequisites:
 	@command -v docker >/dev/null || { echo "make test needs the docker CLI (Debian: apt-get install docker.io)"; exit 1; }
 	@docker version >/dev/null 2>&1 || { echo "make test needs a running Docker engine at $${DOCKER_HOST:-unix:///var/run/docker.sock} (start dockerd)"; exit 1; }
 	@test -x /usr/bin/chromium || { echo "make test needs Chromium at /usr/bin/chromium (Debian: apt-get install chromium)"; exit 1; }
+	@command -v xgettext >/dev/null || { echo "make test needs GNU gettext's xgettext for the catalogue test (Debian: apt-get install gettext)"; exit 1; }
 	@test -x /bin/busybox || { echo "make test needs a static busybox for the test images (Debian: apt-get install busybox-static)"; exit 1; }
 
 # The local test images: busybox FROM scratch (no registry is reachable here).

@@ -12,6 +12,7 @@ command -v chromium >/dev/null || need_packages+=(chromium)
 command -v docker-registry >/dev/null || need_packages+=(docker-registry)
 command -v htpasswd >/dev/null || need_packages+=(apache2-utils)
 command -v file >/dev/null || need_packages+=(file)
+command -v xgettext >/dev/null || need_packages+=(gettext)  # the catalogue test extracts strings
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "installing: ${need_packages[*]}"
   apt-get update -qq

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog, set_language
 
 from accounts import views as accounts_views
 from dashboard import health
@@ -18,6 +20,9 @@ auth_urlpatterns = [
 urlpatterns = [
     path("", system_views.overview, name="home"),  # the overview; the container list is /containers/
     path("healthz", health.healthz, name="healthz"),  # public: up or down only (dashboard/health.py)
+    # The language switcher (a cookie) and the JavaScript catalogue: the login page uses both.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("jsi18n/", login_not_required(JavaScriptCatalog.as_view(domain="djangojs")), name="javascript-catalog"),
     # Berth's login (throttled), audit log, users and settings; before Django's auth URLs.
     path("", include("accounts.urls")),
     path("accounts/", include(auth_urlpatterns)),

@@ -8,6 +8,15 @@ document.addEventListener("change", (event) => {
   });
 });
 
+// A select that submits its form when it changes (the language switcher): its button is for a
+// browser without JavaScript.
+for (const select of document.querySelectorAll("select[data-submit-on-change]")) {
+  select.form.querySelector("button").hidden = true;
+}
+document.addEventListener("change", (event) => {
+  if (event.target.matches("select[data-submit-on-change]")) event.target.form.requestSubmit();
+});
+
 // "Copy as docker run" (containers/_docker_run.html): copies the text of the element named by
 // data-copy. The clipboard API needs a secure context (HTTPS or localhost); elsewhere the text is
 // selected so that Ctrl-C copies it. The JavaScript catalogue's gettext, when a page loads one.

@@ -83,9 +83,13 @@ VIEW_ROLES = {
 # restart and unpause, Duplicate/Edit and the attach/exec websockets check the same inside:
 # tests/containers/test_reach_restrictions.py.
 REACH_CHECKED = {"containers:start": "start", "containers:restart": "restart", "containers:unpause": "unpause"}
-# Open to every logged-in user (or to anyone: the login pages, and /healthz's up or down).
-UNRESTRICTED = {"home", "accounts:login", "login", "logout", "password_change", "password_change_done", "healthz"}
-PUBLIC = {"accounts:login", "login", "healthz"}
+# Open to every logged-in user (or to anyone: the login pages, /healthz's up or down, and the
+# language: the switcher and the JavaScript catalogue, which the login page uses too).
+UNRESTRICTED = {
+    "home", "accounts:login", "login", "logout", "password_change", "password_change_done", "healthz",
+    "set_language", "javascript-catalog",
+}  # fmt: skip
+PUBLIC = {"accounts:login", "login", "healthz", "set_language", "javascript-catalog"}
 SAMPLE_VALUES = ["berth-test-missing", "0123456789ab", 1]
 
 
