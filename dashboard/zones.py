@@ -12,29 +12,20 @@ middleware activated does not reach a consumer's threads.
 
 from __future__ import annotations
 
-import re
-import zoneinfo
 from collections.abc import Callable
 from datetime import tzinfo
-from functools import cache
 
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
+from dashboard.times import zone_named, zone_names
+
 COOKIE = "berth_tz"
-# IANA names are ASCII letters, digits and "/_+-" ("America/Argentina/Buenos_Aires", "Etc/GMT+9"),
-# 14 to 30 characters in the 2024 database; a cookie's value is never opened as a path otherwise.
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9/_+\-]{0,63}")
-
-
-@cache
-def _known() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
 
 
 def known_names() -> list[str]:
     """Every zone name this machine knows, sorted (the preferences page's choices)."""
-    return sorted(_known())
+    return sorted(zone_names())
 
 
 def default_zone() -> tzinfo:
@@ -42,14 +33,7 @@ def default_zone() -> tzinfo:
     return timezone.get_default_timezone()
 
 
-def named(name: str | None) -> tzinfo | None:
-    """The zone of this IANA name, or None for nothing or a name that is no zone."""
-    if not name or not _NAME.fullmatch(name) or (name not in _known() and name != "UTC"):
-        return None
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return None
+named = zone_named  # the one parser of zone names (dashboard/times.py)
 
 
 def choice_of(user) -> str:

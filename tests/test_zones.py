@@ -220,3 +220,32 @@ async def test_a_socket_renders_in_the_zone_of_its_scope(django_user_model):
     assert zone == SEOUL
     assert text_of(zones.in_zone(zone, when, OLD, "exact")) == "2026-01-05 15:04:05 KST"
     assert timezone.get_current_timezone() == zoneinfo.ZoneInfo("UTC")  # only while rendering
+
+
+# -- Since / Until, as the viewer reads them
+
+
+@pytest.mark.parametrize(
+    "zone, expected",
+    [
+        ("Asia/Seoul", datetime(2026, 12, 1, 6, 0, tzinfo=UTC)),  # as docker logs --since reads a local time
+        ("", datetime(2026, 12, 1, 15, 0, tzinfo=UTC)),
+        ("Nowhere/Atlantis", datetime(2026, 12, 1, 15, 0, tzinfo=UTC)),
+    ],
+)
+def test_a_naive_since_is_the_viewers_time(zone, expected):
+    from containers.streams.options import LogOptions
+    from system.events import EventWindow
+
+    assert LogOptions.from_query({"since": "2026-12-01T15:00", "zone": zone}).since == expected
+    assert EventWindow.from_query({"since": "2026-12-01T15:00"}, zones.named(zone) or UTC).since == expected
+    assert LogOptions.from_query({"since": "2026-12-01T15:00Z", "zone": zone}).since.hour == 15  # a zone given wins
+
+
+@pytest.mark.django_db
+def test_the_logs_page_tells_its_socket_and_download_the_zone(seoul_client, engine):
+    made = engine.container(start=False)
+    html = seoul_client.get(f"/containers/{made['Id']}/logs/?since=2026-12-01T15:00").content.decode()
+    assert re.search(r'data-ws-path="[^"]*zone=Asia%2FSeoul', html)
+    assert re.search(r'id="log-download" href="[^"]*zone=Asia%2FSeoul', html)
+    assert 'data-zone="Asia/Seoul"' in html and '<option value="local">KST (Asia/Seoul)</option>' in html
