@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Preferences
+from accounts.roles import role_required
 from dashboard import zones
 
 
@@ -30,6 +31,7 @@ class PreferencesForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
+@role_required("viewer")  # every role: their own zone, nothing in the engine
 def preferences(request: HttpRequest) -> HttpResponse:
     browser_zone = zones.zone_name(zones.named(request.COOKIES.get(zones.COOKIE)) or zones.default_zone())
     initial = {"time_zone": zones.choice_of(request.user)}
