@@ -249,3 +249,14 @@ def test_the_logs_page_tells_its_socket_and_download_the_zone(seoul_client, engi
     assert re.search(r'data-ws-path="[^"]*zone=Asia%2FSeoul', html)
     assert re.search(r'id="log-download" href="[^"]*zone=Asia%2FSeoul', html)
     assert 'data-zone="Asia/Seoul"' in html and '<option value="local">KST (Asia/Seoul)</option>' in html
+
+
+@pytest.mark.django_db
+def test_a_container_page_in_seoul_shows_the_time_nine_hours_on(seoul_client, engine):
+    from dashboard.times import parse_engine_time
+
+    made = engine.container(start=False)
+    created = parse_engine_time(made["Created"])
+    html = seoul_client.get(f"/containers/{made['Id']}/").content.decode()
+    seoul = (created + timedelta(hours=9)).strftime("%Y-%m-%d %H:%M:%S")
+    assert f'title="{seoul} KST (Asia/Seoul)">{seoul} KST (' in html
