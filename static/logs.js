@@ -304,6 +304,7 @@
   for (const box of document.querySelectorAll("#log-controls input[data-toggle]")) {
     const apply = () => {
       view.classList.toggle(box.dataset.toggle, box.dataset.toggle === "show-ts" ? box.checked : !box.checked);
+      if (box.dataset.toggle === "show-ts" && zoneChoice) zoneChoice.closest("label").hidden = !box.checked; // no times, no zone
       const url = new URL(download.href, window.location.href);
       url.searchParams.set(box.name, box.checked ? "1" : "0");
       download.href = url.pathname + url.search;

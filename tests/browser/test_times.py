@@ -68,3 +68,5 @@ def test_log_timestamps_toggle_between_seoul_and_utc_and_the_choice_is_kept(seou
     expect(seoul_page.locator("#log-view .line .ts").first).to_have_text(utc_text)
     seoul_page.locator("#log-zone").select_option("local")
     expect(seoul_page.locator("#log-view .line .ts").first).to_have_text(local_text)
+    seoul_page.get_by_role("checkbox", name="timestamps").uncheck()  # no times shown: no zone to choose
+    expect(seoul_page.locator("#log-zone")).to_be_hidden()
