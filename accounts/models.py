@@ -120,3 +120,20 @@ class BerthSettings(models.Model):
     @classmethod
     def load(cls) -> "BerthSettings":
         return cls.objects.get_or_create(pk=1)[0]
+
+
+class Preferences(models.Model):
+    """What one user chose for themselves (not an admin's setting): today their time zone.
+
+    An empty `time_zone` means "the browser's": static/zone.js tells the server which that is
+    (dashboard/zones.py). A user without a row has chosen nothing.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences")
+    time_zone = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "preferences"
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.time_zone or 'browser time zone'}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import preferences, views
 
 app_name = "accounts"
 
@@ -19,4 +19,6 @@ urlpatterns = [
     path("users/<int:user_id>/password/", views.user_password, name="user_password"),
     # Admin settings
     path("settings/", views.settings_page, name="settings"),
+    # A user's own preferences (any role)
+    path("preferences/", preferences.preferences, name="preferences"),
 ]

@@ -19,6 +19,7 @@ from accounts.roles import refuse_unless
 from containers.live_detail import LiveContainer
 from containers.live_rows import LivePage, expectation
 from containers.streams import dumps, events
+from dashboard import zones
 from dashboard.engine import EngineError, EngineUnavailable
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         params = {key: values[-1] for key, values in query.items()}
         self.catch_up = params.pop("catchup", "") == "1"
         cookies = self.scope.get("cookies") or {}
+        self.zone = await zones.scope_zone(self.scope)  # the page's times, as the page showed them
         self.page = self.make_page(params, cookies.get(settings.CSRF_COOKIE_NAME, ""))
         self.pending: dict[str, object] = {}  # container id: what its last event said, in the order they came
         self.relist_wanted = False
@@ -105,7 +107,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 while self.pending and not self.relist_wanted:
                     container_id = next(iter(self.pending))
                     expect = self.pending.pop(container_id)
-                    for frame in await asyncio.to_thread(self.page.changed, container_id, expect):
+                    for frame in await asyncio.to_thread(
+                        zones.in_zone, self.zone, self.page.changed, container_id, expect
+                    ):
                         await self.send_json(frame)
             except (EngineError, EngineUnavailable) as e:
                 log.info("live containers list: %s", e)  # the hub says when the engine is lost
@@ -118,7 +122,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         that reopened its socket: catchup=1)."""
         self.relist_wanted = False
         self.pending.clear()
-        for frame in await asyncio.to_thread(self.page.relist, self.listed or self.catch_up):
+        for frame in await asyncio.to_thread(zones.in_zone, self.zone, self.page.relist, self.listed or self.catch_up):
             await self.send_json(frame)
         self.listed = True
         await self.send_json({"type": "state", "state": "live"})

@@ -10,14 +10,16 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts import websocket_auth
 from accounts.roles import role_required
 from containers import raw_log, services
 from containers.streams.options import DEFAULT_TAIL, LogOptions
+from dashboard import zones
 
-LOG_QUERY_KEYS = ("tail", "since", "until", "timestamps", "follow", "stdout", "stderr", "q", "regex")
+LOG_QUERY_KEYS = ("tail", "since", "until", "timestamps", "follow", "stdout", "stderr", "q", "regex", "zone")
 
 
 def _log_query(request: HttpRequest) -> dict[str, str]:
@@ -28,6 +30,8 @@ def _log_query(request: HttpRequest) -> dict[str, str]:
         query.update(follow="1", stdout="1", stderr="1")
     for flag in ("timestamps", "follow", "stdout", "stderr", "regex"):
         query[flag] = "1" if query[flag] in ("1", "on", "true") else "0"
+    # A naive Since/Until is the viewer's time: the socket and the download get the zone it was read in.
+    query["zone"] = query["zone"] or zones.zone_name(timezone.get_current_timezone())
     return query
 
 

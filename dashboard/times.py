@@ -7,7 +7,9 @@ so a time that must go back to the engine exactly stays a string.
 """
 
 import re
-from datetime import UTC, datetime
+import zoneinfo
+from datetime import UTC, datetime, tzinfo
+from functools import cache
 
 _RFC3339 = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?")
 _NEVER = "0001-01-01"
@@ -47,3 +49,24 @@ def engine_time_from_rfc3339(value: str) -> str | None:
         return "0"
     base = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC)
     return f"{int(base.timestamp())}.{(match.group(2) or '0')[:9].ljust(9, '0')}"
+
+
+# IANA names are ASCII letters, digits and "/_+-" ("America/Argentina/Buenos_Aires", "Etc/GMT+9"),
+# 14 to 30 characters in the 2024 database; a name from a cookie or an address is never opened
+# as a path unless the machine's database lists it.
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9/_+\-]{0,63}")
+
+
+@cache
+def zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
+
+
+def zone_named(name: str | None) -> tzinfo | None:
+    """The time zone of an IANA name ("Asia/Seoul"), or None for nothing or a name that is no zone."""
+    if not name or not _ZONE_NAME.fullmatch(name) or name not in zone_names():
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return None

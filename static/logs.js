@@ -102,10 +102,64 @@
   // Split into lines by static/log_splitter.js (loaded before this script).
   const { LogSplitter } = window.Berth;
 
+  // ---------------------------------------------------------------- timestamps
+  // The engine's RFC 3339 UTC time ("2026-12-01T06:39:04.761428058Z", trailing zeros dropped) is
+  // shown to the millisecond in the viewer's zone (the page's data-zone, which the server chose:
+  // the user's setting or the browser's), or in UTC: a choice remembered in localStorage. The
+  // span keeps the engine's own text (its title, to the nanosecond); downloads are never touched.
+  const zoneChoice = document.getElementById("log-zone");
+  const ZONE_KEY = "berth.logs.zone";
+  const localZone = view.dataset.zone || "UTC";
+  const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?Z$/;
+  const clocks = new Map(); // zone -> Intl.DateTimeFormat (one each: making one costs ~50 µs)
+  const clockIn = (zone) => {
+    if (!clocks.has(zone)) {
+      let format;
+      try {
+        format = new Intl.DateTimeFormat("en-US", {
+          timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+          hour: "2-digit", minute: "2-digit", second: "2-digit",
+        });
+      } catch { // a zone this browser does not know: UTC, which the label then says
+        format = clockIn("UTC");
+      }
+      clocks.set(zone, format);
+    }
+    return clocks.get(zone);
+  };
+  const storedZone = () => {
+    try { return window.localStorage.getItem(ZONE_KEY) === "utc" ? "utc" : "local"; } catch { return "local"; }
+  };
+  let shownZone = storedZone();
+  function stampText(timestamp) {
+    const match = RFC3339.exec(timestamp);
+    if (!match) return timestamp.replace("T", " ");
+    const [, y, mo, d, h, mi, s, fraction] = match;
+    const millis = `${fraction || ""}000`.slice(0, 3);
+    const parts = {};
+    const moment = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
+    for (const part of clockIn(shownZone === "utc" ? "UTC" : localZone).formatToParts(moment)) parts[part.type] = part.value;
+    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}.${millis}`;
+  }
+  function stampNode(timestamp) {
+    const node = el("span", "ts", stampText(timestamp));
+    node.dataset.ts = timestamp;
+    node.title = timestamp;
+    return node;
+  }
+  if (zoneChoice) {
+    zoneChoice.value = shownZone;
+    zoneChoice.addEventListener("change", () => {
+      shownZone = zoneChoice.value === "utc" ? "utc" : "local";
+      try { window.localStorage.setItem(ZONE_KEY, shownZone); } catch { /* not remembered, still shown */ }
+      for (const node of view.querySelectorAll(".ts[data-ts]")) node.textContent = stampText(node.dataset.ts);
+    });
+  }
+
   // ---------------------------------------------------------------- drawing
   function lineNode([stream, timestamp, text]) {
     const row = el("div", `line ${stream}`);
-    if (timestamp) row.append(el("span", "ts", timestamp.replace("T", " ").replace(/(\.\d{3})\d*Z$/, "$1")));
+    if (timestamp) row.append(stampNode(timestamp));
     row.append(el("span", "stream", STREAM_NAMES[stream] || stream));
     const body = el("span", "text");
     const tokens = ansiFor(stream).tokens(text); // read whole, structured or not: its escapes set the stream's colours
@@ -250,6 +304,7 @@
   for (const box of document.querySelectorAll("#log-controls input[data-toggle]")) {
     const apply = () => {
       view.classList.toggle(box.dataset.toggle, box.dataset.toggle === "show-ts" ? box.checked : !box.checked);
+      if (box.dataset.toggle === "show-ts" && zoneChoice) zoneChoice.closest("label").hidden = !box.checked; // no times, no zone
       const url = new URL(download.href, window.location.href);
       url.searchParams.set(box.name, box.checked ? "1" : "0");
       download.href = url.pathname + url.search;

@@ -57,7 +57,18 @@
   };
   const POWERS_OF_TWO = Array.from({ length: 48 }, (_, i) => 2 ** i); // memory ticks: 256 KiB, 512 KiB, 1 MiB…
   const MIN_SPAN_SECONDS = 60; // the x axis shows at least a minute: a new chart's few samples are not stretched
-  const clock = (t) => new Date(t * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  // Times in the viewer's zone, as the server chose it (data-zone: the user's setting or the
+  // browser's, dashboard/zones.py); a zone this browser does not know leaves its own.
+  const zoned = (options) => {
+    try {
+      return new Intl.DateTimeFormat([], { ...options, timeZone: root.dataset.zone || undefined });
+    } catch {
+      return new Intl.DateTimeFormat([], options);
+    }
+  };
+  const clockFormat = zoned({ hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const sinceFormat = zoned({ hour: "numeric", minute: "2-digit", second: "2-digit", timeZoneName: "short" });
+  const clock = (t) => clockFormat.format(new Date(t * 1000));
 
   const badge = document.getElementById("stats-state");
   const since = document.getElementById("stats-since");
@@ -146,7 +157,7 @@
         samples.length = 0;
         message.samples.forEach(add);
         since.textContent = message.since
-          ? fill(TEXT.since, { time: new Date(message.since * 1000).toLocaleTimeString() })
+          ? fill(TEXT.since, { time: sinceFormat.format(new Date(message.since * 1000)) })
           : TEXT.noHistory;
         redraw();
         say(message.state === "running" ? TEXT.live : TEXT.stopped, message.state === "running" ? "ok" : "stopped");

@@ -34,6 +34,7 @@ from accounts import session_watch
 from accounts.audit import aaudit
 from accounts.models import Outcome
 from accounts.roles import refuse_unless
+from dashboard import zones
 from dashboard.engine import EngineError, EngineUnavailable
 from system import events
 
@@ -56,6 +57,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
         if await refuse_unless(self, ROLE):  # accepted, then closed: 4401 / 4403, audited
             return
         await self.accept()
+        self.zone = await zones.scope_zone(self.scope)  # the rows' times, as the page showed them
         query = {k: v[-1] for k, v in parse_qs(self.scope.get("query_string", b"").decode()).items()}
         try:
             filters = events.EventFilters.from_query(query)
@@ -93,7 +95,12 @@ class EventsConsumer(AsyncWebsocketConsumer):
 
     async def send_rows(self, raws: list[dict], skipped: int) -> None:
         if raws or skipped:
-            frame = {"type": "events", "html": rows(raws), "count": len(raws), "skipped": skipped}
+            frame = {
+                "type": "events",
+                "html": zones.in_zone(self.zone, rows, raws),
+                "count": len(raws),
+                "skipped": skipped,
+            }
             await self.send(text_data=json.dumps(frame))
 
     async def finish(self, message: dict, code: int | None = None) -> None:

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.roles import role_required
@@ -17,7 +18,9 @@ WINDOW_KEYS = ("since", "until")
 
 
 def _parsed(request: HttpRequest) -> tuple[events.EventFilters, events.EventWindow]:
-    return events.EventFilters.from_query(request.GET), events.EventWindow.from_query(request.GET)
+    return events.EventFilters.from_query(request.GET), events.EventWindow.from_query(
+        request.GET, timezone.get_current_timezone()
+    )
 
 
 @require_GET

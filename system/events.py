@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from django.utils.translation import gettext as _
 
@@ -173,8 +173,9 @@ class EventWindow:
     until: datetime | None = None  # None: now (and the page follows live)
 
     @classmethod
-    def from_query(cls, query: Mapping[str, str]) -> EventWindow:
-        window = cls(parse_time(query.get("since")), parse_time(query.get("until")))
+    def from_query(cls, query: Mapping[str, str], zone: tzinfo = UTC) -> EventWindow:
+        """A naive Since/Until is read in `zone`: the viewer's."""
+        window = cls(parse_time(query.get("since"), zone=zone), parse_time(query.get("until"), zone=zone))
         if window.since and window.until and window.until < window.since:
             raise ValueError(_("Until is before Since."))
         return window

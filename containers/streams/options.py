@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
-from dashboard.times import engine_time, engine_time_from_rfc3339
+from dashboard.times import engine_time, engine_time_from_rfc3339, zone_named
 
 DEFAULT_TAIL = 300
 
@@ -18,10 +18,11 @@ _RELATIVE_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.I)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def parse_time(value: str | None, now: datetime | None = None) -> datetime | None:
+def parse_time(value: str | None, now: datetime | None = None, zone: tzinfo = UTC) -> datetime | None:
     """A log bound from the user: "" (none), "10m" / "1h30m" ago, a Unix time or an ISO date.
 
-    Naive ISO times are taken as UTC. Raises ValueError with a readable message.
+    Naive ISO times are taken in `zone`, the viewer's (as `docker logs --since` takes them in
+    the local zone). Raises ValueError with a readable message.
     """
     value = (value or "").strip()
     if not value:
@@ -36,7 +37,7 @@ def parse_time(value: str | None, now: datetime | None = None) -> datetime | Non
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"{value!r} is not a time: use e.g. 10m, 2h, 2026-01-31T12:00 or a Unix time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,13 @@ class LogOptions:
 
     @classmethod
     def from_query(cls, query: dict[str, str]) -> LogOptions:
-        """From `?tail=&since=&until=&timestamps=&follow=` (plus stdout/stderr/q/regex)."""
+        """From `?tail=&since=&until=&timestamps=&follow=` (plus stdout/stderr/q/regex, and
+        zone: the viewer's, for a naive since/until; UTC without one or for a name that is no zone)."""
 
         def flag(name: str, default: bool) -> bool:
             return (query.get(name, "") or ("1" if default else "0")).lower() in ("1", "true", "on", "yes")
 
+        zone = zone_named(query.get("zone")) or UTC
         tail_text = query.get("tail")
         tail_text = "default" if tail_text is None else tail_text.strip().lower()
         if tail_text == "default":
@@ -70,8 +73,8 @@ class LogOptions:
             raise ValueError(f"tail must be a number of lines or 'all', not {tail_text!r}")
         options = cls(
             tail=tail,
-            since=parse_time(query.get("since")),
-            until=parse_time(query.get("until")),
+            since=parse_time(query.get("since"), zone=zone),
+            until=parse_time(query.get("until"), zone=zone),
             timestamps=flag("timestamps", False),
             follow=flag("follow", True),
             stdout=flag("stdout", True),

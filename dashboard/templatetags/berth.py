@@ -1,6 +1,12 @@
 import json
+from datetime import UTC, datetime, timedelta
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.utils import timezone
+from django.utils.html import format_html
+
+from dashboard.times import parse_engine_time
 
 register = template.Library()
 
@@ -49,3 +55,69 @@ def event_url(event) -> str:
         return reverse(_EVENT_PAGES[event.type], args=[event.actor_id])
     except NoReverseMatch:
         return ""
+
+
+# -- times (issue 14, part 2): one way to show a time, in the viewer's zone (dashboard/zones.py)
+
+RECENT = timedelta(days=7)  # newer: "3 minutes ago" ("3분 전"); older: the date and time
+_TEXT = {
+    "auto": "%Y-%m-%d %H:%M",  # when not recent
+    "exact": "%Y-%m-%d %H:%M:%S {zone}",
+    "precise": "%Y-%m-%d %H:%M:%S",  # a table of events: the zone is in the title
+    "clock": "%H:%M:%S",
+}
+
+
+def zone_label(moment: datetime, long: bool = True) -> str:
+    """The zone of an aware time, named as people read it: "KST (Asia/Seoul)", "UTC", and the
+    offset where the zone has no abbreviation ("+04:00 (Asia/Dubai)" rather than "+04");
+    without `long`, the abbreviation (or offset) alone."""
+    abbreviation = moment.strftime("%Z")
+    if not abbreviation or abbreviation[0] in "+-":
+        offset = moment.strftime("%z")
+        abbreviation = f"{offset[:3]}:{offset[3:]}" if offset else "UTC"
+    key = getattr(moment.tzinfo, "key", "")
+    if long and key and key not in (abbreviation, "UTC", "Etc/UTC"):
+        return f"{abbreviation} ({key})"
+    return abbreviation
+
+
+@register.filter(is_safe=True)
+def when(value, style: str = "auto") -> str:
+    """`{{ container.created|when }}`: a <time> in the viewer's zone, its title the exact time
+    with the zone named. Styles: "auto" (relative if recent, else the date and time), "both"
+    (the exact time, and how long ago if recent), "exact", "precise" (seconds, the title down
+    to microseconds), "clock" (the time of day only). "" for no time."""
+    if isinstance(value, str):
+        value = parse_engine_time(value)
+    if not isinstance(value, datetime):
+        return ""
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    local = timezone.localtime(value)
+    zone, short_zone = zone_label(local), zone_label(local, long=False)
+    title = local.strftime("%Y-%m-%d %H:%M:%S.%f" if style in ("precise", "clock") else "%Y-%m-%d %H:%M:%S")
+    recent = abs(timezone.now() - value) < RECENT
+    exact = local.strftime(_TEXT["exact"]).replace("{zone}", short_zone)
+    if style == "both":
+        text = f"{exact} ({naturaltime(value)})" if recent else exact
+    elif style == "auto" and recent:
+        text = naturaltime(value)
+    else:
+        text = local.strftime(_TEXT.get(style, _TEXT["auto"])).replace("{zone}", short_zone)
+    stamp = value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return format_html('<time datetime="{}" title="{} {}">{}</time>', stamp, title, zone, text)
+
+
+@register.simple_tag
+def viewer_zone_label() -> str:
+    """The zone times are shown in, named (the logs page's toggle says which)."""
+    return zone_label(timezone.localtime())
+
+
+@register.simple_tag
+def viewer_zone_name() -> str:
+    """The IANA name of the zone times are shown in ("Asia/Seoul"), for the browser's Intl."""
+    from dashboard.zones import zone_name
+
+    return zone_name(timezone.get_current_timezone())

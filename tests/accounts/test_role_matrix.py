@@ -77,6 +77,7 @@ VIEW_ROLES = {
     "accounts:user_deactivate": "admin",
     "accounts:user_password": "admin",
     "accounts:settings": "admin",
+    "accounts:preferences": "viewer",  # a user's own time zone (issue 14)
 }
 # Views that also refuse an action on a container whose options the user's role may not use,
 # whoever made it (issue 10, item 3; accounts/README.md "Operator restrictions"). Bulk start,

@@ -1,0 +1,81 @@
+"""The viewer's time zone: which one, and rendering in it (issue 14, part 2).
+
+A user's own choice (accounts.Preferences.time_zone) wins; else the browser's, which
+static/zone.js writes into the `berth_tz` cookie (Intl's IANA name, e.g. "Asia/Seoul"); else the
+server's TIME_ZONE (UTC unless set). A name that is no zone this machine knows (a cookie is the
+browser's to write: anything may come) counts as none, never a 500.
+
+Pages activate the zone per request (ZoneMiddleware); a websocket that renders a page's partials
+asks `scope_zone(scope)` once when it connects and renders `in_zone(zone, ...)`, since what a
+middleware activated does not reach a consumer's threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import tzinfo
+
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from dashboard.times import zone_named, zone_names
+
+COOKIE = "berth_tz"
+
+
+def known_names() -> list[str]:
+    """Every zone name this machine knows, sorted (the preferences page's choices)."""
+    return sorted(zone_names())
+
+
+def default_zone() -> tzinfo:
+    """The server's TIME_ZONE: for a viewer whose zone is not known."""
+    return timezone.get_default_timezone()
+
+
+named = zone_named  # the one parser of zone names (dashboard/times.py)
+
+
+def choice_of(user) -> str:
+    """The user's own zone name ("" for the browser's, for no choice and for no user)."""
+    from accounts.models import Preferences
+
+    if not getattr(user, "is_authenticated", False):
+        return ""
+    return Preferences.objects.filter(user_id=user.pk).values_list("time_zone", flat=True).first() or ""
+
+
+def viewer_zone(user, cookies: dict) -> tzinfo:
+    """The zone to show this viewer times in: their choice, their browser's, the server's."""
+    return named(choice_of(user)) or named(cookies.get(COOKIE)) or default_zone()
+
+
+async def scope_zone(scope: dict) -> tzinfo:
+    """viewer_zone() for a websocket: its scope carries the user and the cookies."""
+    return await database_sync_to_async(viewer_zone)(scope.get("user"), scope.get("cookies") or {})
+
+
+def in_zone(zone: tzinfo, render: Callable, *args, **kwargs):
+    """render(*args, **kwargs) with `zone` active: a consumer's partials show the viewer's times."""
+    with timezone.override(zone):
+        return render(*args, **kwargs)
+
+
+def zone_name(zone: tzinfo) -> str:
+    """ "Asia/Seoul" (the IANA key), or the zone's own name when it has no key."""
+    return getattr(zone, "key", None) or str(zone)
+
+
+class ZoneMiddleware:
+    """Every page in the viewer's zone (after AuthenticationMiddleware: the user's choice wins)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.viewer_zone = viewer_zone(getattr(request, "user", None), request.COOKIES)
+        timezone.activate(request.viewer_zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
