@@ -62,7 +62,8 @@ class Counted:
     afresh by every relist, pushed as a "parts" frame (the page's own partials, by DOM id) once a
     batch of changes has changed them; after a relist always, since the page may show older ones."""
 
-    counted: tuple | None = None
+    counted: tuple | None = None  # None: send every part (a relist)
+    sent_parts: dict[str, str] = {}  # replaced, never changed in place
 
     def count_values(self) -> tuple:
         raise NotImplementedError
@@ -75,8 +76,11 @@ class Counted:
         values = self.count_values()
         if values == self.counted:
             return []
+        sent = self.sent_parts if self.counted is not None else {}
         self.counted = values
-        return [{"type": "parts", "html": self.count_parts()}]
+        parts = {key: html for key, html in self.count_parts().items() if sent.get(key) != html}
+        self.sent_parts = {**sent, **parts}  # only what changed goes: a start moves the buttons, not "N of M"
+        return [{"type": "parts", "html": parts}] if parts else []
 
 
 class LivePage(Counted):
