@@ -35,7 +35,8 @@ TEMPLATE = "system/overview.html"
 # The actions that change a count; the others (exec_*, attach, mount, connect...) only go to
 # the events block.
 COUNTED = {
-    "container": {"create", "start", "restart", "die", "stop", "kill", "pause", "unpause", "destroy", "oom"},
+    # kill and oom are followed by die when they stop it: no question of their own
+    "container": {"create", "start", "restart", "die", "stop", "pause", "unpause", "destroy"},
     "image": {"pull", "tag", "untag", "delete", "load", "import"},
     "volume": {"create", "destroy"},
     "network": {"create", "destroy"},
