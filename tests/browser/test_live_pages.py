@@ -32,15 +32,15 @@ def test_the_containers_counts_follow_the_cli(page, live_server_url, engine):
     tag = random_name("count")
     open_live(page, f"{live_server_url}/containers/?all=1&q={tag}")
     count = page.locator("#container-count")
-    expect(count).to_have_text(re.compile(r"^0 of \d+ containers$"))
+    expect(count).to_have_text(re.compile(r"^0 of \d+ containers?$"))
     expect(page.locator("#container-bulk-all")).not_to_contain_text("Remove the one shown")
     ran = run_busybox(engine, tag)
     page.locator(f"#container-row-{ran[:12]}").wait_for()
-    expect(count).to_have_text(re.compile(r"^1 of \d+ containers$"))
+    expect(count).to_have_text(re.compile(r"^1 of \d+ containers?$"))
     # The bulk buttons count the engine too: the filters now select one of its containers.
     expect(page.locator("#container-bulk-all")).to_contain_text("Remove the one shown")
     docker("rm", "-f", ran)
-    expect(count).to_have_text(re.compile(r"^0 of \d+ containers$"))
+    expect(count).to_have_text(re.compile(r"^0 of \d+ containers?$"))
     assert page.evaluate("window.notReloaded") is True
 
 
@@ -68,8 +68,7 @@ def test_the_images_volumes_and_networks_counts_follow_the_cli(page, live_server
     engine.networks.append(network_id)
     page.locator(f"#network-row-{network_id[:12]}").wait_for()
     expect(page.locator("#network-count")).not_to_have_text(before)
-    shown = page.locator("#network-table tbody tr").count()
-    expect(page.locator("#network-count")).to_have_text(re.compile(rf"^{shown} of {shown} networks\.$"))
+    expect(page.locator("#network-count")).to_have_text(re.compile(r"^(\d+) of \1 networks\.$"))  # no filter
     assert page.evaluate("window.notReloaded") is True
 
 
