@@ -128,15 +128,13 @@ class LivePage(Counted):
     def changed(self, container_id: str, expect: Expectation | None = None) -> list[dict]:
         """The frames that bring the page up to date with this container (asked for now)."""
         raw = settled_container(container_id, expect)
+        chosen = raw is not None and services.selected(raw, **self.query)
         if raw is None:
             self.tally.pop(container_id, None)
         else:
-            self.tally[container_id] = (
-                raw.get("State") in services.ACTIVE_STATES,
-                services.selected(raw, **self.query),
-            )
+            self.tally[container_id] = (raw.get("State") in services.ACTIVE_STATES, chosen)
         index = next((i for i, row in enumerate(self.rows) if row["Id"] == container_id), None)
-        if raw is None or not services.selected(raw, **self.query):
+        if not chosen:
             if index is not None:
                 del self.rows[index]
                 return [{"type": "remove", "id": container_id}]
