@@ -38,7 +38,11 @@ Protocol (issue 3):
   created or changed that the page shows or that sorts onto it (a full page then drops its
   last row: a "remove" for it follows); {"type": "remove", "id": ...} for a row gone or no
   longer within the filters; {"type": "new", "count": N} for containers that match the filters
-  but sort onto another page ("N new containers — show"). Needs a viewer; the browser sends
+  but sort onto another page ("N new containers — show"); {"type": "parts", "html": {DOM id:
+  html}} for the page's counts of the engine, its own partials (#container-count, "N of M
+  containers", and for an operator #container-bulk-all, the bulk buttons' totals), after every
+  (re)list (before "live") and after a batch of changes that moved them (a container outside
+  the filters moves the engine's totals too: no row then, only this). Needs a viewer; the browser sends
   nothing. Events come from the hub (containers/streams/events.py), one stream per engine per
   process whatever the number of sockets.
 - a container's page (issue 13), /ws/containers/<id>/state/[?catchup=1]: server -> browser only.
@@ -49,16 +53,20 @@ Protocol (issue 3):
 - the volumes list (issue 13), /ws/volumes/?<the /volumes/ page's query: q, unused, page>[&catchup=1]
   (volumes/live.py): the containers list's frames, a row's id being the volume's name and its
   html volumes/list.html#volume-row; a volume is asked about when an event names it, and so
-  are the volumes a container created or removed mounts ("Used by"). Needs a viewer.
+  are the volumes a container created or removed mounts ("Used by"); "parts" with
+  #volume-count ("N of M volumes"). Needs a viewer.
 - the networks list, /ws/networks/?unused=[&catchup=1] (networks/live.py): the same frames, a
   row's id being the network's full id and its html networks/list.html#network-row; a network is
   asked about when an event names it, and so are the networks a container created or removed
-  is on (its count). Needs a viewer.
+  is on (its count); "parts" with #network-count. Needs a viewer.
 - the images list, /ws/images/?<the /images/ page's query: q, show, sort, desc>[&catchup=1]
   (images/live.py): the same frames, a row's id being the image's short id and its
   repository:tag (one row per tag, html images/list.html#image-row; no paging, so no "new");
   an image is asked about when an event names it, and so is the image a container created or
-  removed was made from (its count). Needs a viewer.
+  removed was made from (its count); "parts" with #image-count ("N rows (M images in the
+  engine)"). Needs a viewer.
+- the overview, /ws/overview/[?catchup=1] (system/live.py, protocol in its docstring): "state"
+  as above and "parts" with #overview-counts and #overview-events. Needs a viewer.
 - stats (issue 13, part 3; containers/stats_consumers.py), server -> browser only (the browser
   sends nothing):
   /ws/containers/<id>/stats/: first {"type": "history", "state": "running"|"stopped",

@@ -111,6 +111,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
                         zones.in_zone, self.zone, self.page.changed, container_id, expect
                     ):
                         await self.send_json(frame)
+                if not self.relist_wanted:
+                    await self.send_settled()
             except (EngineError, EngineUnavailable) as e:
                 log.info("live containers list: %s", e)  # the hub says when the engine is lost
             except Exception:
@@ -124,8 +126,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.pending.clear()
         for frame in await asyncio.to_thread(zones.in_zone, self.zone, self.page.relist, self.listed or self.catch_up):
             await self.send_json(frame)
+        await self.send_settled()
         self.listed = True
         await self.send_json({"type": "state", "state": "live"})
+
+    async def send_settled(self) -> None:
+        """What a page shows besides its rows (its counts: live_rows.Counted), once per batch of
+        changes and after them: a burst of 100 events moves the counts once, after the rows."""
+        settled = getattr(self.page, "settled", None)
+        if settled is not None:
+            for frame in await asyncio.to_thread(settled):
+                await self.send_json(frame)
 
     async def send_json(self, frame: dict) -> None:
         if not getattr(self, "closed", False):

@@ -4,7 +4,9 @@
 An event that names an object asks the engine about it alone (its inspect, and the containers
 using it: a list call filtered to it); one that names a container asks about the objects that
 container uses, on the page or in the engine's answer (a volume's "Used by", a network's count).
-A subclass says what an object is (volumes/live.py, networks/live.py).
+A subclass says what an object is (volumes/live.py, networks/live.py). The page's counts
+("N of M volumes") follow the same answers (live_rows.Counted): every object's key and whether the
+page's filter shows it, from the relist, then from the one object each event names.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.context_processors import RoleFlags
-from containers.live_rows import page_request, place
+from containers.live_rows import Counted, page_request, place
 from containers.services import listed_container
 
 CONTAINER = "container:"  # a key for a container's event: the objects it uses are asked about
 
 
-class LiveObjects:
+class LiveObjects(Counted):
     list_url_name = ""  # e.g. "volumes:list"
     template = ""  # e.g. "volumes/list.html"
     table = ""  # its table partial, e.g. "volume-table"
@@ -33,6 +35,8 @@ class LiveObjects:
         self.page = self.pages = 1
         self.new: set[str] = set()
         self.roles = RoleFlags(user)
+        self.unused_only = params.get("unused") == "1"
+        self.tally: dict[str, bool] = {}  # every object's key: whether the page's filter shows it
 
     # -- what a subclass says
 
@@ -69,6 +73,8 @@ class LiveObjects:
         request = page_request(self.user, reverse(self.list_url_name), self.params, self.csrf_secret)
         context = self.list_context(request)
         self.rows = list(context[self.object_name + "s"])
+        self.tally = {self.key(obj): self.shows(obj) for obj in context["listed"]}
+        self.counted = None
         paginated = context.get("page")
         if paginated is not None:
             self.page, self.pages = paginated.number, paginated.paginator.num_pages
@@ -91,6 +97,10 @@ class LiveObjects:
         obj = self.summary(key)
         key = self.key(obj) if obj is not None else key  # an event may name it otherwise (a name for an id)
         index = next((i for i, row in enumerate(self.rows) if self.key(row) == key), None)
+        if obj is None:
+            self.tally.pop(key, None)
+        else:
+            self.tally[key] = self.shows(obj)
         if obj is None or not self.shows(obj):
             if index is not None:
                 del self.rows[index]
@@ -116,6 +126,15 @@ class LiveObjects:
         before = self.key(self.rows[index + 1]) if index + 1 < len(self.rows) else None
         frames.insert(0, {"type": "row", "id": key, "before": before, "html": self.row(obj)})
         return frames
+
+    def count_values(self) -> tuple:
+        return sum(self.tally.values()), len(self.tally)
+
+    def count_parts(self) -> dict[str, str]:
+        matching, total = self.count_values()
+        context = {"matching": matching, "total": total, "unused_only": self.unused_only}
+        part = f"{self.object_name}-count"
+        return {part: render_to_string(f"{self.template}#{part}", context)}
 
     def row(self, obj) -> str:
         context = {

@@ -7,6 +7,10 @@ container into what the browser must change: its row as the page renders it
 belong on another page ("N new containers — show"). Only the named container is asked for (one
 filtered list call: services.listed_container); the whole list only after the events stream was
 lost (relist), since events missed meanwhile are gone.
+
+The page's counts of the engine (its "N of M containers" and the bulk buttons' totals) follow
+the same events (Counted): the relist's answer, kept per container id, and the one container
+each event names.
 """
 
 from __future__ import annotations
@@ -53,7 +57,33 @@ def expectation(event: dict) -> Expectation:
     return lambda raw: True
 
 
-class LivePage:
+class Counted:
+    """A live page's counts (how many rows, how many in the engine): an events-fed tally, made
+    afresh by every relist, pushed as a "parts" frame (the page's own partials, by DOM id) once a
+    batch of changes has changed them; after a relist always, since the page may show older ones."""
+
+    counted: tuple | None = None  # None: send every part (a relist)
+    sent_parts: dict[str, str] = {}  # replaced, never changed in place
+
+    def count_values(self) -> tuple:
+        raise NotImplementedError
+
+    def count_parts(self) -> dict[str, str]:
+        """{DOM id: its partial as the page renders it} for the counts now."""
+        raise NotImplementedError
+
+    def settled(self) -> list[dict]:
+        values = self.count_values()
+        if values == self.counted:
+            return []
+        sent = self.sent_parts if self.counted is not None else {}
+        self.counted = values
+        parts = {key: html for key, html in self.count_parts().items() if sent.get(key) != html}
+        self.sent_parts = {**sent, **parts}  # only what changed goes: a start moves the buttons, not "N of M"
+        return [{"type": "parts", "html": parts}] if parts else []
+
+
+class LivePage(Counted):
     def __init__(self, params: dict, user, csrf_secret: str = ""):
         form = ListFilterForm(params)
         self.query = form.cleaned_data if form.is_valid() else ListFilterForm.defaults()
@@ -66,6 +96,7 @@ class LivePage:
         self.new: set[str] = set()
         self.roles = RoleFlags(user)
         self.containers_url = reverse("containers:list")
+        self.tally: dict[str, tuple[bool, bool]] = {}  # every container: (active, selected by the filters)
 
     # -- the whole page: when the socket opens, and after the events stream was lost
 
@@ -73,10 +104,13 @@ class LivePage:
         """List the page afresh; with `whole`, the frame of the whole table."""
         q = self.query
         raws = services.list_raw_containers(all=True)
-        _, self.rows, self.page, self.pages = services.paged_raws(
+        matching, self.rows, self.page, self.pages = services.paged_raws(
             raws, q["all"], q["search"], q["state"], q["health"], q["sort"], q["descending"], q["page"], PER_PAGE
         )
+        selected = {raw["Id"] for raw in matching}
+        self.tally = {raw["Id"]: (raw.get("State") in services.ACTIVE_STATES, raw["Id"] in selected) for raw in raws}
         self.new = set()
+        self.counted = None
         return [{"type": "table", "html": self.table()}] if whole else []
 
     def table(self) -> str:
@@ -93,14 +127,14 @@ class LivePage:
 
     def changed(self, container_id: str, expect: Expectation | None = None) -> list[dict]:
         """The frames that bring the page up to date with this container (asked for now)."""
-        raw = services.listed_container(container_id)
-        for _ in range(SETTLE_TRIES if expect else 0):
-            if expect(raw):
-                break
-            time.sleep(SETTLE_PAUSE)
-            raw = services.listed_container(container_id)
+        raw = settled_container(container_id, expect)
+        chosen = raw is not None and services.selected(raw, **self.query)
+        if raw is None:
+            self.tally.pop(container_id, None)
+        else:
+            self.tally[container_id] = (raw.get("State") in services.ACTIVE_STATES, chosen)
         index = next((i for i, row in enumerate(self.rows) if row["Id"] == container_id), None)
-        if raw is None or not services.selected(raw, **self.query):
+        if not chosen:
             if index is not None:
                 del self.rows[index]
                 return [{"type": "remove", "id": container_id}]
@@ -125,6 +159,28 @@ class LivePage:
         frames.insert(0, {"type": "row", "id": container_id, "before": before, "html": self.row(raw)})
         return frames
 
+    def count_values(self) -> tuple:
+        tally = self.tally.values()
+        return (
+            len(self.tally),
+            sum(active for active, _ in tally),
+            sum(chosen for _, chosen in tally),
+            sum(active and chosen for active, chosen in tally),
+        )
+
+    def count_parts(self) -> dict[str, str]:
+        everything, active, matching, matching_active = self.count_values()
+        total = everything if self.query["all"] else active
+        page = services.ContainerPage([], total, matching, self.page, self.pages, everything, active, matching_active)
+        context = {"page": page, "query": self.query, "perms_role": self.roles}
+        parts = {"container-count": render_to_string("containers/list.html#container-count", context)}
+        if self.roles.operator:  # its forms post: the browser's CSRF secret, as in table()
+            request = page_request(self.user, self.containers_url, self.params, self.csrf_secret)
+            parts["container-bulk-all"] = render_to_string(
+                "containers/list.html#container-bulk-all", context, request=request
+            )
+        return parts
+
     def _place(self, raw: dict) -> int | None:
         keys = [self.key(row) for row in self.rows]
         return place(keys, self.key(raw), self.query["descending"], self.page, self.pages, PER_PAGE)
@@ -136,6 +192,17 @@ class LivePage:
             "perms_role": self.roles,
         }
         return render_to_string("containers/list.html#container-row", context)
+
+
+def settled_container(container_id: str, expect: Expectation | None = None) -> dict | None:
+    """The container's list entry (None: gone) once it shows what its event said (see SETTLE_TRIES)."""
+    raw = services.listed_container(container_id)
+    for _ in range(SETTLE_TRIES if expect else 0):
+        if expect(raw):
+            break
+        time.sleep(SETTLE_PAUSE)
+        raw = services.listed_container(container_id)
+    return raw
 
 
 def place(keys: list, key, descending: bool, page: int, pages: int, per_page: int) -> int | None:

@@ -13,7 +13,7 @@ from django.urls import reverse
 from accounts.context_processors import RoleFlags
 from containers.live_consumers import LiveConsumer
 from containers.live_objects import CONTAINER
-from containers.live_rows import page_request, place
+from containers.live_rows import Counted, page_request, place
 from containers.services import listed_container
 from images import services
 from images.views import list_context
@@ -21,11 +21,12 @@ from images.views import list_context
 EVENTS = ["pull", "tag", "untag", "delete", "load", "import", "create", "destroy"]
 
 
-class LiveImages:
+class LiveImages(Counted):
     def __init__(self, params: dict, user, csrf_secret: str = ""):
         self.params, self.user, self.csrf_secret = params, user, csrf_secret
         self.rows: list[services.ImageRow] = []
         self.query: dict = {}
+        self.ids: set[str] = set()  # every image in the engine, for "(M images in the engine)"
         self.new: set[str] = set()
         self.roles = RoleFlags(user)
 
@@ -37,6 +38,7 @@ class LiveImages:
         request = page_request(self.user, reverse("images:list"), self.params, self.csrf_secret)
         context = list_context(request)
         self.rows, self.query = list(context["listing"].rows), context["query"]
+        self.ids, self.counted = set(context["listing"].ids), None
         if not whole:
             return []
         return [{"type": "table", "html": render_to_string("images/list.html#image-table", context, request=request)}]
@@ -53,6 +55,10 @@ class LiveImages:
     def _image(self, reference: str) -> list[dict]:
         image = services.image_summary(reference)
         image_id = image.id if image is not None else reference  # a deleted image is named by its id
+        if image is None:
+            self.ids.discard(image_id)
+        else:
+            self.ids.add(image_id)
         needle, show = self.query.get("search", "").strip().lower(), self.query.get("show", "")
         fresh = [row for row in services.rows_of(image) if services.row_shown(row, needle, show)] if image else []
         fresh_keys = {services.row_key(row) for row in fresh}
@@ -73,6 +79,14 @@ class LiveImages:
             before = services.row_key(self.rows[index + 1]) if index + 1 < len(self.rows) else None
             frames.append({"type": "row", "id": key, "before": before, "html": self.row(row)})
         return frames
+
+    def count_values(self) -> tuple:
+        return len(self.rows), len(self.ids)
+
+    def count_parts(self) -> dict[str, str]:
+        matching, total = self.count_values()
+        listing = services.ImageListing([], total, matching)
+        return {"image-count": render_to_string("images/list.html#image-count", {"listing": listing})}
 
     def row(self, row: services.ImageRow) -> str:
         return render_to_string("images/list.html#image-row", {"row": row, "perms_role": self.roles})

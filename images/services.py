@@ -82,6 +82,7 @@ class ImageListing:
     rows: list[ImageRow]
     total: int  # images the engine listed
     matching: int  # rows left after the filters
+    ids: frozenset[str] = frozenset()  # every image listed (the live page's count: images/live.py)
 
 
 def _clean_tags(tags: list[str] | None) -> list[str]:
@@ -151,7 +152,7 @@ def query_images(
     needle = search.strip().lower()
     rows = [row for image in images for row in rows_of(image) if row_shown(row, needle, show)]
     rows.sort(key=sort_key(sort), reverse=descending)
-    return ImageListing(rows, len(images), len(rows))
+    return ImageListing(rows, len(images), len(rows), frozenset(image.id for image in images))
 
 
 def row_shown(row: ImageRow, needle: str, show: str) -> bool:

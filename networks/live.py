@@ -18,10 +18,6 @@ class LiveNetworks(LiveObjects):
     row_partial = "network-row"
     object_name = "network"
 
-    def __init__(self, params: dict, user, csrf_secret: str = ""):
-        super().__init__(params, user, csrf_secret)
-        self.unused_only = params.get("unused") == "1"
-
     def list_context(self, request) -> dict:
         return list_context(request)
 

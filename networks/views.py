@@ -28,7 +28,13 @@ def list_context(request: HttpRequest) -> dict:
     networks = services.list_networks()
     unused_only = request.GET.get("unused") == "1"
     shown = [n for n in networks if not n.builtin and not n.containers] if unused_only else networks
-    return {"networks": shown, "total": len(networks), "unused_only": unused_only}
+    return {
+        "networks": shown,
+        "listed": networks,
+        "total": len(networks),
+        "matching": len(shown),
+        "unused_only": unused_only,
+    }
 
 
 def _detail_context(network_id: str) -> dict:

@@ -1,7 +1,8 @@
 // Pages that follow the engine (issue 13; protocol: containers/consumers.py), over the socket that
 // #live-state names: /containers/ (rows pushed: the page's query string says its filters, sort
 // and page, and the socket follows it when htmx swaps the table) and a container's page (its
-// summary and "why it stopped"). A page that slept (laptop lid: the timer jumps) or whose socket
+// summary and "why it stopped"), the overview (its blocks). "parts" frames swap the elements they
+// name by id: a list's counts, the overview's counts and events. A page that slept (laptop lid: the timer jumps) or whose socket
 // dropped opens it again with catchup=1 and gets the whole table or summary: events it missed are gone.
 (() => {
   "use strict";
@@ -54,6 +55,14 @@
   }
 
   function handle(frame) {
+    if (["row", "remove", "table"].includes(frame.type)) {
+      update(frame);
+      // The list's CPU and memory columns (stats_list.js) follow the rows.
+      document.dispatchEvent(new CustomEvent("berth:rows"));
+    } else update(frame);
+  }
+
+  function update(frame) {
     if (frame.type === "state") {
       if (frame.state === "live") retries = 0;
       say(frame.state === "live" ? "live" : "unavailable");
@@ -63,6 +72,8 @@
       document.getElementById(rowId(frame.id))?.remove();
     } else if (frame.type === "new") {
       showNew(frame.count);
+    } else if (frame.type === "parts") {
+      Object.entries(frame.html).forEach(([id, html]) => swap(id, html));
     } else if (frame.type === "summary") {
       swap("container-summary", frame.html, "section");
       swap("why-stopped", frame.why, "div");
@@ -85,8 +96,8 @@
 
   function swap(id, html, tag) {
     const shown = document.getElementById(id);
-    const fresh = parse(html, tag);
-    if (shown && fresh) {
+    const fresh = parse(html, tag || shown?.localName);
+    if (shown && fresh && (tag || fresh.id === id)) { // a part must name itself
       shown.replaceWith(fresh);
       window.htmx?.process(fresh);
     }

@@ -82,11 +82,22 @@
     if (kind === "stopped") root.querySelectorAll("[data-now]").forEach((node) => { node.textContent = "—"; });
   };
 
+  // The palette is light-dark() pairs (berth.css): a custom property reads back as that text,
+  // which a canvas cannot paint (uPlot drew every chart black). An element's computed colour
+  // is the pair resolved for the theme on screen, as "rgb(r, g, b)".
   const colours = () => {
-    const css = getComputedStyle(document.documentElement);
-    const v = (name) => css.getPropertyValue(name).trim();
-    return { text: v("--muted"), grid: v("--border"), lines: [v("--accent"), v("--warn") || v("--ok")] };
+    const probe = document.createElement("span");
+    probe.hidden = true;
+    root.append(probe);
+    const v = (name) => {
+      probe.style.color = `var(${name})`;
+      return getComputedStyle(probe).color;
+    };
+    const c = { text: v("--muted"), grid: v("--border"), lines: [v("--accent"), v("--warn")] };
+    probe.remove();
+    return c;
   };
+  const faint = (colour) => colour.replace(/^rgb\((.*)\)$/, "rgba($1, 0.15)"); // the first series' fill
 
   const build = () => {
     Object.values(plots).forEach((plot) => plot.destroy());
@@ -111,7 +122,7 @@
           { ...axis, size: 72, values: (u, ticks) => ticks.map(chart.format), ...(chart.format === bytes ? { incrs: POWERS_OF_TWO } : {}) },
         ],
         series: [{}, ...chart.keys.map((key, i) => ({
-          label: chart.labels[i], stroke: c.lines[i], width: 1.5, fill: i === 0 ? `${c.lines[i]}22` : undefined,
+          label: chart.labels[i], stroke: c.lines[i], width: 1.5, fill: i === 0 ? faint(c.lines[i]) : undefined,
           points: { show: false }, spanGaps: false,
         }))],
       }, data(chart), box);
@@ -201,6 +212,7 @@
     if (document.hidden) { close(); clearTimeout(asking); } else { open(); askProcesses(); }
   });
   window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => { build(); redraw(); });
+  document.addEventListener("berth:theme", () => { build(); redraw(); }); // the header's switch
   let resizing = null;
   window.addEventListener("resize", () => {
     clearTimeout(resizing);

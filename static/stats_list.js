@@ -1,6 +1,8 @@
 // The containers list's CPU and memory columns: the running rows on this page, from
 // /ws/containers/stats/?ids=... (protocol in containers/consumers.py), only while the page is
-// visible. A new table (filters, sorting, an action's fresh row) asks for its own rows again.
+// visible. A new table (filters, sorting, an action's fresh row) and rows that live.js placed
+// ("berth:rows": a container started from the CLI) ask for their own rows again; a row drawn
+// afresh shows its container's last sample until the next one comes.
 (() => {
   "use strict";
   const gettext = window.gettext || ((text) => text);
@@ -15,9 +17,12 @@
   let socket = null;
   let ids = "";
   let retry = null;
+  let settle = null;
+  const last = {}; // container id: its latest sample, for a row drawn again
   const rowIds = () => [...new Set([...document.querySelectorAll("[data-stats-cpu]")].map((cell) => cell.dataset.statsCpu))].slice(0, 100);
 
   const show = (id, sample) => {
+    last[id] = sample;
     const cpu = document.querySelector(`[data-stats-cpu="${id}"]`);
     const mem = document.querySelector(`[data-stats-mem="${id}"]`);
     if (!cpu || !mem) return;
@@ -60,5 +65,10 @@
 
   document.addEventListener("visibilitychange", () => (document.hidden ? close() : open()));
   document.body.addEventListener("htmx:afterSettle", open);
+  document.addEventListener("berth:rows", () => {
+    Object.entries(last).forEach(([id, sample]) => sample.state || show(id, sample));
+    clearTimeout(settle);
+    settle = setTimeout(open, 50); // a burst of rows (a relist, a compose up) opens one socket
+  });
   open();
 })();

@@ -94,6 +94,15 @@ class EngineEvent:
         return bare[:12] if len(bare) == 64 else self.actor_id
 
     @property
+    def label(self) -> str:
+        """What names it in a table: its name, or its short id when it has none or its name is
+        the id (an image's delete and untag are named "sha256:<64 digits>", which wrapped into
+        five lines of the events table); the cell's title has the full id."""
+        if not self.name or self.name == self.actor_id:
+            return self.short_id
+        return self.name
+
+    @property
     def gone(self) -> bool:
         """The object no longer exists after this event: no link to its page."""
         return self.action in ("destroy", "delete", "remove", "untag", "prune")

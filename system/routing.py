@@ -2,8 +2,9 @@
 
 from django.urls import path
 
-from system import event_consumers
+from system import event_consumers, live
 
 websocket_urlpatterns = [
     path("ws/events/", event_consumers.EventsConsumer.as_asgi()),
+    path("ws/overview/", live.OverviewConsumer.as_asgi()),
 ]

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from containers.services import ACTIVE_STATES, container_name
-from dashboard.engine import docker_host, get_client, side_by_side, translate_errors
+from containers.services import ACTIVE_STATES, container_name, list_raw_containers
+from dashboard.engine import EngineNotFound, docker_host, get_client, side_by_side, translate_errors
 from dashboard.times import parse_engine_time
 from images.services import list_raw_images
 from networks.services import list_raw_networks
@@ -114,6 +114,57 @@ def overview() -> Overview:
         networks=len(networks),
     )
     return Overview(_facts(info, version), counts)
+
+
+@dataclass
+class Tally:
+    """What the live overview counts (system/live.py), from one relist, then kept by events:
+    every container's state, every image's id, volume's name and network's id."""
+
+    containers: dict[str, str]
+    images: set[str]
+    volumes: set[str]
+    networks: set[str]
+
+    def counts(self) -> Counts:
+        states = list(self.containers.values())
+        running, paused = states.count("running"), states.count("paused")
+        # As /info counts them (moby daemon/info.go): "restarting" is stopped.
+        return Counts(
+            running, paused, len(states) - running - paused, *map(len, (self.images, self.volumes, self.networks))
+        )
+
+
+def tally() -> Tally:
+    """The four lists, side by side; images as the overview counts them (`docker images`)."""
+    containers, images, volumes, networks = side_by_side(
+        lambda: list_raw_containers(all=True), list_raw_images, list_raw_volumes, list_raw_networks
+    )
+    return Tally(
+        {raw["Id"]: raw.get("State", "") for raw in containers},
+        {raw["Id"] for raw in images},
+        {raw["Name"] for raw in volumes},
+        {raw["Id"] for raw in networks},
+    )
+
+
+def object_key(kind: str, reference: str) -> str | None:
+    """The tally's key of the image, volume or network `reference` names (an image's id, a
+    volume's name, a network's id), or None when it is gone: one inspect."""
+    try:
+        return _inspected_key(kind, reference)
+    except EngineNotFound:
+        return None
+
+
+@translate_errors
+def _inspected_key(kind: str, reference: str) -> str:
+    api = get_client().api
+    if kind == "image":
+        return api.inspect_image(reference)["Id"]
+    if kind == "volume":
+        return api.inspect_volume(reference)["Name"]
+    return api.inspect_network(reference)["Id"]
 
 
 def recent_events(minutes: int = EVENT_MINUTES, limit: int = EVENT_LIMIT) -> list[EngineEvent]:

@@ -21,7 +21,6 @@ class LiveVolumes(LiveObjects):
 
     def __init__(self, params: dict, user, csrf_secret: str = ""):
         super().__init__(params, user, csrf_secret)
-        self.unused_only = params.get("unused") == "1"
         self.search = params.get("q", "").strip().lower()
 
     def list_context(self, request) -> dict:

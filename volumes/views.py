@@ -35,6 +35,7 @@ def list_context(request: HttpRequest) -> dict:
     query = urlencode({k: v for k, v in {"q": search, "unused": "1" if unused_only else ""}.items() if v})
     context = {
         "volumes": page.object_list,
+        "listed": volumes,  # every volume, for the live page's counts (containers/live_objects.py)
         "page": page,
         "query": query + "&" if query else "",
         "search": search,

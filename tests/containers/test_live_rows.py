@@ -39,6 +39,14 @@ class ListSocket:
             if condition(frame):
                 return frame
 
+    async def until_quiet(self, seconds: float) -> list[dict]:
+        """Every frame that comes until none has for `seconds` (receive_output's own timeout
+        would cancel the consumer)."""
+        came = []
+        while not await self.ws.receive_nothing(timeout=seconds):
+            came.append(json.loads((await self.ws.receive_output())["text"]))
+        return came
+
 
 async def list_socket(query: str, cookie: str) -> ListSocket:
     ws, connected, _ = await open_socket(f"/ws/containers/?{query}", cookie)
@@ -64,17 +72,22 @@ async def test_rows_follow_start_stop_rename_and_removal(engine, docker_client, 
         assert name in frame["html"] and 'class="state-created"' in frame["html"]
         assert frame["html"].lstrip().startswith(f'<tr id="container-row-{cid[:12]}"')
         await run(api.start, cid)
-        frame = await socket.until(lambda f: f["id"] == cid and "state-running" in f.get("html", ""))
+        frame = await socket.until(lambda f: f.get("id") == cid and "state-running" in f.get("html", ""))
         await run(api.rename, cid, f"{name}-renamed")
-        frame = await socket.until(lambda f: f["id"] == cid and f"{name}-renamed" in f.get("html", ""))
+        frame = await socket.until(lambda f: f.get("id") == cid and f"{name}-renamed" in f.get("html", ""))
         await run(api.pause, cid)
-        await socket.until(lambda f: f["id"] == cid and "state-paused" in f.get("html", ""))
+        await socket.until(lambda f: f.get("id") == cid and "state-paused" in f.get("html", ""))
         await run(api.remove_container, cid, force=True)
         await socket.until(lambda f: f == {"type": "remove", "id": cid})
-        # Someone else's container, outside the filter: nothing for this page.
+        # Someone else's container, outside the filter: no row for this page, only its counts of
+        # the engine's containers (the bulk buttons: "Stop all N on this engine").
+        await socket.until_quiet(1)
         other = await run(engine.container, start=False)
         await run(api.start, other["Id"])
-        assert await socket.ws.receive_nothing(timeout=1)
+        frames = await socket.until_quiet(1.5)
+        assert frames and {f["type"] for f in frames} == {"parts"}, frames
+        # Its create moved "N of M" (M: every container, with all=1), its start "Stop all N".
+        assert {part for frame in frames for part in frame["html"]} == {"container-bulk-all", "container-count"}
     finally:
         await socket.ws.disconnect()
 

@@ -36,10 +36,12 @@ async def test_network_rows_follow_the_engine(engine, docker_client, session_coo
         assert count_cell(frame["html"]) == "0"
         user = await run(engine.container, host={"network_mode": name})
         frame = await socket.until(
-            lambda f: f["id"] == network_id and count_cell(f.get("html", 'x<td class="num">?<')) == "1"
+            lambda f: f.get("id") == network_id and count_cell(f.get("html", 'x<td class="num">?<')) == "1"
         )
         await run(api.remove_container, user["Id"], force=True)
-        await socket.until(lambda f: f["id"] == network_id and count_cell(f.get("html", 'x<td class="num">?<')) == "0")
+        await socket.until(
+            lambda f: f.get("id") == network_id and count_cell(f.get("html", 'x<td class="num">?<')) == "0"
+        )
         await run(api.remove_network, network_id)
         await socket.until(lambda f: f == {"type": "remove", "id": network_id})
     finally:

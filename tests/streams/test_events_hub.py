@@ -2,6 +2,8 @@
 after its last subscriber, opened again after a lost or silent engine. Against real engines."""
 
 import asyncio
+import os
+import signal
 import threading
 
 import pytest
@@ -162,3 +164,38 @@ async def test_a_list_socket_says_the_engine_lost_and_relists_when_it_is_back(be
             await socket.until(lambda f: f == {"type": "state", "state": "live"})
     finally:
         await ws.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_after_a_lost_engine_the_overview_counts_are_listed_afresh(berth_on_extra, client, user):
+    """What changed while the stream was down makes no event Berth hears: a container whose
+    process died while its engine was away (the extra engine keeps its containers under their
+    shims, live-restore). The socket lists the tally again once the stream is back, so the page
+    never keeps the old figure."""
+    from channels.db import database_sync_to_async
+
+    from tests.system.test_live_overview import figures, overview_socket
+
+    extra = berth_on_extra
+    await database_sync_to_async(client.force_login)(user)
+    session_cookie = f"sessionid={client.cookies['sessionid'].value}"
+    api = extra.client.api
+    container = api.create_container(BUSYBOX_IMAGE, "sleep 300", labels=TEST_LABEL)["Id"]
+    api.start(container)
+    socket, parts = await overview_socket(session_cookie)
+    try:
+        assert (figures(parts["overview-counts"])["running"], figures(parts["overview-counts"])["stopped"]) == (1, 0)
+        pid = api.inspect_container(container)["State"]["Pid"]
+        await asyncio.to_thread(extra.kill)
+        await socket.until(lambda f: f == {"type": "state", "state": "unavailable"}, timeout=30)
+        os.kill(pid, signal.SIGKILL)  # the test's own container's process, behind the engine's back
+        await asyncio.to_thread(extra.start)
+        await socket.until(lambda f: f == {"type": "state", "state": "live"}, timeout=60)
+        # The frames up to "live": the relist's own blocks come before it, whatever events follow.
+        relisted = [f["html"]["overview-counts"] for f in socket.frames if "overview-counts" in f.get("html", {})]
+        assert (figures(relisted[-1])["running"], figures(relisted[-1])["stopped"]) == (0, 1)
+        state = api.inspect_container(container)["State"]
+        assert not state["Running"]  # the engine's own word for it
+    finally:
+        await socket.ws.disconnect()

@@ -58,3 +58,32 @@ def test_the_list_shows_cpu_and_memory_of_running_rows(page, live_server_url, en
     expect(cell).to_have_text(re.compile(r"\d+\.\d %"))
     expect(page.locator(f'[data-stats-mem="{container["Id"]}"]')).to_have_text(re.compile(r"\d.* (B|KiB|MiB)"))
     page.screenshot(path="/tmp/l2-list-light.png")
+
+
+# Pixels of the CPU chart in the accent's hue (blue in both themes): its line and fill.
+ACCENT_PIXELS = """(() => {
+  const canvas = document.querySelector('[data-chart="cpu"] canvas');
+  if (!canvas) return 0;
+  const d = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let blue = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 200 && d[i + 2] > d[i] + 60) blue += 1;
+  return blue;
+})()"""
+
+
+def test_the_charts_are_drawn_in_the_themes_colours(page, live_server_url, engine):
+    """berth.css's colours are light-dark() pairs: read as custom properties they are text a
+    canvas cannot paint, and every chart came out black (unreadable in dark mode)."""
+    from playwright.sync_api import expect
+
+    from tests.browser_support import wait_for_js
+
+    container = engine.container(BURN)
+    for theme in ("light", "dark"):
+        page.goto(f"{live_server_url}/containers/{container['Id']}/")
+        page.evaluate(f"localStorage.setItem('berth.theme', '{theme}')")
+        page.reload()
+        expect(page.locator("#stats-state")).to_have_text("Live")
+        expect(page.locator('[data-now="cpu"]')).to_have_text(re.compile(r"\d+\.\d %"))
+        page.locator("#live-stats").scroll_into_view_if_needed()
+        wait_for_js(page, f"{ACCENT_PIXELS} > 50", timeout=15)

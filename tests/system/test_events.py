@@ -218,3 +218,13 @@ async def test_the_socket_ends_with_its_session_and_leaves_no_stream_behind(clie
     while live_subscriptions() and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     assert not live_subscriptions()
+
+
+def test_an_image_named_by_its_id_is_labelled_by_its_short_id():
+    """An image's delete and untag name it "sha256:<64 digits>", which wrapped into five lines of
+    the events table: the short id stands for it (the cell's title holds the whole)."""
+    image_id = "sha256:" + "ab12" * 16
+    raw = {"Type": "image", "Action": "delete", "Actor": {"ID": image_id, "Attributes": {"name": image_id}}}
+    assert events.EngineEvent.of(raw).label == "ab12" * 3
+    tagged = {**raw, "Action": "tag", "Actor": {"ID": image_id, "Attributes": {"name": "web:1"}}}
+    assert events.EngineEvent.of(tagged).label == "web:1"
