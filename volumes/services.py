@@ -230,9 +230,8 @@ class VolumeInUse(EngineError):
 
 def remove_volume(volume: VolumeSummary) -> None:
     if volume.users:
-        raise VolumeInUse(
-            f"{volume.name} is in use by {', '.join(volume.user_names)}. Remove those containers first.", 409
-        )
+        text = _("%(name)s is in use by %(containers)s. Remove those containers first.")
+        raise VolumeInUse(text % {"name": volume.name, "containers": ", ".join(volume.user_names)}, 409)
     _remove_volume(volume.name)
 
 
