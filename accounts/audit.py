@@ -173,8 +173,9 @@ def outcome_of_exception(error: BaseException) -> tuple[str, str]:
     """The outcome of a change that ended with this exception (the view noted none)."""
     if isinstance(error, EngineUnavailable):
         if error.timed_out:  # the request went out: the engine may have done it
-            return Outcome.UNKNOWN, "engine timed out"
-        return Outcome.FAILED, f"engine not answering ({error.detail or 'no connection'})"
+            return Outcome.UNKNOWN, "engine timed out"  # not UI: audit text, stored as written
+        detail = error.detail or "no connection"
+        return Outcome.FAILED, f"engine not answering ({detail})"  # not UI: audit text, stored as written
     if isinstance(error, EngineError):
         return Outcome.FAILED, error.message
     if isinstance(error, Http404):
@@ -287,7 +288,8 @@ def audited(action: str, object_type: str = "", id_kwarg: str | None = None):
             if noted is None:
                 # A view that forgot to say: still recorded, never silently dropped.
                 logger.error("%s answered a POST without noting its outcome", view.__qualname__)
-                noted = {"outcome": Outcome.UNKNOWN, "message": "the view did not say how it ended"}
+                unsaid = "the view did not say how it ended"  # not UI: audit text, stored as written
+                noted = {"outcome": Outcome.UNKNOWN, "message": unsaid}
             if "skip" not in noted:
                 _write(request, action, object_type, object_id, noted)
             return response

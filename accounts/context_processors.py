@@ -1,6 +1,7 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from accounts.models import role_name
 from accounts.roles import has_role, role_of
 
 
@@ -12,6 +13,11 @@ class RoleFlags:
         self.viewer = has_role(user, "viewer")
         self.operator = has_role(user, "operator")
         self.admin = has_role(user, "admin")
+
+    @property
+    def label(self) -> str:
+        """The role's name in the viewer's language ("operator", "운영자")."""
+        return role_name(self.name)
 
     def __bool__(self) -> bool:
         return bool(self.name)

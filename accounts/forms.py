@@ -22,7 +22,9 @@ class LoginForm(AuthenticationForm):
             if getattr(self.request, "berth_login_throttled", False):
                 self.throttled = True
                 raise forms.ValidationError(
-                    "Too many failed logins for this account or from this address. Wait a few minutes and try again.",
+                    _(
+                        "Too many failed logins for this account or from this address. Wait a few minutes and try again."
+                    ),
                     code=LOGIN_THROTTLED,
                 ) from None
             raise
@@ -48,15 +50,23 @@ DATETIME_INPUTS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-
 
 
 class AuditFilterForm(forms.Form):
-    user = forms.CharField(required=False, label="User")
-    action = forms.CharField(required=False, label="Action", help_text="e.g. container.stop, or container. for all")
-    object = forms.CharField(required=False, label="Object", help_text="type, id or name")
-    outcome = forms.ChoiceField(required=False, choices=[("", "any outcome"), *Outcome.choices])
+    user = forms.CharField(required=False, label=_("User"))
+    action = forms.CharField(
+        required=False, label=_("Action"), help_text=_("e.g. container.stop, or container. for all")
+    )
+    object = forms.CharField(required=False, label=_("Object"), help_text=_("type, id or name"))
+    outcome = forms.ChoiceField(required=False, label=_("Outcome"), choices=[("", _("any outcome")), *Outcome.choices])
     since = forms.DateTimeField(
-        required=False, input_formats=DATETIME_INPUTS, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        required=False,
+        label=_("Since"),
+        input_formats=DATETIME_INPUTS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     until = forms.DateTimeField(
-        required=False, input_formats=DATETIME_INPUTS, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        required=False,
+        label=_("Until"),
+        input_formats=DATETIME_INPUTS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
     def clean_until(self) -> datetime.datetime | None:
@@ -94,9 +104,9 @@ class AuditFilterForm(forms.Form):
 
 
 class UserCreateForm(forms.Form):
-    username = forms.CharField(max_length=150)
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
-    password = forms.CharField(widget=forms.PasswordInput(render_value=False), strip=False)
+    username = forms.CharField(max_length=150, label=_("Username"))
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER, label=_("Role"))
+    password = forms.CharField(widget=forms.PasswordInput(render_value=False), strip=False, label=_("Password"))
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
@@ -104,7 +114,7 @@ class UserCreateForm(forms.Form):
         field = User._meta.get_field(User.USERNAME_FIELD)  # noqa: SLF001 - Django's documented model API
         field.run_validators(username)
         if User.objects.filter(**{f"{User.USERNAME_FIELD}__iexact": username}).exists():
-            raise forms.ValidationError(f"There is already a user named {username}.")
+            raise forms.ValidationError(_("There is already a user named %(name)s.") % {"name": username})
         return username
 
     def clean(self):
@@ -119,7 +129,7 @@ class UserCreateForm(forms.Form):
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=Role.choices, label=_("Role"))
 
 
 class SettingsForm(forms.ModelForm):

@@ -3,17 +3,25 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
     """Viewer < Operator < Admin; each role can do everything the lower ones can."""
 
-    VIEWER = "viewer", "Viewer"
-    OPERATOR = "operator", "Operator"
-    ADMIN = "admin", "Admin"
+    VIEWER = "viewer", _("Viewer")
+    OPERATOR = "operator", _("Operator")
+    ADMIN = "admin", _("Admin")
 
 
 ROLE_RANK = {Role.VIEWER: 1, Role.OPERATOR: 2, Role.ADMIN: 3}
+# A role as a sentence names it ("vera is now operator"), lower case, unlike the labels.
+ROLE_NAMES = {Role.VIEWER: _("viewer"), Role.OPERATOR: _("operator"), Role.ADMIN: _("admin")}
+
+
+def role_name(role: str | None) -> str:
+    """The role's name in a sentence, in the viewer's language ('' for no role)."""
+    return str(ROLE_NAMES.get(role, role or ""))
 
 
 class Membership(models.Model):
@@ -27,11 +35,11 @@ class Membership(models.Model):
 
 
 class Outcome(models.TextChoices):
-    OK = "ok", "ok"
-    FAILED = "failed", "failed"  # tried, and the engine (or Berth) refused: see message
-    DENIED = "denied", "denied"  # the user's role does not allow it
-    REJECTED = "rejected", "rejected"  # invalid input: nothing was done
-    UNKNOWN = "unknown", "unknown"  # the engine did not answer in time: it may have done it
+    OK = "ok", _("ok")
+    FAILED = "failed", _("failed")  # tried, and the engine (or Berth) refused: see message
+    DENIED = "denied", _("denied")  # the user's role does not allow it
+    REJECTED = "rejected", _("rejected")  # invalid input: nothing was done
+    UNKNOWN = "unknown", _("unknown")  # the engine did not answer in time: it may have done it
 
 
 class AuditEntry(models.Model):
@@ -65,18 +73,20 @@ class AuditEntry(models.Model):
             models.Index(fields=["action", "object_id", "at"], name="audit_action_object_at"),
             models.Index(fields=["action", "address", "at"], name="audit_action_address_at"),
         ]
-        verbose_name_plural = "audit entries"
+        verbose_name_plural = _("audit entries")
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.object_name or self.object_id} {self.outcome}"
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
-            raise PermissionDenied("Audit entries are append-only.")
+            raise PermissionDenied("Audit entries are append-only.")  # not UI: a developer's error
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise PermissionDenied("Audit entries are append-only; they expire with the retention setting.")
+        raise PermissionDenied(
+            "Audit entries are append-only; they expire with the retention setting."  # not UI: a developer's error
+        )
 
 
 def default_retention_days() -> int:
@@ -91,27 +101,30 @@ class BerthSettings(models.Model):
     """
 
     operators_may_bind_mount = models.BooleanField(
-        "Bind mounts of host paths", default=False, help_text="Includes named volumes of the local driver with o=bind."
+        _("Bind mounts of host paths"),
+        default=False,
+        help_text=_("Includes named volumes of the local driver with o=bind."),
     )
     operators_may_use_volumes_from = models.BooleanField("--volumes-from", default=False)
-    operators_may_run_privileged = models.BooleanField("Privileged mode", default=False)
-    operators_may_add_capabilities = models.BooleanField("Added capabilities (--cap-add)", default=False)
-    operators_may_use_devices = models.BooleanField("Devices (--device)", default=False)
-    operators_may_use_host_network = models.BooleanField("Host network (--network host)", default=False)
-    operators_may_use_host_pid = models.BooleanField("Host PID namespace (--pid host)", default=False)
+    operators_may_run_privileged = models.BooleanField(_("Privileged mode"), default=False)
+    operators_may_add_capabilities = models.BooleanField(_("Added capabilities (--cap-add)"), default=False)
+    operators_may_use_devices = models.BooleanField(_("Devices (--device)"), default=False)
+    operators_may_use_host_network = models.BooleanField(_("Host network (--network host)"), default=False)
+    operators_may_use_host_pid = models.BooleanField(_("Host PID namespace (--pid host)"), default=False)
     operators_may_join_container_network = models.BooleanField(
-        "Another container's network (--network container:…)", default=False
+        _("Another container's network (--network container:…)"), default=False
     )
     audit_retention_days = models.PositiveIntegerField(
-        default=default_retention_days, help_text="Audit entries older than this are deleted; 0 keeps them forever."
+        default=default_retention_days,
+        help_text=_("Audit entries older than this are deleted; 0 keeps them forever."),
     )
     audit_pruned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
-        verbose_name = verbose_name_plural = "Berth settings"
+        verbose_name = verbose_name_plural = _("Berth settings")
 
     def __str__(self) -> str:
-        return "Berth settings"
+        return str(_("Berth settings"))
 
     def save(self, *args, **kwargs) -> None:
         self.pk = 1

@@ -87,7 +87,9 @@ class _Refusal(AsyncWebsocketConsumer):
             "websocket.connect",
             object_id=self.scope.get("path", ""),
             outcome=Outcome.DENIED,
-            message=f"origin {origin} is not Berth's own" if origin is not None else "no Origin header",
+            message=f"origin {origin} is not Berth's own"
+            if origin is not None
+            else "no Origin header",  # not UI: audit text, stored as written
             extra={"origin": (origin or "")[:255]},
         )
         await self.accept()  # first, so that the page sees the code (a refused handshake says 1006)

@@ -14,9 +14,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from accounts.audit import audit
-from accounts.models import ROLE_RANK, Membership, Outcome, Role
+from accounts.models import ROLE_RANK, Membership, Outcome, Role, role_name
 
 WEBSOCKET_UNAUTHENTICATED = 4401
 WEBSOCKET_FORBIDDEN = 4403
@@ -58,8 +59,8 @@ def _action_name(view) -> str:
 def _forbidden(request: HttpRequest, role: str) -> HttpResponse:
     return refused(
         request,
-        f"Not allowed: this needs the {role} role. The attempt was recorded.",
-        {"needed": role, "actual": role_of(request.user)},
+        _("Not allowed: this needs the %(role)s role. The attempt was recorded.") % {"role": role_name(role)},
+        {"needed": role_name(role), "actual": role_name(role_of(request.user))},
     )
 
 
@@ -134,7 +135,11 @@ def _role_refusal(scope: dict, role: str) -> int | None:
     user = scope.get("user")
     if user is None or not user.is_authenticated or not user.is_active:
         audit(
-            scope, "websocket.connect", object_id=scope.get("path", ""), outcome=Outcome.DENIED, message="not logged in"
+            scope,
+            "websocket.connect",
+            object_id=scope.get("path", ""),
+            outcome=Outcome.DENIED,
+            message="not logged in",  # not UI: audit text, stored as written
         )
         return WEBSOCKET_UNAUTHENTICATED
     if not has_role(user, role):

@@ -87,7 +87,8 @@ def _hash_matches(data: dict, user) -> bool:
 def _ending(watched: Watched, session: tuple | None, user, now) -> Ending | None:
     if session is None:
         return _session_gone(
-            "session ended (logout or password change)", _("Your session ended (logged out). Log in again.")
+            "session ended (logout or password change)",  # not UI: audit text, stored as written
+            _("Your session ended (logged out). Log in again."),
         )
     expires, data = session
     if expires is not None and expires <= now:
@@ -98,7 +99,8 @@ def _ending(watched: Watched, session: tuple | None, user, now) -> Ending | None
         or user is None
     ):
         return _session_gone(
-            "session no longer belongs to the user", _("Your session ended (logged out). Log in again.")
+            "session no longer belongs to the user",  # not UI: audit text, stored as written
+            _("Your session ended (logged out). Log in again."),
         )
     if not user.is_active:
         return _session_gone("account deactivated", _("Your account was deactivated. This session has ended."))
@@ -111,7 +113,7 @@ def _ending(watched: Watched, session: tuple | None, user, now) -> Ending | None
             WEBSOCKET_FORBIDDEN,
             "role",
             _("Your role no longer allows this terminal."),
-            f"role no longer allows this socket (needs {watched.role})",
+            f"role no longer allows this socket (needs {watched.role})",  # not UI: audit text, stored as written
         )
     return None
 

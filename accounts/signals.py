@@ -36,9 +36,9 @@ def audit_failed_login(sender, credentials: dict, request=None, **kwargs) -> Non
         object_name=name,
         username=name,
         outcome=Outcome.DENIED if throttled else Outcome.FAILED,
-        message="too many failed logins: refused without checking the password"
+        message="too many failed logins: refused without checking the password"  # not UI: audit text, stored as written
         if throttled
-        else "wrong username or password, or inactive account",
+        else "wrong username or password, or inactive account",  # not UI: audit text, stored as written
     )
 
 

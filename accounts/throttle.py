@@ -79,7 +79,7 @@ class ThrottledModelBackend(ModelBackend):
         if username and is_throttled(username, request_address(request)):
             if request is not None:
                 request.berth_login_throttled = True
-            raise PermissionDenied("too many failed logins")
+            raise PermissionDenied("too many failed logins")  # not UI: authenticate() turns it into a failed login
         return super().authenticate(request, username=username, password=password, **kwargs)
 
     def get_user(self, user_id):

@@ -10,6 +10,7 @@ from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.audit import audit, form_errors
@@ -21,7 +22,7 @@ from accounts.forms import (
     ThrottledPasswordChangeForm,
     UserCreateForm,
 )
-from accounts.models import AuditEntry, BerthSettings, Membership, Outcome, Role
+from accounts.models import AuditEntry, BerthSettings, Membership, Outcome, Role, role_name
 from accounts.roles import role_of, role_required
 from accounts.throttle import PASSWORD_CHANGE, PASSWORD_CHANGE_FAILED, PASSWORD_CHANGE_THROTTLED, account_key
 
@@ -76,13 +77,14 @@ class ThrottledPasswordChangeView(PasswordChangeView):
                 self.request,
                 PASSWORD_CHANGE_THROTTLED,
                 Outcome.DENIED,
-                "too many wrong passwords: refused without checking",
+                "too many wrong passwords: refused without checking",  # not UI: audit text, stored as written
             )
             response = super().form_invalid(form)
             response.status_code = 429
             return response
         if form.has_error("old_password", "password_incorrect"):
-            _audit_password_change(self.request, PASSWORD_CHANGE_FAILED, Outcome.FAILED, "wrong old password")
+            failed = "wrong old password"  # not UI: audit text, stored as written
+            _audit_password_change(self.request, PASSWORD_CHANGE_FAILED, Outcome.FAILED, failed)
         else:  # the old password was right; the new one was refused (too short, too common, not repeated)
             errors = " ".join(str(error) for field_errors in form.errors.values() for error in field_errors)
             _audit_password_change(self.request, PASSWORD_CHANGE, Outcome.REJECTED, errors)
@@ -196,8 +198,13 @@ def _refusal(request: HttpRequest, target) -> str:
     """Why this change must not happen ('' when it may). Refusing changes to yourself also
     means the team always keeps an admin: the one making the change."""
     if target.pk == request.user.pk:
-        return "You cannot change your own role or deactivate yourself; ask another admin."
+        return "You cannot change your own role or deactivate yourself; ask another admin."  # not UI: audit text, stored as written; the flash is self_change()
     return ""
+
+
+def self_change() -> str:
+    """_refusal's answer, as the admin reads it."""
+    return _("You cannot change your own role or deactivate yourself; ask another admin.")
 
 
 def _set_role(user, role: str) -> None:
@@ -231,7 +238,9 @@ def user_create(request: HttpRequest) -> HttpResponse:
         user = User.objects.create_user(username=data["username"], password=data["password"])
         _set_role(user, data["role"])
         _audit_user(request, "user.create", user, role=data["role"])
-        messages.success(request, f"Created {user.get_username()} ({data['role']}).")
+        messages.success(
+            request, _("Created %(name)s (%(role)s).") % {"name": user.get_username(), "role": role_name(data["role"])}
+        )
         return redirect("accounts:users")
     if request.method == "POST":
         audit(
@@ -252,17 +261,19 @@ def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
     form = RoleForm(request.POST)
     if not form.is_valid():
         _audit_user(request, "user.role", target, Outcome.REJECTED, form_errors(form))
-        messages.error(request, "Choose viewer, operator or admin.")
+        messages.error(request, _("Choose viewer, operator or admin."))
         return redirect("accounts:users")
     role, before = form.cleaned_data["role"], role_of(target)
     refusal = _refusal(request, target)
     if refusal:
         _audit_user(request, "user.role", target, Outcome.REJECTED, refusal, role=role)
-        messages.error(request, refusal)
+        messages.error(request, self_change())
     else:
         _set_role(target, role)
         _audit_user(request, "user.role", target, before=before, role=role)
-        messages.success(request, f"{target.get_username()} is now {role}.")
+        messages.success(
+            request, _("%(name)s is now %(role)s.") % {"name": target.get_username(), "role": role_name(role)}
+        )
     return redirect("accounts:users")
 
 
@@ -274,15 +285,15 @@ def user_active(request: HttpRequest, user_id: int, active: bool) -> HttpRespons
     refusal = "" if active else _refusal(request, target)
     if refusal:
         _audit_user(request, action, target, Outcome.REJECTED, refusal)
-        messages.error(request, refusal)
+        messages.error(request, self_change())
     else:
         target.is_active = active
         target.save(update_fields=["is_active"])
         _audit_user(request, action, target)
-        messages.success(
-            request,
-            f"{target.get_username()} {'can log in again' if active else 'is deactivated: logged out and cannot log in'}.",
+        done = (
+            _("%(name)s can log in again.") if active else _("%(name)s is deactivated: logged out and cannot log in.")
         )
+        messages.success(request, done % {"name": target.get_username()})
     return redirect("accounts:users")
 
 
@@ -295,7 +306,7 @@ def user_password(request: HttpRequest, user_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         _audit_user(request, "user.password", target)
-        messages.success(request, f"Set a new password for {target.get_username()}.")
+        messages.success(request, _("Set a new password for %(name)s.") % {"name": target.get_username()})
         return redirect("accounts:users")
     if request.method == "POST":
         _audit_user(request, "user.password", target, Outcome.REJECTED, form_errors(form))
@@ -314,7 +325,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         form.save()
         audit(request, "settings.change", object_type="settings", object_name="Berth settings", extra=changes)
-        messages.success(request, "Settings saved." if changes else "Nothing changed.")
+        messages.success(request, _("Settings saved.") if changes else _("Nothing changed."))
         return redirect("accounts:settings")
     if request.method == "POST":
         audit(

@@ -52,7 +52,8 @@ class EngineUnavailable(Exception):
         self.host = docker_host()
         self.detail = detail
         self.timed_out = timed_out
-        super().__init__(f"Docker engine at {self.host} is not answering. {detail}".strip())
+        text = _("The Docker engine at %(host)s is not answering.") % {"host": self.host}
+        super().__init__(f"{text} {detail}".strip())
 
 
 def docker_host() -> str:
@@ -144,7 +145,7 @@ def translated(error: BaseException) -> EngineError | EngineUnavailable | None:
         return EngineUnavailable(type(error).__name__, timed_out=timed_out)
     if isinstance(error, docker.errors.DockerException):
         # Raised by the client itself, e.g. "Error while fetching server API version".
-        if "Error while fetching server API version" in str(error):
+        if "Error while fetching server API version" in str(error):  # not UI: docker-py's own message
             return EngineUnavailable()
         return EngineError(str(error))
     return None
@@ -170,7 +171,9 @@ def refusal(status: int, body: bytes) -> EngineError:
         message = json.loads(body.decode("utf-8", "replace")).get("message", "")
     except (ValueError, AttributeError):
         message = body.decode("utf-8", "replace").strip()
-    return (EngineNotFound if status == 404 else EngineError)(message or f"The engine answered {status}.", status)
+    return (EngineNotFound if status == 404 else EngineError)(
+        message or _("The engine answered %(status)s.") % {"status": status}, status
+    )
 
 
 def user_message(error: BaseException) -> str:

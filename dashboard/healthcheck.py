@@ -30,7 +30,7 @@ def main() -> int:
         print(answer.status, answer.read(200).decode("utf-8", "replace"))
         return 0 if answer.status == 200 else 1
     except OSError as e:
-        print(f"no answer on 127.0.0.1:{PORT}: {e}")
+        print(f"no answer on 127.0.0.1:{PORT}: {e}")  # not UI: the image's health check, in docker inspect
         return 1
     finally:
         connection.close()

@@ -2,6 +2,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+from django.utils.translation import gettext as _
+
 from dashboard.engine import EngineError
 
 T = TypeVar("T")
@@ -23,7 +25,7 @@ def remove_listed(
     keys: list[str],
     still_there: Mapping[str, T],
     remove: Callable[[T], None],
-    gone: str = "no longer exists",
+    gone: str = "",
     name_of: Callable[[T], str] = str,
 ) -> list[RemovalResult]:
     """Remove exactly the objects a confirmation page listed, one by one.
@@ -36,7 +38,7 @@ def remove_listed(
     for key in keys:
         item = still_there.get(key)
         if item is None:
-            results.append(RemovalResult(key, gone))
+            results.append(RemovalResult(key, gone or _("no longer exists")))
             continue
         try:
             remove(item)

@@ -8,6 +8,8 @@ Django keeps the active language in a context variable, which the consumer's tas
 asyncio.to_thread() renders inherit.
 """
 
+import functools
+
 from django.http import HttpRequest
 from django.utils import translation
 
@@ -30,3 +32,29 @@ class ViewerMiddleware:
     async def __call__(self, scope, receive, send):
         with translation.override(language_of(scope)):
             return await self.inner(scope, receive, send)
+
+
+class InLanguage:
+    """A live page (images/live.py and its kin) whose methods run in the viewer's language, in
+    whichever thread calls them.
+
+    The consumer renders through asyncio.to_thread, which copies the context; but asgiref's
+    Local, where Django keeps the active language, keys its storage by thread id (asgiref
+    3.13), so the worker thread started in LANGUAGE_CODE: a Korean /images/ got English rows.
+    """
+
+    def __init__(self, page, language: str | None = None):
+        self._page = page
+        self._language = language or translation.get_language()
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self._page, name)
+        if not callable(attribute):
+            return attribute
+
+        @functools.wraps(attribute)
+        def speaking(*args, **kwargs):
+            with translation.override(self._language):
+                return attribute(*args, **kwargs)
+
+        return speaking

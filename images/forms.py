@@ -1,20 +1,23 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from images import services
 from images.references import IMAGE_ID, normalize_reference, parse_reference
 
-REFERENCE_MESSAGE = (
+REFERENCE_MESSAGE = _(
     "Not a valid image reference: use [registry[:port]/]name[:tag] with a lower-case name, "
     "e.g. busybox, busybox:1.36 or registry.example.com:5000/team/app:v2."
 )
-TAG_MESSAGE = "Not a valid tag: use [registry[:port]/]name[:tag], e.g. myapp:v2 (lower-case name; tag of letters, digits, '_', '.', '-')."
+TAG_MESSAGE = _(
+    "Not a valid tag: use [registry[:port]/]name[:tag], e.g. myapp:v2 (lower-case name; tag of letters, digits, '_', '.', '-')."
+)
 
 
 class ImageFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=200)
     show = forms.ChoiceField(
         required=False,
-        choices=[("", "all images"), ("dangling", "dangling (untagged)"), ("unused", "unused (no container)")],
+        choices=[("", _("all images")), ("dangling", _("dangling (untagged)")), ("unused", _("unused (no container)"))],
     )
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in services.SORT_KEYS])
     desc = forms.BooleanField(required=False)
@@ -35,10 +38,16 @@ class ImageFilterForm(forms.Form):
 
 class PullForm(forms.Form):
     reference = forms.CharField(
-        max_length=512, help_text="e.g. busybox:1.36 or 127.0.0.1:5000/team/app:v2; without a tag, :latest."
+        label=_("Image reference"),
+        max_length=512,
+        help_text=_("e.g. busybox:1.36 or 127.0.0.1:5000/team/app:v2; without a tag, :latest."),
     )
-    username = forms.CharField(required=False, max_length=256, help_text="Only for a registry that needs a login.")
-    password = forms.CharField(required=False, max_length=1024, widget=forms.PasswordInput(render_value=False))
+    username = forms.CharField(
+        required=False, max_length=256, label=_("User name"), help_text=_("Only for a registry that needs a login.")
+    )
+    password = forms.CharField(
+        required=False, max_length=1024, label=_("Password"), widget=forms.PasswordInput(render_value=False)
+    )
 
     def clean_reference(self) -> str:
         value = self.cleaned_data["reference"].strip()
@@ -50,9 +59,9 @@ class PullForm(forms.Form):
         data = super().clean()
         username, password = data.get("username") or "", data.get("password") or ""
         if password and not username:
-            self.add_error("username", "Give the user name that goes with the password.")
+            self.add_error("username", _("Give the user name that goes with the password."))
         if username and not password:
-            self.add_error("password", "Give the password for this user.")
+            self.add_error("password", _("Give the password for this user."))
         return data
 
     def auth(self) -> dict | None:
@@ -63,7 +72,7 @@ class PullForm(forms.Form):
 
 class TagForm(forms.Form):
     target = forms.CharField(
-        label="New tag", max_length=512, help_text="repository[:tag], e.g. myapp:v2; without a tag, :latest."
+        label=_("New tag"), max_length=512, help_text=_("repository[:tag], e.g. myapp:v2; without a tag, :latest.")
     )
     # Moving a tag that names another image takes `confirm`; `replaces` is the image the
     # confirmation named, so that a tag moved again meanwhile is asked about afresh.
@@ -80,7 +89,7 @@ class TagForm(forms.Form):
 
 
 class RemoveForm(forms.Form):
-    confirm = forms.BooleanField(required=True, error_messages={"required": "Tick the box to confirm."})
+    confirm = forms.BooleanField(required=True, error_messages={"required": _("Tick the box to confirm.")})
     force = forms.BooleanField(required=False)
 
 
@@ -92,13 +101,13 @@ class DanglingForm(forms.Form):
     """The ids listed on the confirmation page, and nothing else."""
 
     ids = forms.Field(
-        widget=forms.MultipleHiddenInput, error_messages={"required": "There is no dangling image to remove."}
+        widget=forms.MultipleHiddenInput, error_messages={"required": _("There is no dangling image to remove.")}
     )
-    confirm = forms.BooleanField(required=True, error_messages={"required": "Tick the box to confirm."})
+    confirm = forms.BooleanField(required=True, error_messages={"required": _("Tick the box to confirm.")})
 
     def clean_ids(self) -> list[str]:
         # Any well-formed id is taken; the service checks each is still dangling before deleting it.
         ids = list(dict.fromkeys(self.cleaned_data["ids"]))
         if not all(IMAGE_ID.fullmatch(image_id) for image_id in ids):
-            raise forms.ValidationError("Not an image id.")
+            raise forms.ValidationError(_("Not an image id."))
         return ids

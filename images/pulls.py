@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from django.core.cache import cache
 from django.db import connections
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from dashboard.engine import EngineError, EngineUnavailable
 from images import services
@@ -156,7 +157,7 @@ def _failure(error: Exception) -> str:
     if isinstance(error, EngineUnavailable):
         return str(error)
     logger.error("pull failed unexpectedly", exc_info=error)
-    return "The pull failed unexpectedly; see Berth's log."
+    return _("The pull failed unexpectedly; see Berth's log.")
 
 
 def _run(

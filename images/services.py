@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from django.utils.translation import gettext as _
+
 from containers import services as container_services
 from containers.services import ContainerSummary
 from dashboard.engine import EngineError, EngineNotFound, get_client, side_by_side, translate_errors
@@ -34,7 +36,7 @@ def human_size(size: int) -> str:
 
 def split_reference(reference: str) -> tuple[str, str]:
     """`repo[:port]/name:tag` -> (repository, tag); the tag is what follows the last ':' after the last '/'."""
-    name, _, tag = reference.rpartition(":")
+    name, _colon, tag = reference.rpartition(":")
     if not name or "/" in tag:
         return reference, ""
     return name, tag
@@ -398,7 +400,7 @@ def remove_dangling(image_ids: list[str]) -> list[RemovalOutcome]:
     for image_id in image_ids:
         if image_id not in still_dangling:
             outcomes.append(
-                RemovalOutcome(image_id, "No longer a dangling image (tagged or already gone); left alone.")
+                RemovalOutcome(image_id, _("No longer a dangling image (tagged or already gone); left alone."))
             )
             continue
         try:

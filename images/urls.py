@@ -25,7 +25,8 @@ class ImageReferenceConverter:
 
     def to_python(self, value: str) -> str:
         if parse_reference(value) is None:
-            raise ValueError("not an image reference")  # e.g. "Team/app": no pattern matches, a 404
+            # e.g. "Team/app": no pattern matches, a 404
+            raise ValueError("not an image reference")  # not UI: Django's URL resolver swallows it
         return value
 
     def to_url(self, value: str) -> str:

@@ -121,7 +121,10 @@ def tag(request: HttpRequest, image_id: str) -> HttpResponse:
             note_outcome(request, Outcome.FAILED, e.message, object_name=f"{repository}:{new_tag}")
         else:
             note_outcome(request, Outcome.OK, object_name=f"{repository}:{new_tag}")
-            messages.success(request, f"Tagged {image.short_id} as {repository}:{new_tag}.")
+            messages.success(
+                request,
+                _("Tagged %(image)s as %(tag)s.") % {"image": image.short_id, "tag": f"{repository}:{new_tag}"},
+            )
             return redirect("images:detail", image.id)
     elif request.method == "POST":
         note_rejected(request, form)
@@ -151,8 +154,9 @@ def _confirm_removal(request: HttpRequest, image: services.ImageDetail, form: Re
             note_outcome(request, Outcome.FAILED, e.message, object_name=target)
         else:
             note_outcome(request, Outcome.OK, object_name=target)
-            gone = [f"untagged {t}" for t in removal.untagged] + [f"deleted {d[7:19]}" for d in removal.deleted]
-            messages.success(request, f"Done: {', '.join(gone) or 'nothing to remove'}.")
+            gone = [_("untagged %(tag)s") % {"tag": t} for t in removal.untagged]
+            gone += [_("deleted %(id)s") % {"id": d[7:19]} for d in removal.deleted]
+            messages.success(request, _("Done: %(what)s.") % {"what": ", ".join(gone) or _("nothing to remove")})
             return redirect("images:list") if removal.deleted else redirect("images:detail", image.id)
     elif request.method == "POST":
         note_rejected(request, form, object_name=target)
@@ -167,7 +171,7 @@ def untag(request: HttpRequest, image_id: str) -> HttpResponse:
     image = services.get_image(image_id)
     target = request.POST.get("tag") or request.GET.get("tag", "")
     if target not in image.tags:
-        raise Http404(f"Image {image.short_id} has no tag {target!r}.")
+        raise Http404(_("Image %(image)s has no tag %(tag)s.") % {"image": image.short_id, "tag": repr(target)})
     return _confirm_removal(request, image, UntagForm(request.POST or None, initial={"tag": target}), target)
 
 
@@ -232,10 +236,10 @@ def pull_progress(request: HttpRequest, job_id: str) -> HttpResponse:
     to what it made, or back to the form when what followed the pull failed (issue 11, item 6)."""
     job = pulls.get_job(job_id)
     if job is None:
-        raise Http404("No such pull: it finished long ago or never started.")
+        raise Http404(_("No such pull: it finished long ago or never started."))
     if not job.running and job.next_url:
         if job.state == pulls.DONE:
-            messages.success(request, f"Pulled {job.reference}.")
+            messages.success(request, _("Pulled %(reference)s.") % {"reference": job.reference})
         return HttpResponseClientRedirect(job.next_url) if request.htmx else redirect(job.next_url)
     if request.htmx:
         status = 200 if job.running else HTMX_STOP_POLLING
@@ -250,7 +254,7 @@ def pull_cancel(request: HttpRequest, job_id: str) -> HttpResponse:
     """Stop a pull that is still running, e.g. on a registry that never answers (issue 11, item 11)."""
     job = pulls.request_cancel(job_id, request.user.get_username())
     if job is None:
-        note_outcome(request, Outcome.REJECTED, "the pull had already ended")
+        note_outcome(request, Outcome.REJECTED, "the pull had already ended")  # not UI: audit text
         messages.info(request, _("That pull had already ended: there was nothing to cancel."))
     else:
         note_outcome(request, Outcome.OK, object_id=job.reference, object_name=job.reference, job=job_id)

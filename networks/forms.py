@@ -1,52 +1,74 @@
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dashboard import inputs
 from networks import services, validators
 
 # Linux interface names: at most 15 characters; "eth0.10" asks macvlan for a VLAN sub-interface.
 INTERFACE_PATTERN = r"^[a-zA-Z0-9_.:@-]{1,15}$"
-KEY_VALUE_HELP = "One KEY=value per line."
+KEY_VALUE_HELP = gettext_lazy("One KEY=value per line.")
 
 
 class NetworkCreateForm(forms.Form):
-    name = forms.CharField(max_length=128)
-    driver = forms.ChoiceField(initial="bridge")
+    name = forms.CharField(max_length=128, label=gettext_lazy("Name"))
+    driver = forms.ChoiceField(initial="bridge", label=gettext_lazy("Driver"))
     parent = forms.RegexField(
         regex=INTERFACE_PATTERN,
         required=False,
-        label="Parent interface (macvlan)",
-        help_text="The host interface the containers appear on, e.g. eth0 or eth0.10 for VLAN 10.",
-        error_messages={"invalid": "An interface name: up to 15 letters, digits or . _ - : @"},
+        label=gettext_lazy("Parent interface (macvlan)"),
+        help_text=gettext_lazy("The host interface the containers appear on, e.g. eth0 or eth0.10 for VLAN 10."),
+        error_messages={"invalid": gettext_lazy("An interface name: up to 15 letters, digits or . _ - : @")},
     )
     macvlan_mode = forms.ChoiceField(
-        choices=[(m, m) for m in services.MACVLAN_MODES], initial="bridge", label="Macvlan mode"
+        choices=[(m, m) for m in services.MACVLAN_MODES], initial="bridge", label=gettext_lazy("Macvlan mode")
     )
     subnet = forms.CharField(
-        required=False, max_length=64, help_text="CIDR, e.g. 172.72.0.0/16. Empty: the engine picks a free one."
+        required=False,
+        max_length=64,
+        label=gettext_lazy("Subnet"),
+        help_text=gettext_lazy("CIDR, e.g. 172.72.0.0/16. Empty: the engine picks a free one."),
     )
     ip_range = forms.CharField(
         required=False,
         max_length=64,
-        label="IP range",
-        help_text="Containers get addresses from this block, inside the subnet, e.g. 172.72.0.0/24.",
+        label=gettext_lazy("IP range"),
+        help_text=gettext_lazy("Containers get addresses from this block, inside the subnet, e.g. 172.72.0.0/24."),
     )
-    gateway = forms.CharField(required=False, max_length=64, help_text="An address inside the subnet, e.g. 172.72.0.1.")
+    gateway = forms.CharField(
+        required=False,
+        max_length=64,
+        label=gettext_lazy("Gateway"),
+        help_text=gettext_lazy("An address inside the subnet, e.g. 172.72.0.1."),
+    )
     ipv6_subnet = forms.CharField(
-        required=False, max_length=64, label="IPv6 subnet", help_text="Setting one turns IPv6 on, e.g. fd00:72::/64."
+        required=False,
+        max_length=64,
+        label=gettext_lazy("IPv6 subnet"),
+        help_text=gettext_lazy("Setting one turns IPv6 on, e.g. fd00:72::/64."),
     )
-    ipv6_gateway = forms.CharField(required=False, max_length=64, label="IPv6 gateway")
-    internal = forms.BooleanField(required=False, help_text="No route to the outside world.")
-    attachable = forms.BooleanField(required=False, help_text="Standalone containers may join (matters for overlay).")
+    ipv6_gateway = forms.CharField(required=False, max_length=64, label=gettext_lazy("IPv6 gateway"))
+    internal = forms.BooleanField(
+        required=False, label=gettext_lazy("Internal"), help_text=gettext_lazy("No route to the outside world.")
+    )
+    attachable = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Attachable"),
+        help_text=gettext_lazy("Standalone containers may join (matters for overlay)."),
+    )
     options = forms.CharField(
         required=False,
         strip=False,  # `-o k= v ` keeps " v ", as every key=value field (dashboard/inputs.py)
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Driver options",
-        help_text=KEY_VALUE_HELP + " E.g. com.docker.network.bridge.name=br-mine",
+        label=gettext_lazy("Driver options"),
+        help_text=gettext_lazy("One KEY=value per line. E.g. com.docker.network.bridge.name=br-mine"),
     )
     labels = forms.CharField(
-        required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=KEY_VALUE_HELP
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=gettext_lazy("Labels"),
+        help_text=KEY_VALUE_HELP,
     )
 
     def __init__(self, *args, drivers: list[services.DriverChoice], **kwargs):
@@ -68,18 +90,17 @@ class NetworkCreateForm(forms.Form):
         subnet = self._parse("subnet", lambda text: validators.parse_subnet(text, version=4))
         for field, parse in (("ip_range", validators.parse_ip_range), ("gateway", validators.parse_gateway)):
             if data.get(field) and subnet is None and "subnet" not in self.errors:
-                self.add_error(
-                    field, f"Give a subnet first: the {self.fields[field].label or field} must lie inside it."
-                )
+                what = _("IP range") if field == "ip_range" else _("gateway")
+                self.add_error(field, _("Give a subnet first: the %(field)s must lie inside it.") % {"field": what})
             elif subnet is not None:
                 self._parse(field, lambda text, parse=parse: parse(text, subnet))
         ipv6 = self._parse("ipv6_subnet", lambda text: validators.parse_subnet(text, version=6))
         if data.get("ipv6_gateway") and ipv6 is None and "ipv6_subnet" not in self.errors:
-            self.add_error("ipv6_gateway", "Give an IPv6 subnet first.")
+            self.add_error("ipv6_gateway", _("Give an IPv6 subnet first."))
         elif ipv6 is not None:
             self._parse("ipv6_gateway", lambda text: validators.parse_gateway(text, ipv6))
         if data.get("driver") == "macvlan" and not data.get("parent") and "parent" not in self.errors:
-            self.add_error("parent", "A macvlan network needs the host interface it sits on.")
+            self.add_error("parent", _("A macvlan network needs the host interface it sits on."))
         return data
 
     def _parse(self, field: str, parse):
@@ -119,15 +140,19 @@ class NetworkCreateForm(forms.Form):
 class ConnectForm(forms.Form):
     """`docker network connect [--alias A]... [--ip X] NETWORK CONTAINER`."""
 
-    network = forms.ChoiceField()
-    container = forms.ChoiceField()
+    network = forms.ChoiceField(label=gettext_lazy("Network"))
+    container = forms.ChoiceField(label=gettext_lazy("Container"))
     aliases = forms.CharField(
         required=False,
         max_length=1000,
-        help_text="Other names this container answers to on the network, separated by spaces or commas.",
+        label=gettext_lazy("Aliases"),
+        help_text=gettext_lazy("Other names this container answers to on the network, separated by spaces or commas."),
     )
     ipv4 = forms.CharField(
-        required=False, max_length=15, label="Static IPv4", help_text="Empty: the next free address."
+        required=False,
+        max_length=15,
+        label=gettext_lazy("Static IPv4"),
+        help_text=gettext_lazy("Empty: the next free address."),
     )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -149,10 +174,12 @@ class ConnectForm(forms.Form):
         data["network_name"] = network.name
         # The engine refuses both on the default bridge, with a less helpful message.
         if network.is_default_bridge and data.get("aliases"):
-            self.add_error("aliases", "The default bridge network takes no aliases: use a network you created.")
+            self.add_error("aliases", _("The default bridge network takes no aliases: use a network you created."))
         ipv4 = (data.get("ipv4") or "").strip()
         if ipv4 and network.is_default_bridge:
-            self.add_error("ipv4", "The default bridge network takes no static addresses: use a network you created.")
+            self.add_error(
+                "ipv4", _("The default bridge network takes no static addresses: use a network you created.")
+            )
         elif ipv4:
             subnets = [validators.parse_subnet(s) for s in network.subnets]
             try:
@@ -169,7 +196,9 @@ class DisconnectForm(forms.Form):
 
 
 class RemoveForm(forms.Form):
-    confirm = forms.BooleanField(required=True, error_messages={"required": "Tick the box to confirm the removal."})
+    confirm = forms.BooleanField(
+        required=True, error_messages={"required": gettext_lazy("Tick the box to confirm the removal.")}
+    )
 
 
 class NameListField(forms.MultipleChoiceField):
@@ -183,5 +212,7 @@ class NameListField(forms.MultipleChoiceField):
 class RemoveUnusedForm(forms.Form):
     """The confirmation carries the exact list shown, so nothing else is removed."""
 
-    names = NameListField(error_messages={"required": "Select at least one network."})
-    confirm = forms.BooleanField(required=True, error_messages={"required": "Tick the box to confirm the removal."})
+    names = NameListField(error_messages={"required": gettext_lazy("Select at least one network.")})
+    confirm = forms.BooleanField(
+        required=True, error_messages={"required": gettext_lazy("Tick the box to confirm the removal.")}
+    )

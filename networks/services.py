@@ -11,6 +11,7 @@ import socket
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from django.utils.translation import gettext_lazy as _
 from docker.types import IPAMConfig, IPAMPool
 
 from containers.services import container_name, list_raw_containers
@@ -33,10 +34,10 @@ MACVLAN_MODES = ("bridge", "private", "vepa", "passthru")
 SINGLETON_DRIVERS = ("host", "null")
 # Drivers the engine lists that do not work here, and why (shown on the create form).
 UNAVAILABLE_DRIVERS = {
-    "ipvlan": "ipvlan needs kernel support that this engine's host kernel does not have.",
+    "ipvlan": _("ipvlan needs kernel support that this engine's host kernel does not have."),
 }
 SWARM_ONLY_DRIVERS = {
-    "overlay": "overlay spans several engines and needs swarm mode (docker swarm init), which is off here.",
+    "overlay": _("overlay spans several engines and needs swarm mode (docker swarm init), which is off here."),
 }
 
 
@@ -353,10 +354,12 @@ class NetworkInUse(EngineError):
 
 def remove_network(network: NetworkSummary) -> None:
     if network.builtin:
-        raise EngineError(f"{network.name} is a built-in network of the engine and cannot be removed.", 403)
+        text = _("%(name)s is a built-in network of the engine and cannot be removed.") % {"name": network.name}
+        raise EngineError(text, 403)
     if network.containers:
         names = ", ".join(network.container_names)
-        raise NetworkInUse(f"{network.name} has containers attached: {names}. Disconnect them first.", 409)
+        text = _("%(name)s has containers attached: %(containers)s. Disconnect them first.")
+        raise NetworkInUse(text % {"name": network.name, "containers": names}, 409)
     _remove_network(network.id)
 
 

@@ -9,6 +9,8 @@ dashboard/inputs.py's.
 
 import ipaddress
 
+from django.utils.translation import gettext as _
+
 from dashboard import inputs
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -18,7 +20,7 @@ IPAddress = inputs.IPAddress
 def parse_subnet(text: str, version: int | None = None) -> IPNetwork:
     """A CIDR subnet such as 172.72.0.0/16; host bits must be zero, as the daemon requires."""
     text = text.strip()
-    form = f"{text!r} is not a subnet: write it in CIDR form, e.g. 172.72.0.0/16."
+    form = _("%(text)r is not a subnet: write it in CIDR form, e.g. 172.72.0.0/16.") % {"text": text}
     if "/" not in text:
         raise ValueError(form)
     try:
@@ -28,10 +30,11 @@ def parse_subnet(text: str, version: int | None = None) -> IPNetwork:
     try:
         network = ipaddress.ip_network(text, strict=True)
     except ValueError:
-        raise ValueError(f"{text} has host bits set: the subnet is {loose}.") from None
+        raise ValueError(
+            _("%(text)s has host bits set: the subnet is %(subnet)s.") % {"text": text, "subnet": loose}
+        ) from None
     if version and network.version != version:
-        kind = "an IPv4" if version == 4 else "an IPv6"
-        raise ValueError(f"{text} is not {kind} subnet.")
+        raise ValueError(_("%(text)s is not an IPv%(version)s subnet.") % {"text": text, "version": version})
     return network
 
 
@@ -39,7 +42,9 @@ def parse_ip_range(text: str, subnet: IPNetwork) -> IPNetwork:
     """The range containers get addresses from: a CIDR block inside the subnet."""
     ip_range = parse_subnet(text)
     if ip_range.version != subnet.version or not ip_range.subnet_of(subnet):  # type: ignore[arg-type]
-        raise ValueError(f"The IP range {ip_range} is not inside the subnet {subnet}.")
+        raise ValueError(
+            _("The IP range %(range)s is not inside the subnet %(subnet)s.") % {"range": ip_range, "subnet": subnet}
+        )
     return ip_range
 
 
@@ -51,13 +56,16 @@ def parse_gateway(text: str, subnet: IPNetwork) -> IPAddress:
     """A host address of the subnet: not its network address, nor its IPv4 broadcast."""
     gateway = parse_address(text)
     if gateway.version != subnet.version or gateway not in subnet:
-        raise ValueError(f"The gateway {gateway} is not inside the subnet {subnet}.")
+        raise ValueError(
+            _("The gateway %(gateway)s is not inside the subnet %(subnet)s.") % {"gateway": gateway, "subnet": subnet}
+        )
     if subnet.num_addresses > 2 and gateway == subnet.network_address:
         raise ValueError(
-            f"The gateway {gateway} is the subnet's network address; use a host address such as {subnet.network_address + 1}."
+            _("The gateway %(gateway)s is the subnet's network address; use a host address such as %(host)s.")
+            % {"gateway": gateway, "host": subnet.network_address + 1}
         )
     if subnet.version == 4 and subnet.num_addresses > 2 and gateway == subnet.broadcast_address:
-        raise ValueError(f"The gateway {gateway} is the subnet's broadcast address.")
+        raise ValueError(_("The gateway %(gateway)s is the subnet's broadcast address.") % {"gateway": gateway})
     return gateway
 
 

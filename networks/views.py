@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -70,7 +71,7 @@ def create(request: HttpRequest) -> HttpResponse:
             note_outcome(request, Outcome.FAILED, e.message, object_name=form.cleaned_data["name"])
         else:
             note_outcome(request, Outcome.OK, object_id=network_id, object_name=form.cleaned_data["name"])
-            messages.success(request, f"Created network {form.cleaned_data['name']}.")
+            messages.success(request, _("Created network %(name)s.") % {"name": form.cleaned_data["name"]})
             return redirect("networks:detail", network_id)
     elif request.method == "POST":
         note_rejected(request, form, object_name=request.POST.get("name", ""))
@@ -131,7 +132,11 @@ def connect(request: HttpRequest) -> HttpResponse:
                 aliases=data["aliases"],
                 ipv4=data["ipv4"],
             )
-            messages.success(request, f"Connected {container_name} to {data['network_name']}.")
+            messages.success(
+                request,
+                _("Connected %(container)s to %(network)s.")
+                % {"container": container_name, "network": data["network_name"]},
+            )
             return _after_change(request, data["network"])
     elif request.method == "POST":
         note_rejected(request, form, object_id=request.POST.get("network", ""))
@@ -155,13 +160,13 @@ def disconnect(request: HttpRequest, network_id: str) -> HttpResponse:
             services.disconnect(network_id, form.cleaned_data["container"], force=form.cleaned_data["force"])
         except EngineError as e:
             note_outcome(request, Outcome.FAILED, e.message, container=form.cleaned_data["container"])
-            messages.error(request, f"Could not disconnect: {e.message}")
+            messages.error(request, _("Could not disconnect: %(error)s") % {"error": e.message})
         else:
             note_outcome(request, Outcome.OK, container=form.cleaned_data["container"])
-            messages.success(request, "Disconnected.")
+            messages.success(request, _("Disconnected."))
     else:
         note_rejected(request, form)
-        messages.error(request, "Say which container to disconnect.")
+        messages.error(request, _("Say which container to disconnect."))
     return _after_change(request, network_id)
 
 
@@ -183,7 +188,7 @@ def remove(request: HttpRequest, network_id: str) -> HttpResponse:
             note_outcome(request, Outcome.FAILED, e.message, object_name=network.name)
         else:
             note_outcome(request, Outcome.OK, object_name=network.name)
-            messages.success(request, f"Removed network {network.name}.")
+            messages.success(request, _("Removed network %(name)s.") % {"name": network.name})
             return redirect("networks:list")
     elif request.method == "POST":
         note_rejected(request, form, object_name=network.name)

@@ -6,6 +6,9 @@
   const KEY = "berth.theme";
   const CHOICES = ["auto", "light", "dark"];
   const root = document.documentElement;
+  // Scripts run: what only a page without them needs (the language switcher's Change button,
+  // .js-hidden) can go, before the first paint.
+  root.classList.add("js");
   const system = window.matchMedia("(prefers-color-scheme: dark)");
 
   const stored = () => {

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from containers.services import container_name, list_raw_containers
 from dashboard.engine import EngineError, EngineNotFound, docker_host, get_client, side_by_side, translate_errors
 from dashboard.outcomes import RemovalResult, remove_listed
@@ -157,13 +159,13 @@ def volume_size(volume: VolumeSummary) -> VolumeSize:
     """
     if _mountpoint_is_local(volume):
         try:
-            return VolumeSize(_directory_size(volume.mountpoint), "measured on this host by walking the mountpoint")
+            return VolumeSize(_directory_size(volume.mountpoint), _("measured on this host by walking the mountpoint"))
         except OSError:
             pass  # e.g. not readable by this user: fall back to the engine
     try:
-        return VolumeSize(_size_from_engine(volume.name), "reported by the engine's disk usage (/system/df)")
+        return VolumeSize(_size_from_engine(volume.name), _("reported by the engine's disk usage (/system/df)"))
     except EngineError as e:
-        return VolumeSize(None, "engine disk usage", e.message)
+        return VolumeSize(None, _("engine disk usage"), e.message)
 
 
 def _mountpoint_is_local(volume: VolumeSummary) -> bool:
@@ -175,7 +177,7 @@ def _mountpoint_is_local(volume: VolumeSummary) -> bool:
 
 def _directory_size(root: str) -> int:
     total, seen = 0, set()
-    for directory, _, files in os.walk(root):
+    for directory, _subdirectories, files in os.walk(root):
         for name in files:
             stat = os.lstat(os.path.join(directory, name))
             if (stat.st_dev, stat.st_ino) in seen:
@@ -189,7 +191,7 @@ def _directory_size(root: str) -> int:
 def _size_from_engine(name: str) -> int | None:
     # The engine hands concurrent callers one shared /system/df run; one that began before
     # this volume existed omits it, so a miss is asked once more.
-    for _ in range(2):
+    for _attempt in range(2):
         for raw in get_client().api.df().get("Volumes") or []:
             if raw.get("Name") == name:
                 size = (raw.get("UsageData") or {}).get("Size", -1)
@@ -228,9 +230,8 @@ class VolumeInUse(EngineError):
 
 def remove_volume(volume: VolumeSummary) -> None:
     if volume.users:
-        raise VolumeInUse(
-            f"{volume.name} is in use by {', '.join(volume.user_names)}. Remove those containers first.", 409
-        )
+        text = _("%(name)s is in use by %(containers)s. Remove those containers first.")
+        raise VolumeInUse(text % {"name": volume.name, "containers": ", ".join(volume.user_names)}, 409)
     _remove_volume(volume.name)
 
 

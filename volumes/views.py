@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
@@ -67,7 +68,7 @@ def create(request: HttpRequest) -> HttpResponse:
             note_outcome(request, Outcome.FAILED, e.message, object_name=form.cleaned_data["name"])
         else:
             note_outcome(request, Outcome.OK, object_id=name, object_name=name)
-            messages.success(request, f"Created volume {name}.")
+            messages.success(request, _("Created volume %(name)s.") % {"name": name})
             return redirect("volumes:detail", name)
     elif request.method == "POST":
         note_rejected(request, form, object_name=request.POST.get("name", ""))
@@ -89,7 +90,7 @@ def remove(request: HttpRequest, name: str) -> HttpResponse:
             note_outcome(request, Outcome.FAILED, e.message, object_name=volume.name)
         else:
             note_outcome(request, Outcome.OK, object_name=volume.name)
-            messages.success(request, f"Removed volume {volume.name}.")
+            messages.success(request, _("Removed volume %(name)s.") % {"name": volume.name})
             return redirect("volumes:list")
     elif request.method == "POST":
         note_rejected(request, form, object_name=volume.name)

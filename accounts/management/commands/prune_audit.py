@@ -7,7 +7,7 @@ from accounts.models import BerthSettings
 
 
 class Command(BaseCommand):
-    help = "Delete audit entries older than the retention period set on the Settings page."
+    help = "Delete audit entries older than the retention period set on the Settings page."  # not UI: management command help
 
     def handle(self, *args, **options):
         days = BerthSettings.load().audit_retention_days

@@ -13,7 +13,7 @@ from django.core.management import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Compile the translation catalogues (.po) into .mo files."
+    help = "Compile the translation catalogues (.po) into .mo files."  # not UI: management command help
 
     def handle(self, *args, **options):
         for locale_dir in settings.LOCALE_PATHS:

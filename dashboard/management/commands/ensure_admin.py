@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Create the first admin account if no superuser exists yet."
+    help = "Create the first admin account if no superuser exists yet."  # not UI: management command help
 
     def handle(self, *args, **options):
         User = get_user_model()
@@ -23,9 +23,9 @@ class Command(BaseCommand):
         if generated:
             self.stdout.write(
                 self.style.WARNING(
-                    f"Created the first admin account.\n  username: {username}\n  password: {password}\n"
+                    f"Created the first admin account.\n  username: {username}\n  password: {password}\n"  # not UI: the console
                     "This password is shown only once: keep it, or change it after you log in."
                 )
             )
         else:
-            self.stdout.write(f"Created the first admin account '{username}'.")
+            self.stdout.write(f"Created the first admin account '{username}'.")  # not UI: the console

@@ -12,7 +12,7 @@ NOT_OURS = [".venv", "node_modules", "tests", "bench", "staticfiles", "static/ve
 
 
 class Command(BaseCommand):
-    help = "Extract Berth's marked strings into locale/*/LC_MESSAGES/*.po (needs GNU gettext)."
+    help = "Extract Berth's marked strings into locale/*/LC_MESSAGES/*.po (needs GNU gettext)."  # not UI: management command help
 
     def handle(self, *args, **options):
         languages = [code for code, _name in settings.LANGUAGES if code != "en"]
