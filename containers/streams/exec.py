@@ -12,6 +12,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from containers import services
 from containers.streams import sockets
 from containers.streams.sockets import quietly
@@ -62,7 +64,7 @@ KILL_SESSION = (
     "for stat in /proc/[0-9]*/stat; do "
     'read -r pid comm state ppid pgrp session rest < "$stat" 2>/dev/null || continue; '
     '[ "$session" = "$1" ] && kill -KILL "$pid" 2>/dev/null; '
-    'done; kill -KILL "$1" 2>/dev/null; exit 0'
+    'done; kill -KILL "$1" 2>/dev/null; exit 0'  # not UI: a shell script
 )
 
 
@@ -180,7 +182,7 @@ class ExecSession(Terminal):
 
     def outcome(self) -> dict:
         if not self.exec_id:
-            return {"type": "error", "message": "The process did not start."}
+            return {"type": "error", "message": _("The process did not start.")}
         deadline = time.monotonic() + 5
         while True:
             try:
@@ -190,6 +192,9 @@ class ExecSession(Terminal):
             if not info.get("Running") or time.monotonic() > deadline:
                 code = info.get("ExitCode")
                 if self.pid is None and code in (126, 127, None):
-                    return {"type": "error", "message": f"The command could not be started (exit code {code})."}
+                    return {
+                        "type": "error",
+                        "message": _("The command could not be started (exit code %(code)s).") % {"code": code},
+                    }
                 return {"type": "exit", "code": code if code is not None else -1}
             time.sleep(0.05)
