@@ -5,20 +5,39 @@ The Run/Create form, much the largest, is containers/forms.py.
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from containers import services
 from dashboard import inputs
+
+# The filters' words for the engine's states and health statuses (the values stay the engine's).
+STATE_LABELS = {
+    "running": gettext_lazy("running"),
+    "paused": gettext_lazy("paused"),
+    "restarting": gettext_lazy("restarting"),
+    "created": gettext_lazy("created"),
+    "exited": gettext_lazy("exited"),
+    "dead": gettext_lazy("dead"),
+    "removing": gettext_lazy("removing"),
+}
+HEALTH_LABELS = {
+    "healthy": gettext_lazy("healthy"),
+    "unhealthy": gettext_lazy("unhealthy"),
+    "starting": gettext_lazy("starting"),
+    "none": pgettext_lazy("no health check", "none"),
+}
 
 
 class ListFilterForm(forms.Form):
     all = forms.BooleanField(required=False)
     q = forms.CharField(required=False, max_length=200)
     state = forms.ChoiceField(
-        required=False, choices=[("", gettext_lazy("any state"))] + [(s, s) for s in services.STATES]
+        required=False,
+        choices=[("", gettext_lazy("any state"))] + [(s, STATE_LABELS.get(s, s)) for s in services.STATES],
     )
     health = forms.ChoiceField(
-        required=False, choices=[("", gettext_lazy("any health"))] + [(h, h) for h in services.HEALTHS]
+        required=False,
+        choices=[("", gettext_lazy("any health"))] + [(h, HEALTH_LABELS.get(h, h)) for h in services.HEALTHS],
     )
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in services.SORT_KEYS])
     desc = forms.BooleanField(required=False)
