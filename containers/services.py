@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from containers.creation import create_container, replace_container, run_container
 from containers.operations import (
@@ -394,9 +394,9 @@ def _status_text(state: dict) -> str:
 
 # The other states' words, as the page shows them (the engine's own word when it is new).
 STATUS_WORDS = {
-    "created": gettext_lazy("Created"),
-    "dead": gettext_lazy("Dead"),
-    "removing": gettext_lazy("Removing"),
+    "created": pgettext_lazy("a container's state", "Created"),
+    "dead": pgettext_lazy("a container's state", "Dead"),
+    "removing": pgettext_lazy("a container's state", "Removing"),
 }
 
 
