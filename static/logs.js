@@ -14,12 +14,12 @@
   const filterInput = document.getElementById("log-filter");
   const pauseButton = document.getElementById("log-pause");
   const download = document.getElementById("log-download");
-  const STREAM_NAMES = { o: "out", e: "err", s: gettext("engine") };
   // What the page says of the socket's state, in one place and marked for translation: Django's
   // JavaScript catalogue defines gettext once a page loads it; until then the text is as written.
   const gettext = window.gettext || ((text) => text);
   const ngettext = window.ngettext || ((one, many, n) => (n === 1 ? one : many));
   const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, key) => values[key]));
+  const STREAM_NAMES = { o: "out", e: "err", s: gettext("engine") };
   const TEXT = {
     streaming: gettext("Streaming"),
     engineLost: gettext("Engine lost — reconnecting…"),

@@ -94,8 +94,8 @@ def scan_template(path: Path) -> list[str]:
             command = token.contents.split()[0] if token.contents else ""
             if inside and command == f"end{inside}":
                 inside = None
-            elif command == "block" and token.contents.split()[1:] == ["main_class"]:
-                inside = "block"  # the page's CSS classes ("page narrow"), not text
+            elif command == "block" and token.contents.split()[1:2] and token.contents.split()[1].endswith("_class"):
+                inside = "block"  # {% block main_class %}page narrow{% endblock %}: CSS classes, not text
             elif command in ("blocktranslate", "blocktrans", "comment"):
                 inside = "blocktranslate" if command.startswith("blocktrans") else "comment"
                 if command == "blocktrans":
