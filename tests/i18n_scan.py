@@ -48,6 +48,12 @@ SAME_IN_EVERY_LANGUAGE = {
 WORD = re.compile(r"[A-Za-z]{2,}")
 PHRASE = re.compile(r"^[A-Za-z][a-z']*(?: [A-Za-z(][\w'’),.:;-]*){2,}")  # three words or more, as prose
 PLACEHOLDER = "\x00"
+# What a translation must keep: %(name)s, %s, {n}, {{ x }} (the catalogue test checks each).
+PLACEHOLDERS = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\{ ?[\w.]+ ?\}\}|\{\w*\}")
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
 
 
 def _is_text(text: str) -> bool:
@@ -81,11 +87,14 @@ class _Html(HTMLParser):
 
     def handle_data(self, data):
         if not self.skipping and _is_text(data):
-            self.found.append((self.getpos()[0], " ".join(data.replace(PLACEHOLDER, "…").split())))
+            self.found.append((self.getpos()[0], " ".join(data.replace(PLACEHOLDER, "…").split()).strip("… ")))
 
 
 def scan_template(path: Path) -> list[str]:
-    source = path.read_text()
+    return scan_template_text(path, path.read_text())
+
+
+def scan_template_text(path: Path, source: str) -> list[str]:
     found = []
     parts = []
     inside = None  # the block a token is in whose text is not the page's: blocktranslate, comment
@@ -103,7 +112,7 @@ def scan_template(path: Path) -> list[str]:
             elif command in ("include", "with") and not inside:
                 for name, value in re.findall(r'\b(label)="([^"]*)"', token.contents):
                     if _is_text(value):
-                        found.append(f'{path.relative_to(ROOT)}:{token.lineno}: {name}="{value}" (use {name}=_("..."))')
+                        found.append(f'{_shown(path)}:{token.lineno}: {name}="{value}" (use {name}=_("..."))')
         if token.token_type == TokenType.TEXT and not inside:
             parts.append(token.contents)
         else:
@@ -112,7 +121,7 @@ def scan_template(path: Path) -> list[str]:
     parser = _Html()
     parser.feed("".join(parts))
     parser.close()
-    found += [f"{path.relative_to(ROOT)}:{line}: {text}" for line, text in parser.found]
+    found += [f"{_shown(path)}:{line}: {text}" for line, text in parser.found]
     return found
 
 
@@ -228,10 +237,13 @@ class _Python(ast.NodeVisitor):
 
 
 def scan_python(path: Path) -> list[str]:
-    source = path.read_text()
+    return scan_python_text(path, path.read_text())
+
+
+def scan_python_text(path: Path, source: str) -> list[str]:
     visitor = _Python(source.splitlines())
     visitor.visit(ast.parse(source))
-    return [f"{path.relative_to(ROOT)}:{line}: {text}" for line, text in sorted(visitor.found)]
+    return [f"{_shown(path)}:{line}: {text}" for line, text in sorted(visitor.found)]
 
 
 # ---------------------------------------------------------------------------------- JavaScript
@@ -251,7 +263,7 @@ def scan_javascript(path: Path) -> list[str]:
                 continue
             if re.search(r"console\.\w+\(\s*$", line[: match.start()]):
                 continue
-            found.append(f"{path.relative_to(ROOT)}:{number}: {text!r}")
+            found.append(f"{_shown(path)}:{number}: {text!r}")
     return found
 
 
