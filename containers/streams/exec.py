@@ -79,7 +79,12 @@ def choose_command(container_id: str, cmd: str, user: str) -> ExecChoice:
         return ExecChoice(shlex.split(cmd))
     shell = login_shell(container_id, user)
     if shell:
-        return ExecChoice([shell], f"berth: starting {shell}, the login shell of {user or 'root'} in /etc/passwd.\r\n")
+        return ExecChoice(
+            [shell],
+            _("berth: starting %(shell)s, the login shell of %(user)s in /etc/passwd.")
+            % {"shell": shell, "user": user or "root"}
+            + "\r\n",
+        )
     return ExecChoice(["bash"])  # EXEC_WRAPPER falls back to sh, with a message, when bash is missing
 
 
@@ -101,11 +106,11 @@ class ExecSession(Terminal):
 
     def open(self) -> None:
         if not self.facts.running:
-            raise EngineError(f"{self.facts.name} is not running: exec needs a running container.")
+            raise EngineError(_("%(name)s is not running: exec needs a running container.") % {"name": self.facts.name})
         try:
             choice = choose_command(self.container_id, self.cmd, self.user or self.facts.user)
         except ValueError as e:
-            raise EngineError(f"Bad command: {e}") from None
+            raise EngineError(_("Bad command: %(error)s") % {"error": e}) from None
         api = get_client().api
         created = translate(
             lambda: api.exec_create(
