@@ -5,16 +5,40 @@ The Run/Create form, much the largest, is containers/forms.py.
 
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from containers import services
 from dashboard import inputs
+
+# The filters' words for the engine's states and health statuses (the values stay the engine's).
+STATE_LABELS = {
+    "running": gettext_lazy("running"),
+    "paused": gettext_lazy("paused"),
+    "restarting": gettext_lazy("restarting"),
+    "created": gettext_lazy("created"),
+    "exited": gettext_lazy("exited"),
+    "dead": gettext_lazy("dead"),
+    "removing": gettext_lazy("removing"),
+}
+HEALTH_LABELS = {
+    "healthy": gettext_lazy("healthy"),
+    "unhealthy": gettext_lazy("unhealthy"),
+    "starting": gettext_lazy("starting"),
+    "none": pgettext_lazy("no health check", "none"),
+}
 
 
 class ListFilterForm(forms.Form):
     all = forms.BooleanField(required=False)
     q = forms.CharField(required=False, max_length=200)
-    state = forms.ChoiceField(required=False, choices=[("", "any state")] + [(s, s) for s in services.STATES])
-    health = forms.ChoiceField(required=False, choices=[("", "any health")] + [(h, h) for h in services.HEALTHS])
+    state = forms.ChoiceField(
+        required=False,
+        choices=[("", gettext_lazy("any state"))] + [(s, STATE_LABELS.get(s, s)) for s in services.STATES],
+    )
+    health = forms.ChoiceField(
+        required=False,
+        choices=[("", gettext_lazy("any health"))] + [(h, HEALTH_LABELS.get(h, h)) for h in services.HEALTHS],
+    )
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in services.SORT_KEYS])
     desc = forms.BooleanField(required=False)
     page = forms.IntegerField(required=False, min_value=1)
@@ -54,9 +78,11 @@ class RenameForm(forms.Form):
 
 
 class RemoveForm(forms.Form):
-    confirm = forms.BooleanField(required=True, error_messages={"required": "Tick the box to confirm the removal."})
-    force = forms.BooleanField(required=False, label="Force: stop it first if it is running")
-    volumes = forms.BooleanField(required=False, label="Also remove its anonymous volumes")
+    confirm = forms.BooleanField(
+        required=True, error_messages={"required": gettext_lazy("Tick the box to confirm the removal.")}
+    )
+    force = forms.BooleanField(required=False, label=gettext_lazy("Force: stop it first if it is running"))
+    volumes = forms.BooleanField(required=False, label=gettext_lazy("Also remove its anonymous volumes"))
 
 
 class BulkForm(forms.Form):
@@ -64,7 +90,13 @@ class BulkForm(forms.Form):
     those the list's filters select on all its pages ("the N shown": scope "shown" with the
     list's own q, state, health and all)."""
 
-    ACTIONS = [("start", "Start"), ("stop", "Stop"), ("restart", "Restart"), ("kill", "Kill"), ("remove", "Remove")]
+    ACTIONS = [
+        ("start", gettext_lazy("Start")),
+        ("stop", gettext_lazy("Stop")),
+        ("restart", gettext_lazy("Restart")),
+        ("kill", gettext_lazy("Kill")),
+        ("remove", gettext_lazy("Remove")),
+    ]
     action = forms.ChoiceField(choices=ACTIONS)
     scope = forms.ChoiceField(
         choices=[("selected", "selected"), ("all", "all"), ("shown", "shown")], initial="selected", required=False
@@ -98,7 +130,7 @@ class BulkForm(forms.Form):
         self.excluded = [c for c in candidates if c.id in self.protected]
         data["targets"] = [c for c in candidates if c.id not in self.protected]
         if not data["targets"]:
-            raise forms.ValidationError("No containers to act on: select at least one.")
+            raise forms.ValidationError(_("No containers to act on: select at least one."))
         return data
 
     def _shown(self) -> list:

@@ -55,7 +55,8 @@ def bulk(request: HttpRequest) -> HttpResponse:
     targets, action = form.cleaned_data["targets"], form.cleaned_data["action"]
     if not form.cleaned_data["confirm"]:
         note_confirmation(request)
-        return render(request, "containers/bulk_confirm.html", {"form": form, "targets": targets, "action": action})
+        context = {"form": form, "targets": targets, "action": action, "verb": dict(BulkForm.ACTIONS)[action]}
+        return render(request, "containers/bulk_confirm.html", context)
     # Post/Redirect/Get: the job's page shows the results as they come; reloading it repeats nothing.
     job_id = bulk_jobs.start_bulk(
         action,

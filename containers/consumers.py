@@ -219,7 +219,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
         # alternated runs each, quiet machine, 2026-12-01.
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
+            raise ValueError(f"No handler for message type {message['type']}")  # not UI: a developer's error
         await handler(message)
 
     async def websocket_disconnect(self, message: dict) -> None:

@@ -7,6 +7,8 @@ cleaned data; they use its `networks`, `replacing` and `restrictions`.
 
 import ipaddress
 
+from django.utils.translation import gettext as _
+
 from accounts.restrictions import MAY_NOT_USE, is_bind_volume
 from containers import services
 from containers.specs import is_user_network
@@ -40,7 +42,9 @@ class CreateChecks:
                 reach = services.container_reach(source) if services.container_exists(source) else None
                 borrowed = reach and self.restrictions.reach_violations(reach.inspect, reach.volumes).get("volumes")
                 if borrowed:
-                    violations["volumes_from"] = MAY_NOT_USE % {"what": f"{borrowed} through --volumes-from {source}"}
+                    violations["volumes_from"] = MAY_NOT_USE % {
+                        "what": _("%(what)s through --volumes-from %(source)s") % {"what": borrowed, "source": source}
+                    }
         self.restriction_errors = violations
         for field_name, message in violations.items():
             self.add_error(field_name, message)
@@ -51,7 +55,7 @@ class CreateChecks:
             return
         if self.replacing and self.replacing.name == name:
             return  # the container being replaced gives its name up
-        self.add_error("name", f"The name {name!r} is already in use by another container.")
+        self.add_error("name", _("The name %(name)s is already in use by another container.") % {"name": repr(name)})
 
     def _check_network(self, data: dict) -> None:
         network = data.get("network")
@@ -60,26 +64,34 @@ class CreateChecks:
         if network.startswith("container:"):
             if not services.container_exists(network.split(":", 1)[1]):
                 self.add_error(
-                    "network", f"There is no container {network.split(':', 1)[1]!r} to share the network of."
+                    "network",
+                    _("There is no container %(name)s to share the network of.")
+                    % {"name": repr(network.split(":", 1)[1])},
                 )
             for field_name, flag in (("hostname", "-h"), ("dns", "--dns"), ("add_host", "--add-host")):
                 if data.get(field_name):
                     self.add_error(
-                        field_name, f"{flag} cannot be used with --network container:… (it shares that container's)."
+                        field_name,
+                        _("%(flag)s cannot be used with --network container:… (it shares that container's).")
+                        % {"flag": flag},
                     )
         elif network and network != "default" and network not in self.networks:
-            self.add_error("network", f"There is no network named {network!r}.")
+            self.add_error("network", _("There is no network named %(name)s.") % {"name": repr(network)})
         no_ports = network in ("host", "none") or network.startswith("container:")
         if no_ports and (data.get("ports") or data.get("publish_all")):
             self.add_error(
-                "ports", f"Ports cannot be published with --network {network}: it has no network of its own to map."
+                "ports",
+                _("Ports cannot be published with --network %(network)s: it has no network of its own to map.")
+                % {"network": network},
             )
         if not is_user_network(network):
             where = f"--network {network or 'bridge'}"
             for field_name in ("network_aliases", "ipv4_address"):
                 if data.get(field_name):
                     self.add_error(
-                        field_name, f"Only a user-defined network takes aliases or a static IP, not {where}."
+                        field_name,
+                        _("Only a user-defined network takes aliases or a static IP, not %(where)s.")
+                        % {"where": where},
                     )
         elif data.get("ipv4_address") and network in self.networks:
             self._check_static_ip(data["ipv4_address"], network)
@@ -99,14 +111,18 @@ class CreateChecks:
     def _check_targets_exist(self, data: dict) -> None:
         for name, _alias in data.get("links") or ():
             if not services.container_exists(name):
-                self.add_error("links", f"There is no container named {name!r} to link to.")
+                self.add_error("links", _("There is no container named %(name)s to link to.") % {"name": repr(name)})
         for entry in data.get("volumes_from") or ():
             if not services.container_exists(entry.split(":", 1)[0]):
-                self.add_error("volumes_from", f"There is no container named {entry.split(':', 1)[0]!r}.")
+                self.add_error(
+                    "volumes_from", _("There is no container named %(name)s.") % {"name": repr(entry.split(":", 1)[0])}
+                )
 
     def _check_restart(self, data: dict) -> None:
         policy = data.get("restart_policy")
         if data.get("auto_remove") and policy not in (None, "no"):
-            self.add_error("restart_policy", "--restart cannot be used with --rm: a removed container cannot restart.")
+            self.add_error(
+                "restart_policy", _("--restart cannot be used with --rm: a removed container cannot restart.")
+            )
         if data.get("restart_max_retries") and policy != "on-failure":
-            self.add_error("restart_max_retries", "Max retries applies only to the on-failure policy.")
+            self.add_error("restart_max_retries", _("Max retries applies only to the on-failure policy."))

@@ -53,172 +53,236 @@ KNOWN_LOG_DRIVERS = ("json-file", "local", "none")
 class ContainerCreateForm(CreateChecks, forms.Form):
     """`docker create` / `docker run` as a form; each clean_<field> returns what the spec wants."""
 
-    ACTIONS = [("run", "Run"), ("create", "Create")]
+    ACTIONS = [("run", gettext_lazy("Run")), ("create", gettext_lazy("Create"))]
 
     action = forms.ChoiceField(choices=ACTIONS, required=False)
     replace = forms.CharField(required=False, widget=forms.HiddenInput)
     # The common case
-    image = forms.CharField(max_length=512, widget=_text("busybox:latest", autofocus=True), help_text="IMAGE")
-    name = forms.CharField(max_length=128, required=False, widget=_text("random if empty"), help_text="--name")
+    image = forms.CharField(
+        label=gettext_lazy("Image"), max_length=512, widget=_text("busybox:latest", autofocus=True), help_text="IMAGE"
+    )
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=128,
+        required=False,
+        widget=_text(gettext_lazy("random if empty")),
+        help_text="--name",  # not UI: the CLI's flag
+    )
     ports = forms.CharField(
+        label=gettext_lazy("Ports"),
         required=False,
         widget=_lines(3, "8080:80\n80\n127.0.0.1:5353:53/udp"),
-        help_text="-p [ip:][hostPort:]containerPort[/udp], one per line or comma-separated; a container port alone gets a random host port",
+        help_text=gettext_lazy(
+            "-p [ip:][hostPort:]containerPort[/udp], one per line or comma-separated; a container port alone gets a random host port"
+        ),
     )
-    publish_all = forms.BooleanField(required=False, label="Publish all exposed ports", help_text="-P")
+    publish_all = forms.BooleanField(required=False, label=gettext_lazy("Publish all exposed ports"), help_text="-P")
     env = forms.CharField(
+        label=gettext_lazy("Env"),
         required=False,
         widget=_lines(3, "KEY=value"),
-        help_text="-e KEY=value, one per line; an env file's text may be pasted (blank lines and # comments are skipped)",
+        help_text=gettext_lazy(
+            "-e KEY=value, one per line; an env file's text may be pasted (blank lines and # comments are skipped)"
+        ),
     )
-    interactive = forms.BooleanField(required=False, label="Interactive", help_text="-i: keep stdin open")
-    tty = forms.BooleanField(required=False, label="Terminal", help_text="-t: allocate a TTY")
+    interactive = forms.BooleanField(
+        required=False, label=gettext_lazy("Interactive"), help_text=gettext_lazy("-i: keep stdin open")
+    )
+    tty = forms.BooleanField(
+        required=False, label=gettext_lazy("Terminal"), help_text=gettext_lazy("-t: allocate a TTY")
+    )
     detach = forms.BooleanField(
         required=False,
-        label="Detached",
-        help_text="-d: with -i/-t, Run starts it in the background instead of opening its terminal",
+        label=gettext_lazy("Detached"),
+        help_text=gettext_lazy("-d: with -i/-t, Run starts it in the background instead of opening its terminal"),
     )
-    auto_remove = forms.BooleanField(required=False, label="Remove when it exits", help_text="--rm")
+    auto_remove = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Remove when it exits"),
+        help_text="--rm",  # not UI: the CLI's flag
+    )
     # Command & entrypoint
     command = forms.CharField(
-        required=False, widget=_text("sh -c 'echo \"$HOME\"'"), help_text="COMMAND [ARG...], shell-style quoting"
+        label=gettext_lazy("Command"),
+        required=False,
+        widget=_text("sh -c 'echo \"$HOME\"'"),
+        help_text=gettext_lazy("COMMAND [ARG...], shell-style quoting"),
     )
     entrypoint = forms.CharField(
-        required=False, widget=_text("the image's"), help_text="--entrypoint, shell-style quoting"
+        label=gettext_lazy("Entrypoint"),
+        required=False,
+        widget=_text(gettext_lazy("the image's")),
+        help_text=gettext_lazy("--entrypoint, shell-style quoting"),
     )
     workdir = forms.CharField(
-        required=False, max_length=4096, widget=_text("/"), label="Working directory", help_text="-w"
+        required=False, max_length=4096, widget=_text("/"), label=gettext_lazy("Working directory"), help_text="-w"
     )
-    user = forms.CharField(required=False, max_length=256, widget=_text("uid[:gid] or name"), help_text="-u")
+    user = forms.CharField(
+        label=gettext_lazy("User"),
+        required=False,
+        max_length=256,
+        widget=_text(gettext_lazy("uid[:gid] or name")),
+        help_text="-u",
+    )
     init = forms.BooleanField(
-        required=False, label="Run an init process", help_text="--init: reaps zombies, forwards signals"
+        required=False,
+        label=gettext_lazy("Run an init process"),
+        help_text=gettext_lazy("--init: reaps zombies, forwards signals"),
     )
     # Volumes
     volumes = forms.CharField(
+        label=gettext_lazy("Volumes"),
         required=False,
         widget=_lines(2, "/srv/data:/data:ro\nmyvolume:/root\n/cache"),
-        help_text="-v /host/path:/container/path[:ro], name:/path or /path (anonymous), one per line",
+        help_text=gettext_lazy("-v /host/path:/container/path[:ro], name:/path or /path (anonymous), one per line"),
     )
     volumes_from = forms.CharField(
         required=False,
         widget=_text("other[:ro]"),
-        label="Volumes from",
-        help_text="--volumes-from container[:ro|rw], comma-separated",
+        label=gettext_lazy("Volumes from"),
+        help_text=gettext_lazy("--volumes-from container[:ro|rw], comma-separated"),
     )
     # Network
     network = forms.CharField(
+        label=gettext_lazy("Network"),
         required=False,
         max_length=256,
         widget=_text("bridge", list="network-names"),
-        help_text="--network bridge, host, none, container:NAME or a network's name",
+        help_text=gettext_lazy("--network bridge, host, none, container:NAME or a network's name"),
     )
     network_aliases = forms.CharField(
         required=False,
         widget=_text("web, api"),
-        label="Network aliases",
+        label=gettext_lazy("Network aliases"),
         help_text=gettext_lazy("--network-alias, separated by commas or spaces (user-defined networks)"),
     )
     ipv4_address = forms.CharField(
         required=False,
         max_length=15,
-        label="Static IPv4 address",
+        label=gettext_lazy("Static IPv4 address"),
         widget=_text("172.72.0.10"),
-        help_text="--ip (user-defined networks)",
+        help_text=gettext_lazy("--ip (user-defined networks)"),
     )
     links = forms.CharField(
-        required=False, widget=_text("db:mysql"), help_text="--link container[:alias], comma-separated"
+        label=gettext_lazy("Links"),
+        required=False,
+        widget=_text("db:mysql"),
+        help_text=gettext_lazy("--link container[:alias], comma-separated"),
     )
-    hostname = forms.CharField(required=False, max_length=253, widget=_text("the short id"), help_text="-h")
+    hostname = forms.CharField(
+        label=gettext_lazy("Hostname"),
+        required=False,
+        max_length=253,
+        widget=_text(gettext_lazy("the short id")),
+        help_text="-h",
+    )
     add_host = forms.CharField(
         required=False,
         widget=_text("db.local:10.0.0.5"),
-        label="Extra hosts",
-        help_text="--add-host host:ip, comma-separated",
+        label=gettext_lazy("Extra hosts"),
+        help_text=gettext_lazy("--add-host host:ip, comma-separated"),
     )
     dns = forms.CharField(
-        required=False, widget=_text("1.1.1.1"), label="DNS servers", help_text="--dns, comma-separated"
+        required=False,
+        widget=_text("1.1.1.1"),
+        label=gettext_lazy("DNS servers"),
+        help_text=gettext_lazy("--dns, comma-separated"),
     )
     # Restart & resources
     restart_policy = forms.ChoiceField(
         choices=[(p, p) for p in RESTART_POLICIES],
         initial="no",
         required=False,
-        label="Restart policy",
-        help_text="--restart",
+        label=gettext_lazy("Restart policy"),
+        help_text="--restart",  # not UI: the CLI's flag
     )
     restart_max_retries = forms.IntegerField(
         required=False,
         min_value=0,
         max_value=1000,
-        label="Max retries",
-        help_text="--restart on-failure:N",
+        label=gettext_lazy("Max retries"),
+        help_text="--restart on-failure:N",  # not UI: the CLI's flag
     )
     memory = forms.CharField(
-        required=False, max_length=32, widget=_text("512m"), label="Memory limit", help_text="-m, e.g. 512m or 1g"
+        required=False,
+        max_length=32,
+        widget=_text("512m"),
+        label=gettext_lazy("Memory limit"),
+        help_text=gettext_lazy("-m, e.g. 512m or 1g"),
     )
-    cpus = forms.CharField(required=False, max_length=32, widget=_text("1.5"), label="CPUs", help_text="--cpus")
+    cpus = forms.CharField(
+        required=False,
+        max_length=32,
+        widget=_text("1.5"),
+        label=gettext_lazy("CPUs"),
+        help_text="--cpus",  # not UI: the CLI's flag
+    )
     # Logging
     log_driver = forms.CharField(
         required=False,
         max_length=64,
         widget=_text("json-file", list="log-drivers"),
-        label="Log driver",
-        help_text="--log-driver json-file, local or none; others may not start on this host",
+        label=gettext_lazy("Log driver"),
+        help_text=gettext_lazy("--log-driver json-file, local or none; others may not start on this host"),
     )
     log_options = forms.CharField(
         required=False,
         strip=False,  # `--log-opt k=v ` keeps the space, as every key=value field (dashboard/inputs.py)
         widget=_lines(2, "max-size=10m\nmax-file=3"),
-        label="Log options",
-        help_text="--log-opt key=value, one per line",
+        label=gettext_lazy("Log options"),
+        help_text=gettext_lazy("--log-opt key=value, one per line"),
     )
     # Labels & other
     labels = forms.CharField(
+        label=gettext_lazy("Labels"),
         required=False,
         strip=False,  # `-l a= 2 ` keeps " 2 ", as the CLI does
         widget=_lines(2, "com.example.team=web"),
-        help_text="-l key=value, one per line",
+        help_text=gettext_lazy("-l key=value, one per line"),
     )
     # Privileges & devices: each of these hands out root on the host (admins may limit Operators)
     privileged = forms.BooleanField(
         required=False,
-        label="Privileged",
-        help_text="--privileged: every capability and every host device",
+        label=gettext_lazy("Privileged"),
+        help_text=gettext_lazy("--privileged: every capability and every host device"),
     )
     cap_add = forms.CharField(
         required=False,
         widget=_lines(2, "NET_ADMIN"),
-        label="Add capabilities",
-        help_text="--cap-add NET_ADMIN, CAP_SYS_TIME or ALL, one per line or comma-separated",
+        label=gettext_lazy("Add capabilities"),
+        help_text=gettext_lazy("--cap-add NET_ADMIN, CAP_SYS_TIME or ALL, one per line or comma-separated"),
     )
     cap_drop = forms.CharField(
         required=False,
         widget=_lines(2, "CHOWN"),
-        label="Drop capabilities",
-        help_text="--cap-drop, one per line or comma-separated",
+        label=gettext_lazy("Drop capabilities"),
+        help_text=gettext_lazy("--cap-drop, one per line or comma-separated"),
     )
     devices = forms.CharField(
         required=False,
         widget=_lines(2, "/dev/fuse\n/dev/snd:/dev/audio:rw"),
-        label="Devices",
-        help_text="--device /dev/host[:/dev/container][:rwm], one per line or comma-separated",
+        label=gettext_lazy("Devices"),
+        help_text=gettext_lazy("--device /dev/host[:/dev/container][:rwm], one per line or comma-separated"),
     )
     pid = forms.ChoiceField(
-        choices=[("", "its own"), ("host", "host")],
+        choices=[("", gettext_lazy("its own")), ("host", "host")],
         required=False,
-        label="PID namespace",
-        help_text="--pid host: see and signal every process of the host",
+        label=gettext_lazy("PID namespace"),
+        help_text=gettext_lazy("--pid host: see and signal every process of the host"),
     )
 
     # The folded-away parts of the page, in order: (title, fields).
     ADVANCED_SECTIONS = [
-        ("Command & entrypoint", ["command", "entrypoint", "workdir", "user", "init"]),
-        ("Volumes", ["volumes", "volumes_from"]),
-        ("Network", ["network", "network_aliases", "ipv4_address", "links", "hostname", "add_host", "dns"]),
-        ("Restart & resources", ["restart_policy", "restart_max_retries", "memory", "cpus"]),
-        ("Logging", ["log_driver", "log_options"]),
-        ("Labels & other", ["labels"]),
-        ("Privileges & devices", ["privileged", "cap_add", "cap_drop", "devices", "pid"]),
+        (gettext_lazy("Command & entrypoint"), ["command", "entrypoint", "workdir", "user", "init"]),
+        (gettext_lazy("Volumes"), ["volumes", "volumes_from"]),
+        (
+            gettext_lazy("Network"),
+            ["network", "network_aliases", "ipv4_address", "links", "hostname", "add_host", "dns"],
+        ),
+        (gettext_lazy("Restart & resources"), ["restart_policy", "restart_max_retries", "memory", "cpus"]),
+        (gettext_lazy("Logging"), ["log_driver", "log_options"]),
+        (gettext_lazy("Labels & other"), ["labels"]),
+        (gettext_lazy("Privileges & devices"), ["privileged", "cap_add", "cap_drop", "devices", "pid"]),
     ]
     CHECKBOXES = ["interactive", "tty", "detach", "auto_remove", "publish_all"]
     # Fields a restriction forbids outright (the others, volumes and network, only some values of).
@@ -229,7 +293,7 @@ class ContainerCreateForm(CreateChecks, forms.Form):
         "pid": "host_pid",
         "volumes_from": "volumes_from",
     }
-    NOT_ALLOWED = "Not allowed for your role; an admin can allow it in Settings."
+    NOT_ALLOWED = gettext_lazy("Not allowed for your role; an admin can allow it in Settings.")
 
     def __init__(self, *args, user=None, source_env: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -295,7 +359,9 @@ class ContainerCreateForm(CreateChecks, forms.Form):
             try:
                 self.replacing = services.get_container(container_id)
             except EngineNotFound:
-                raise forms.ValidationError(f"The container to replace, {container_id}, no longer exists.") from None
+                raise forms.ValidationError(
+                    _("The container to replace, %(id)s, no longer exists.") % {"id": container_id}
+                ) from None
         return container_id
 
     def clean_restart_policy(self) -> str:
@@ -355,7 +421,8 @@ class ContainerCreateForm(CreateChecks, forms.Form):
         driver = self.cleaned_data["log_driver"].strip()
         if driver and driver not in KNOWN_LOG_DRIVERS:
             self.warnings.append(
-                f"The log driver {driver!r} may not start on this host (json-file, local and none always do)."
+                _("The log driver %(driver)s may not start on this host (json-file, local and none always do).")
+                % {"driver": repr(driver)}
             )
         return driver
 

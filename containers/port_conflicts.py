@@ -15,7 +15,10 @@ from django.utils.translation import gettext as _
 from containers import services
 from dashboard.engine import EngineError
 
-_ALLOCATED = re.compile(r"Bind for (?P<ip>\S*):(?P<port>\d+) failed: port is already allocated")
+# The engine's own words, matched: never translated.
+_ALLOCATED = re.compile(
+    r"Bind for (?P<ip>\S*):(?P<port>\d+) failed: port is already allocated"  # not UI: the engine's
+)
 _ANY_ADDRESS = ("", "0.0.0.0", "::")
 
 

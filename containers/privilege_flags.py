@@ -7,6 +7,8 @@ accounts/restrictions.py may forbid an Operator.
 import posixpath
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from containers.run_flags import split_items
 
 # Linux capabilities (capabilities(7)); the engine refuses any other name at create.
@@ -64,7 +66,9 @@ def parse_capability(text: str) -> str:
     name = text.strip()
     upper = name.upper()
     if upper != "ALL" and (upper if upper.startswith("CAP_") else f"CAP_{upper}") not in CAPABILITIES:
-        raise ValueError(f"{name!r} is not a Linux capability (for example NET_ADMIN, SYS_TIME or ALL).")
+        raise ValueError(
+            _("%(name)r is not a Linux capability (for example NET_ADMIN, SYS_TIME or ALL).") % {"name": name}
+        )
     return name
 
 
@@ -104,12 +108,15 @@ def parse_device(spec: str) -> DeviceSpec:
     spec = spec.strip()
     parts = spec.split(":")
     if len(parts) > 3 or not all(parts):
-        raise ValueError(f"{spec!r} is not a device: write /dev/host[:/dev/container][:rwm].")
+        raise ValueError(_("%(spec)r is not a device: write /dev/host[:/dev/container][:rwm].") % {"spec": spec})
     source, target, mode = parts[0], "", "rwm"
     if len(parts) == 3:
         target, mode = parts[1], parts[2]
         if not _is_device_mode(mode):
-            raise ValueError(f"{spec!r}: the permissions {mode!r} are not valid (some of r, w and m).")
+            raise ValueError(
+                _("%(spec)r: the permissions %(mode)r are not valid (some of r, w and m).")
+                % {"spec": spec, "mode": mode}
+            )
     elif len(parts) == 2:
         if _is_device_mode(parts[1]):
             mode = parts[1]
@@ -117,7 +124,9 @@ def parse_device(spec: str) -> DeviceSpec:
             target = parts[1]
     for path in (source, target or source):
         if not path.startswith("/"):
-            raise ValueError(f"{spec!r}: the device path {path!r} must be absolute (start with /).")
+            raise ValueError(
+                _("%(spec)r: the device path %(path)r must be absolute (start with /).") % {"spec": spec, "path": path}
+            )
     # The CLI cleans the container path (and the host path when no container path is given).
     if not target:
         source = target = _clean_path(source)
@@ -133,5 +142,7 @@ def parse_devices(text: str) -> list[DeviceSpec]:
 def parse_pid_mode(text: str) -> str:
     mode = text.strip()
     if mode not in PID_MODES:
-        raise ValueError(f"{mode!r} is not a PID mode: leave it empty (the container's own) or write host.")
+        raise ValueError(
+            _("%(mode)r is not a PID mode: leave it empty (the container's own) or write host.") % {"mode": mode}
+        )
     return mode

@@ -33,7 +33,7 @@ def split_lines(text: str) -> list[str]:
     return [line.strip() for line in inputs.lines(text) if line.strip()]
 
 
-def _check_ip(text: str, what: str = "IP address") -> str:
+def _check_ip(text: str, what: str = "") -> str:
     return str(inputs.ip_address(text, what=what))
 
 
@@ -64,15 +64,22 @@ _DIGITS = re.compile(r"[0-9]{1,6}")
 def _port_range(text: str, side: str) -> tuple[int, int]:
     low, dash, high = text.partition("-")
     if not _DIGITS.fullmatch(low) or (dash and not _DIGITS.fullmatch(high)):
-        raise ValueError(f"{side} port {text!r} is not a number (or a range like 8000-8010).")
+        raise ValueError(
+            _("%(side)s port %(text)r is not a number (or a range like 8000-8010).") % {"side": side, "text": text}
+        )
     first, last = int(low), int(high) if dash else int(low)
     for port in (first, last):
         if not 1 <= port <= 65535:
-            raise ValueError(f"{side} port {port} is out of range: ports go from 1 to 65535.")
+            raise ValueError(
+                _("%(side)s port %(port)s is out of range: ports go from 1 to 65535.") % {"side": side, "port": port}
+            )
     if last < first:
-        raise ValueError(f"{side} port range {text!r} ends before it starts.")
+        raise ValueError(_("%(side)s port range %(text)r ends before it starts.") % {"side": side, "text": text})
     if last - first >= MAX_PORT_RANGE:
-        raise ValueError(f"{side} port range {text!r} is too long (at most {MAX_PORT_RANGE} ports).")
+        raise ValueError(
+            _("%(side)s port range %(text)r is too long (at most %(most)s ports).")
+            % {"side": side, "text": text, "most": MAX_PORT_RANGE}
+        )
     return first, last
 
 
@@ -81,13 +88,16 @@ def _split_host_ip(text: str) -> tuple[str, str]:
     if text.startswith("["):
         ip, bracket, rest = text[1:].partition("]")
         if not bracket or not rest.startswith(":"):
-            raise ValueError(f"{text!r}: an IPv6 address goes in brackets, like [::1]:8080:80.")
-        return _check_ip(ip, "host IP address"), rest[1:]
+            raise ValueError(_("%(text)r: an IPv6 address goes in brackets, like [::1]:8080:80.") % {"text": text})
+        return _check_ip(ip, _("host IP address")), rest[1:]
     parts = text.split(":")
     if len(parts) > 3:
-        raise ValueError(f"{text!r} has too many ':' (write [ip]:hostPort:containerPort; IPv6 addresses in brackets).")
+        raise ValueError(
+            _("%(text)r has too many ':' (write [ip]:hostPort:containerPort; IPv6 addresses in brackets).")
+            % {"text": text}
+        )
     if len(parts) == 3:
-        return _check_ip(parts[0], "host IP address"), ":".join(parts[1:])
+        return _check_ip(parts[0], _("host IP address")), ":".join(parts[1:])
     return "", text
 
 
@@ -96,22 +106,22 @@ def parse_port(spec: str) -> list[PortSpec]:
     text, slash, protocol = spec.strip().rpartition("/") if "/" in spec else (spec.strip(), "", "tcp")
     protocol = protocol.lower()
     if protocol not in PROTOCOLS:
-        raise ValueError(f"{spec!r}: the protocol must be tcp, udp or sctp.")
+        raise ValueError(_("%(spec)r: the protocol must be tcp, udp or sctp.") % {"spec": spec})
     host_ip, rest = _split_host_ip(text)
     host_text, colon, container_text = rest.rpartition(":") if ":" in rest else ("", "", rest)
     if not container_text:
-        raise ValueError(f"{spec!r} has no container port.")
-    first, last = _port_range(container_text, "Container")
+        raise ValueError(_("%(spec)r has no container port.") % {"spec": spec})
+    first, last = _port_range(container_text, _("Container"))
     count = last - first + 1
     if not host_text:
         return [PortSpec(port, protocol, host_ip, "") for port in range(first, last + 1)]
-    host_first, host_last = _port_range(host_text, "Host")
+    host_first, host_last = _port_range(host_text, _("Host"))
     if count == 1:
         # One container port, a host range: the engine picks a free port of the range.
         host_port = str(host_first) if host_first == host_last else f"{host_first}-{host_last}"
         return [PortSpec(first, protocol, host_ip, host_port)]
     if host_last - host_first + 1 != count:
-        raise ValueError(f"{spec!r}: the host and container port ranges must have the same length.")
+        raise ValueError(_("%(spec)r: the host and container port ranges must have the same length.") % {"spec": spec})
     return [PortSpec(first + i, protocol, host_ip, str(host_first + i)) for i in range(count)]
 
 
@@ -131,11 +141,16 @@ def parse_env(text: str) -> list[str]:
             continue
         key, equals, _value = line.partition("=")
         if not equals:
-            raise ValueError(f"Line {number} ({line[:40]!r}) has no '=': write KEY=value.")
+            raise ValueError(
+                _("Line %(number)s (%(line)r) has no '=': write KEY=value.") % {"number": number, "line": line[:40]}
+            )
         if not key or any(c.isspace() for c in key):
-            raise ValueError(f"Line {number}: the variable name {key!r} must be non-empty and contain no spaces.")
+            raise ValueError(
+                _("Line %(number)s: the variable name %(key)r must be non-empty and contain no spaces.")
+                % {"number": number, "key": key}
+            )
         if "\x00" in line:
-            raise ValueError(f"Line {number} contains a NUL character.")
+            raise ValueError(_("Line %(number)s contains a NUL character.") % {"number": number})
         env.append(line)
     return env
 
@@ -158,7 +173,7 @@ class VolumeSpec:
 def _check_mode(mode: str, spec: str) -> str:
     options = mode.split(",")
     if any(option not in VOLUME_MODES for option in options) or {"ro", "rw"} <= set(options):
-        raise ValueError(f"{spec!r}: the mode {mode!r} is not valid (use ro or rw).")
+        raise ValueError(_("%(spec)r: the mode %(mode)r is not valid (use ro or rw).") % {"spec": spec, "mode": mode})
     return mode
 
 
@@ -167,19 +182,27 @@ def parse_volume(spec: str) -> VolumeSpec:
     spec = spec.strip()
     parts = spec.split(":")
     if len(parts) > 3 or not all(parts):
-        raise ValueError(f"{spec!r} is not a volume spec: write /host/path:/container/path[:ro], name:/path or /path.")
+        raise ValueError(
+            _("%(spec)r is not a volume spec: write /host/path:/container/path[:ro], name:/path or /path.")
+            % {"spec": spec}
+        )
     target = parts[0] if len(parts) == 1 else parts[1]
     if not target.startswith("/"):
-        raise ValueError(f"{spec!r}: the container path {target!r} must be absolute (start with /).")
+        raise ValueError(
+            _("%(spec)r: the container path %(target)r must be absolute (start with /).")
+            % {"spec": spec, "target": target}
+        )
     if target.rstrip("/") == "":
-        raise ValueError(f"{spec!r}: the container path cannot be /.")
+        raise ValueError(_("%(spec)r: the container path cannot be /.") % {"spec": spec})
     if len(parts) == 1:
         return VolumeSpec("anonymous", target)
     source, mode = parts[0], _check_mode(parts[2], spec) if len(parts) == 3 else ""
     if source.startswith("/"):
         return VolumeSpec("bind", target, source, mode)
     if source.startswith((".", "~")) or "/" in source:
-        raise ValueError(f"{spec!r}: the host path {source!r} must be absolute (start with /).")
+        raise ValueError(
+            _("%(spec)r: the host path %(source)r must be absolute (start with /).") % {"spec": spec, "source": source}
+        )
     return VolumeSpec("volume", target, inputs.volume_name(source), mode)
 
 
@@ -191,7 +214,7 @@ def parse_volumes_from(spec: str) -> str:
     """`name[:ro|rw]`: every volume of another container."""
     name, colon, mode = spec.strip().partition(":")
     if colon and mode not in ("ro", "rw"):
-        raise ValueError(f"{spec!r}: the mode after ':' must be ro or rw.")
+        raise ValueError(_("%(spec)r: the mode after ':' must be ro or rw.") % {"spec": spec})
     return f"{inputs.container_name(name)}{colon}{mode}"
 
 
@@ -219,7 +242,7 @@ def parse_add_host(spec: str) -> str:
     """`--add-host host:ip` (the IP may be IPv6, or `host-gateway`)."""
     host, colon, ip = spec.strip().partition(":")
     if not colon or not host or any(c.isspace() for c in host):
-        raise ValueError(f"{spec!r} is not host:ip (for example db.local:10.0.0.5).")
+        raise ValueError(_("%(spec)r is not host:ip (for example db.local:10.0.0.5).") % {"spec": spec})
     return f"{host}:{ip if ip == 'host-gateway' else _check_ip(ip)}"
 
 
@@ -249,12 +272,14 @@ def parse_memory(text: str) -> int:
     """`512m`, `1g`, `1.5g`, `1048576` (bytes) -> bytes, 1024-based like docker."""
     match = _MEMORY.fullmatch(text.strip())
     if not match:
-        raise ValueError(f"{text!r} is not a memory size: write a number with b, k, m or g (e.g. 512m).")
+        raise ValueError(
+            _("%(text)r is not a memory size: write a number with b, k, m or g (e.g. 512m).") % {"text": text}
+        )
     size = int(Decimal(match.group(1)) * MEMORY_UNITS[match.group(2).lower()])
     if size < MIN_MEMORY:
-        raise ValueError("The engine needs a memory limit of at least 6m.")
+        raise ValueError(_("The engine needs a memory limit of at least 6m."))
     if size >= 2**63:
-        raise ValueError(f"{text!r} is more memory than the engine can count.")
+        raise ValueError(_("%(text)r is more memory than the engine can count.") % {"text": text})
     return size
 
 
@@ -263,12 +288,12 @@ def parse_cpus(text: str) -> int:
     try:
         cpus = Decimal(text.strip())
     except InvalidOperation:
-        raise ValueError(f"{text!r} is not a number of CPUs (e.g. 1.5).") from None
+        raise ValueError(_("%(text)r is not a number of CPUs (e.g. 1.5).") % {"text": text}) from None
     if not cpus.is_finite() or cpus <= 0 or cpus > 1024:
-        raise ValueError(f"{text!r} is not a number of CPUs between 0 and 1024.")
+        raise ValueError(_("%(text)r is not a number of CPUs between 0 and 1024.") % {"text": text})
     nano = int(cpus * 1_000_000_000)
     if nano == 0:
-        raise ValueError(f"{text!r} is less than a billionth of a CPU.")
+        raise ValueError(_("%(text)r is less than a billionth of a CPU.") % {"text": text})
     return nano
 
 
@@ -277,7 +302,7 @@ def parse_command(text: str) -> list[str]:
     try:
         return shlex.split(text or "")
     except ValueError as e:  # "No closing quotation", "No escaped character"
-        raise ValueError(f"Cannot split this command: {str(e).lower()}.") from None
+        raise ValueError(_("Cannot split this command: %(error)s.") % {"error": str(e).lower()}) from None
 
 
 def parse_network(text: str) -> str:
@@ -302,6 +327,7 @@ def parse_image_reference(text: str) -> str:
         return text
     if parse_reference(text) is None:
         raise ValueError(
-            f"{text!r} is not a valid image reference: write [registry/]name[:tag], lowercase, e.g. busybox:1.36."
+            _("%(text)r is not a valid image reference: write [registry/]name[:tag], lowercase, e.g. busybox:1.36.")
+            % {"text": text}
         )
     return text

@@ -14,6 +14,9 @@ import shlex
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
 from containers.creation import create_container, replace_container, run_container
 from containers.operations import (
     ACTIONS,
@@ -378,15 +381,23 @@ def _split_env(lines: list[str] | None) -> list[tuple[str, str]]:
 
 def _status_text(state: dict) -> str:
     if state.get("Paused"):
-        return "Paused"
+        return _("Paused")
     if state.get("Restarting"):
-        return "Restarting"
+        return _("Restarting")
     if state.get("Running"):
-        return "Running"
+        return _("Running")
     status = state.get("Status", "")
     if status == "exited":
-        return f"Exited ({state.get('ExitCode', 0)})"
-    return status.capitalize()
+        return _("Exited (%(code)s)") % {"code": state.get("ExitCode", 0)}
+    return str(STATUS_WORDS.get(status, status.capitalize()))
+
+
+# The other states' words, as the page shows them (the engine's own word when it is new).
+STATUS_WORDS = {
+    "created": pgettext_lazy("a container's state", "Created"),
+    "dead": pgettext_lazy("a container's state", "Dead"),
+    "removing": pgettext_lazy("a container's state", "Removing"),
+}
 
 
 def _as_list(value) -> list[str]:

@@ -218,7 +218,7 @@ class ExecConsumer(TerminalConsumer):
         await self.audit_close(
             {
                 "type": "closed",
-                "message": "the browser closed the terminal; the process was killed"
+                "message": "the browser closed the terminal; the process was killed"  # not UI: audit log only
                 if getattr(session, "killed", False)
                 else "",
             }

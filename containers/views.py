@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -174,6 +175,17 @@ def _after_action(request: HttpRequest, container_id: str, done: str) -> HttpRes
     return redirect(safe_next(request, reverse("containers:detail", args=[container_id])))
 
 
+# The verbs of the one-click actions, in their messages ("Could not stop web: ...").
+VERBS = {
+    "start": pgettext_lazy("an action on a container", "start"),
+    "stop": pgettext_lazy("an action on a container", "stop"),
+    "restart": pgettext_lazy("an action on a container", "restart"),
+    "kill": pgettext_lazy("an action on a container", "kill"),
+    "pause": pgettext_lazy("an action on a container", "pause"),
+    "unpause": pgettext_lazy("an action on a container", "unpause"),
+}
+
+
 def _run_action(request: HttpRequest, container_id: str, verb: str, call) -> HttpResponse:
     container = services.get_container(container_id)
     try:
@@ -182,11 +194,18 @@ def _run_action(request: HttpRequest, container_id: str, verb: str, call) -> Htt
         note_outcome(request, Outcome.FAILED, e.message, object_name=container.name)
         messages.error(
             request,
-            format_html("Could not {} {}: {}", verb, container.name, port_conflicts.explained(e.message, container.id)),
+            format_html(
+                _("Could not {verb} {name}: {error}"),
+                verb=VERBS[verb],
+                name=container.name,
+                error=port_conflicts.explained(e.message, container.id),
+            ),
         )
         return _after_action_failed(request, container.id)
     note_outcome(request, Outcome.OK, object_name=container.name)
-    return _after_action(request, container.id, f"{container.name}: {verb} done.")
+    return _after_action(
+        request, container.id, _("%(name)s: %(verb)s done.") % {"name": container.name, "verb": VERBS[verb]}
+    )
 
 
 def _after_action_failed(request: HttpRequest, container_id: str) -> HttpResponse:
@@ -264,7 +283,9 @@ def rename(request: HttpRequest, container_id: str) -> HttpResponse:
             note_outcome(request, Outcome.FAILED, e.message, object_name=container.name)
         else:
             note_outcome(request, Outcome.OK, object_name=container.name, new_name=form.cleaned_data["name"])
-            messages.success(request, f"Renamed {container.name} to {form.cleaned_data['name']}.")
+            messages.success(
+                request, _("Renamed %(old)s to %(new)s.") % {"old": container.name, "new": form.cleaned_data["name"]}
+            )
             return redirect("containers:detail", container.id)
     elif request.method == "POST":
         note_rejected(request, form, object_name=container.name)
@@ -288,7 +309,7 @@ def remove(request: HttpRequest, container_id: str) -> HttpResponse:
             note_outcome(request, Outcome.FAILED, e.message, object_name=container.name)
         else:
             note_outcome(request, Outcome.OK, object_name=container.name)
-            messages.success(request, f"Removed {container.name}.")
+            messages.success(request, _("Removed %(name)s.") % {"name": container.name})
             return redirect("containers:list")
     elif request.method == "POST":
         note_rejected(request, form, object_name=container.name)
@@ -308,7 +329,9 @@ def env_reveal(request: HttpRequest, container_id: str) -> HttpResponse:
     # Secret values are masked for everyone (issue 5 item 6, issue 10 item 8); an operator reveals one on request.
     row = next((row for row in env_rows(container.env) if row[1] == name), None)
     if row is None:
-        raise Http404(f"{container.name} has no environment variable {name!r}.")
+        raise Http404(
+            _("%(container)s has no environment variable %(name)r.") % {"container": container.name, "name": name}
+        )
     audit(
         request,
         "container.env.reveal",
@@ -353,7 +376,9 @@ def _submit(request: HttpRequest, form: ContainerCreateForm) -> str:
     container_id, next_url = _launch(spec, action, replace)
     note_outcome(request, Outcome.OK, object_id=container_id, object_name=spec.name)
     messages.success(
-        request, f"{'Created' if action == 'create' else 'Ran'} {spec.name or 'the container'} from {spec.image}."
+        request,
+        (_("Created %(name)s from %(image)s.") if action == "create" else _("Ran %(name)s from %(image)s."))
+        % {"name": spec.name or _("the container"), "image": spec.image},
     )
     return next_url
 

@@ -21,6 +21,8 @@
   const MAX_LINE_CHARS = 65536;
   const TTY_TIMESTAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) /;
   const utf8 = new TextDecoder(); // not fatal: bad bytes become U+FFFD, as on the server
+  // The page's catalogue (Django's /jsi18n/) when there is one; node's tests read English.
+  const gettext = (text) => (typeof globalThis.gettext === "function" ? globalThis.gettext(text) : text);
 
   // Characters, as the server counts them (Python's len): a line of emoji is cut after 65,536
   // of them, never inside a surrogate pair. Only a line over 65,536 UTF-16 units pays for this.
@@ -28,7 +30,8 @@
     if (text.length <= MAX_LINE_CHARS) return text;
     const chars = Array.from(text);
     if (chars.length <= MAX_LINE_CHARS) return text;
-    return `${chars.slice(0, MAX_LINE_CHARS).join("")} … [line cut at ${MAX_LINE_CHARS} of ${chars.length} characters]`;
+    const marker = gettext("[line cut at %(kept)s of %(length)s characters]").replace("%(kept)s", MAX_LINE_CHARS).replace("%(length)s", chars.length);
+    return `${chars.slice(0, MAX_LINE_CHARS).join("")} … ${marker}`;
   };
   // The engine trims trailing zeros from the nanoseconds: pad them so strings compare as times.
   const timeOrder = (ts) => (ts.length > 20 ? ts.slice(0, 20) + ts.slice(20, -1).padEnd(9, "0") : ts);
@@ -46,7 +49,7 @@
   class LogSplitter {
     constructor(timestamps) {
       this.timestamps = timestamps;
-      this.tty = null; // told by the first byte: a frame header's stream id, or a timestamp's digit
+      this.tty = null; // told by the first byte: the stream id of a frame header, or the first digit of a timestamp
       this.partial = new Map(); // stream id -> {timestamp, chunks} of a line Docker cut
     }
 

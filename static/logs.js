@@ -14,10 +14,12 @@
   const filterInput = document.getElementById("log-filter");
   const pauseButton = document.getElementById("log-pause");
   const download = document.getElementById("log-download");
-  const STREAM_NAMES = { o: "out", e: "err", s: "engine" };
   // What the page says of the socket's state, in one place and marked for translation: Django's
   // JavaScript catalogue defines gettext once a page loads it; until then the text is as written.
   const gettext = window.gettext || ((text) => text);
+  const ngettext = window.ngettext || ((one, many, n) => (n === 1 ? one : many));
+  const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, key) => values[key]));
+  const STREAM_NAMES = { o: "out", e: "err", s: gettext("engine") };
   const TEXT = {
     streaming: gettext("Streaming"),
     engineLost: gettext("Engine lost — reconnecting…"),
@@ -183,7 +185,7 @@
     const room = skipped ? MAX_LINES - 1 : MAX_LINES; // the marker takes a place too
     if (lines.length > room) { skipped += lines.length - room; lines = lines.slice(-room); }
     const fragment = document.createDocumentFragment();
-    if (skipped) fragment.append(el("div", "marker", `… ${skipped.toLocaleString()} lines skipped (the browser fell behind; Download has them all)`));
+    if (skipped) fragment.append(el("div", "marker", interpolate(ngettext("… %(n)s line skipped (the browser fell behind; Download has them all)", "… %(n)s lines skipped (the browser fell behind; Download has them all)", skipped), { n: skipped.toLocaleString() }, true)));
     for (const line of lines) fragment.append(lineNode(line));
     view.append(fragment);
     shown += lines.length;
@@ -191,7 +193,8 @@
     let extra = view.childElementCount - MAX_LINES;
     while (extra-- > 0) view.firstElementChild.remove(); // the page keeps a bounded number of lines
     if (stick) view.scrollTop = view.scrollHeight;
-    count.textContent = `${shown.toLocaleString()} lines shown${skippedTotal ? `, ${skippedTotal.toLocaleString()} skipped` : ""}`;
+    const values = { shown: shown.toLocaleString(), skipped: skippedTotal.toLocaleString() };
+    count.textContent = interpolate(skippedTotal ? gettext("%(shown)s lines shown, %(skipped)s skipped") : gettext("%(shown)s lines shown"), values, true);
   }
 
   function receive(lines, skipped) {
@@ -199,7 +202,7 @@
     held.push(...lines);
     heldSkipped += skipped;
     if (held.length > MAX_LINES) { heldSkipped += held.length - MAX_LINES; held = held.slice(-MAX_LINES); }
-    count.textContent = `${shown.toLocaleString()} lines shown · paused, ${(held.length + heldSkipped).toLocaleString()} waiting`;
+    count.textContent = interpolate(gettext("%(shown)s lines shown · paused, %(waiting)s waiting"), { shown: shown.toLocaleString(), waiting: (held.length + heldSkipped).toLocaleString() }, true);
   }
 
   // ---------------------------------------------------------------- the socket
@@ -215,7 +218,7 @@
     splitter = new LogSplitter(timestamps); // a restarted container's log is a new stream
     ansiStates = new Map(); // and its colours start afresh
   };
-  say("Connecting…");
+  say(gettext("Connecting…"));
   let engineLost = false; // between an "engine-lost" state and the state after it
   socket.addEventListener("open", () => say(TEXT.streaming, "ok"));
   socket.addEventListener("message", (event) => {
@@ -239,21 +242,21 @@
         note(TEXT.engineBackNote);
         say(TEXT.streaming, "ok");
       } else if (message.state === "running") {
-        note("— the container started again: following its new output —");
-        say("Following", "ok");
-        if (stateBadge) { stateBadge.textContent = "Running"; stateBadge.className = "badge state-running"; }
+        note(gettext("— the container started again: following its new output —"));
+        say(gettext("Following"), "ok");
+        if (stateBadge) { stateBadge.textContent = gettext("Running"); stateBadge.className = "badge state-running"; }
       } else if (message.state === "removed") {
-        note("— the container was removed —");
-        say("The container was removed.", "error");
+        note(gettext("— the container was removed —"));
+        say(gettext("The container was removed."), "error");
       } else {
-        note(`— the container stopped (exit code ${message.code}); waiting for it to start again —`);
-        say(`Stopped (exit code ${message.code}): waiting for a restart`, "error");
-        if (stateBadge) { stateBadge.textContent = `Exited (${message.code})`; stateBadge.className = "badge state-exited"; }
+        note(interpolate(gettext("— the container stopped (exit code %(code)s); waiting for it to start again —"), { code: message.code }, true));
+        say(interpolate(gettext("Stopped (exit code %(code)s): waiting for a restart"), { code: message.code }, true), "error");
+        if (stateBadge) { stateBadge.textContent = interpolate(gettext("Exited (%(code)s)"), { code: message.code }, true); stateBadge.className = "badge state-exited"; }
       }
     } else if (message.type === "end") {
       ended = true;
-      say(message.cancelled ? "Search cancelled: a newer search of yours replaced it" : "End of the log", "ok");
-      if (!shown) note("No lines match.");
+      say(message.cancelled ? gettext("Search cancelled: a newer search of yours replaced it") : gettext("End of the log"), "ok");
+      if (!shown) note(gettext("No lines match."));
     } else if (message.type === "error") {
       ended = true;
       say(message.message, "error");
@@ -264,9 +267,9 @@
     // After an end or error frame (such as "Your session ended" before a 4401 mid-stream) the
     // page already says why: the close code must not replace it.
     if (ended) return;
-    if (event.code === 4401) say("Not logged in: log in again, then reload.", "error");
-    else if (event.code === 4403) say("You may not read this container's logs.", "error");
-    else say("Connection lost: reload to follow again.", "error");
+    if (event.code === 4401) say(gettext("Not logged in: log in again, then reload."), "error");
+    else if (event.code === 4403) say(gettext("You may not read this container's logs."), "error");
+    else say(gettext("Connection lost: reload to follow again."), "error");
   });
 
   // ---------------------------------------------------------------- controls
@@ -275,13 +278,13 @@
     cancel.addEventListener("click", () => {
       ended = true;
       socket.close(1000);
-      say("Search cancelled", "ok");
+      say(gettext("Search cancelled"), "ok");
       cancel.disabled = true;
     });
   }
   pauseButton.addEventListener("click", () => {
     paused = !paused;
-    pauseButton.textContent = paused ? "Resume" : "Pause";
+    pauseButton.textContent = paused ? gettext("Resume") : gettext("Pause");
     if (!paused) {
       const lines = held, skipped = heldSkipped;
       held = []; heldSkipped = 0;

@@ -14,6 +14,7 @@
   const PASTE_CHUNK = 16384; // well under Daphne's 1 MiB frame limit
   // What the page says, in one place and marked for translation (as in static/logs.js).
   const gettext = window.gettext || ((text) => text);
+  const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, key) => values[key]));
   const TEXT = {
     noMatch: gettext("Not found in the scrollback"),
   };
@@ -80,19 +81,19 @@
     const message = JSON.parse(event.data);
     if (message.type === "state") {
       // An attach with ?start=1 started the container after the page was drawn (Created).
-      if (message.state === "running") setState("Running", "running");
+      if (message.state === "running") setState(gettext("Running"), "running");
       return; // not an ending: the stream goes on
     }
     ended = true;
     if (message.type === "exit") {
       if (mode === "attach") {
-        say(`The container exited with code ${message.code}.`, message.code === 0 ? "ok" : "error");
-        setState(`Exited (${message.code})`, "exited");
+        say(interpolate(gettext("The container exited with code %(code)s."), { code: message.code }, true), message.code === 0 ? "ok" : "error");
+        setState(interpolate(gettext("Exited (%(code)s)"), { code: message.code }, true), "exited");
       } else {
-        say(`The process exited with code ${message.code}. The container keeps running.`, message.code === 0 ? "ok" : "error");
+        say(interpolate(gettext("The process exited with code %(code)s. The container keeps running."), { code: message.code }, true), message.code === 0 ? "ok" : "error");
       }
     } else if (message.type === "detached") {
-      say("Detached: the container keeps running.", "ok");
+      say(gettext("Detached: the container keeps running."), "ok");
     } else if (message.type === "error") {
       say(message.message, "error");
       term.write(`\r\n\x1b[31m${message.message}\x1b[0m\r\n`);
@@ -103,9 +104,9 @@
     // After a text frame (an exit, or an error such as "Your session ended" before a 4401/4403
     // mid-stream) the page already says why: the close code must not replace it.
     if (ended) return;
-    if (event.code === 4401) say("Not logged in: log in again, then reload.", "error");
-    else if (event.code === 4403) say("You may not do this on this container.", "error");
-    else say(mode === "exec" ? "Connection lost: the process was killed." : "Connection lost.", "error");
+    if (event.code === 4401) say(gettext("Not logged in: log in again, then reload."), "error");
+    else if (event.code === 4403) say(gettext("You may not do this on this container."), "error");
+    else say(mode === "exec" ? gettext("Connection lost: the process was killed.") : gettext("Connection lost."), "error");
   });
 
   const sendBytes = (bytes) => {

@@ -12,6 +12,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from containers import services
 from containers.streams import sockets
 from containers.streams.sockets import quietly
@@ -62,7 +64,7 @@ KILL_SESSION = (
     "for stat in /proc/[0-9]*/stat; do "
     'read -r pid comm state ppid pgrp session rest < "$stat" 2>/dev/null || continue; '
     '[ "$session" = "$1" ] && kill -KILL "$pid" 2>/dev/null; '
-    'done; kill -KILL "$1" 2>/dev/null; exit 0'
+    'done; kill -KILL "$1" 2>/dev/null; exit 0'  # not UI: a shell script
 )
 
 
@@ -77,7 +79,12 @@ def choose_command(container_id: str, cmd: str, user: str) -> ExecChoice:
         return ExecChoice(shlex.split(cmd))
     shell = login_shell(container_id, user)
     if shell:
-        return ExecChoice([shell], f"berth: starting {shell}, the login shell of {user or 'root'} in /etc/passwd.\r\n")
+        return ExecChoice(
+            [shell],
+            _("berth: starting %(shell)s, the login shell of %(user)s in /etc/passwd.")
+            % {"shell": shell, "user": user or "root"}
+            + "\r\n",
+        )
     return ExecChoice(["bash"])  # EXEC_WRAPPER falls back to sh, with a message, when bash is missing
 
 
@@ -99,11 +106,11 @@ class ExecSession(Terminal):
 
     def open(self) -> None:
         if not self.facts.running:
-            raise EngineError(f"{self.facts.name} is not running: exec needs a running container.")
+            raise EngineError(_("%(name)s is not running: exec needs a running container.") % {"name": self.facts.name})
         try:
             choice = choose_command(self.container_id, self.cmd, self.user or self.facts.user)
         except ValueError as e:
-            raise EngineError(f"Bad command: {e}") from None
+            raise EngineError(_("Bad command: %(error)s") % {"error": e}) from None
         api = get_client().api
         created = translate(
             lambda: api.exec_create(
@@ -180,7 +187,7 @@ class ExecSession(Terminal):
 
     def outcome(self) -> dict:
         if not self.exec_id:
-            return {"type": "error", "message": "The process did not start."}
+            return {"type": "error", "message": _("The process did not start.")}
         deadline = time.monotonic() + 5
         while True:
             try:
@@ -190,6 +197,9 @@ class ExecSession(Terminal):
             if not info.get("Running") or time.monotonic() > deadline:
                 code = info.get("ExitCode")
                 if self.pid is None and code in (126, 127, None):
-                    return {"type": "error", "message": f"The command could not be started (exit code {code})."}
+                    return {
+                        "type": "error",
+                        "message": _("The command could not be started (exit code %(code)s).") % {"code": code},
+                    }
                 return {"type": "exit", "code": code if code is not None else -1}
             time.sleep(0.05)

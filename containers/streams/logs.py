@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import socket
 
+from django.utils.translation import gettext as _
+
 from containers import log_resume, services
 from containers.streams import sockets
 from containers.streams.options import LogOptions, LogWindow
@@ -104,7 +106,9 @@ def unreadable_log(container_id: str, error: EngineError) -> EngineError:
         return error
     if container.logs_readable:
         return error
-    return LogDriverUnreadable(f"This container's log driver is “{container.log_driver}”: it keeps no logs to read.")
+    return LogDriverUnreadable(
+        _("This container's log driver is “%(driver)s”: it keeps no logs to read.") % {"driver": container.log_driver}
+    )
 
 
 async def relay_logs(pump: Pump, container_id: str, options: LogOptions) -> None:

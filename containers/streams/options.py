@@ -1,5 +1,5 @@
 """What part of a log to read: the options a log socket or a download is asked for, and the
-engine's `since`/`until` times. Pure: no engine, no Django; the only part the views import.
+engine's `since`/`until` times. Pure: no engine, and of Django only gettext; the only part the views import.
 """
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+
+from django.utils.translation import gettext as _
 
 from dashboard.times import engine_time, engine_time_from_rfc3339, zone_named
 
@@ -36,7 +38,9 @@ def parse_time(value: str | None, now: datetime | None = None, zone: tzinfo = UT
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"{value!r} is not a time: use e.g. 10m, 2h, 2026-01-31T12:00 or a Unix time") from None
+        raise ValueError(
+            _("%(value)r is not a time: use e.g. 10m, 2h, 2026-01-31T12:00 or a Unix time") % {"value": value}
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
@@ -70,7 +74,7 @@ class LogOptions:
         elif tail_text.isdigit():
             tail = int(tail_text)
         else:
-            raise ValueError(f"tail must be a number of lines or 'all', not {tail_text!r}")
+            raise ValueError(_("tail must be a number of lines or 'all', not %(tail)r") % {"tail": tail_text})
         options = cls(
             tail=tail,
             since=parse_time(query.get("since"), zone=zone),
@@ -108,7 +112,7 @@ class LogOptions:
         try:
             pattern = re2.compile(self.search)
         except re2.error as e:
-            raise ValueError(f"Bad regular expression: {e}") from None
+            raise ValueError(_("Bad regular expression: %(error)s") % {"error": e}) from None
         return lambda text: pattern.search(text) is not None
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 
 import requests
 import urllib3.exceptions
+from django.utils.translation import gettext as _
 
 from containers.streams import wire
 from containers.streams.wire import READ_SIZE
@@ -83,7 +84,7 @@ def _read_head(sock, request: bytes) -> bytes:
         while (head := wire.response_head(received)) is None:
             data = sock.recv(READ_SIZE)
             if not data:
-                raise EngineUnavailable("The engine closed the connection.")
+                raise EngineUnavailable(_("The engine closed the connection."))
             received += data
         status, body = head
         if status != 200:
@@ -248,7 +249,7 @@ async def _open_on_loop(sock: socket.socket, request: bytes) -> bytes:
             while (head := wire.response_head(received)) is None:
                 data = await receive(sock)
                 if not data:
-                    raise EngineUnavailable("The engine closed the connection.")
+                    raise EngineUnavailable(_("The engine closed the connection."))
                 received += data
     except (OSError, TimeoutError) as e:
         raise unreachable(e) from e

@@ -15,6 +15,8 @@ import threading
 import time
 from collections.abc import AsyncIterator
 
+from django.utils.translation import gettext as _
+
 from containers import services
 from containers.streams import sockets
 from containers.streams.sockets import quietly, receive
@@ -128,7 +130,9 @@ class AttachSession(Terminal):
     def open(self) -> None:
         """Attach; with `start`, attach first and then start, like `docker start -a`."""
         if not self.facts.running and not self.start_requested:
-            raise EngineError(f"{self.facts.name} is not running: start it first, or attach with start.")
+            raise EngineError(
+                _("%(name)s is not running: start it first, or attach with start.") % {"name": self.facts.name}
+            )
         params = {"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1, "detachKeys": ENGINE_DETACH_KEYS}
         self.sock, self.early = sockets.attach_socket(self.container_id, params)
         if not self.facts.running:

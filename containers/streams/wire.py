@@ -14,6 +14,8 @@ import struct
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
+from django.utils.translation import gettext as _
+
 STREAM_LABELS = {0: "i", 1: "o", 2: "e", 3: "s"}  # stdin, stdout, stderr, daemon error
 READ_SIZE = 65536  # what a read of the engine takes at most
 MAX_LINE_CHARS = 65536  # longer lines are cut for the browser, with a note
@@ -169,7 +171,8 @@ class LineAssembler:
 def _clip(text: str) -> str:
     if len(text) <= MAX_LINE_CHARS:
         return text
-    return f"{text[:MAX_LINE_CHARS]} … [line cut at {MAX_LINE_CHARS} of {len(text)} characters]"
+    marker = _("[line cut at %(kept)s of %(length)s characters]") % {"kept": MAX_LINE_CHARS, "length": len(text)}
+    return f"{text[:MAX_LINE_CHARS]} … {marker}"
 
 
 class FrameParser:
