@@ -19,8 +19,8 @@ from accounts.roles import refuse_unless
 from containers.live_detail import LiveContainer
 from containers.live_rows import LivePage, expectation
 from containers.streams import dumps, events
-from dashboard import zones
 from dashboard.engine import EngineError, EngineUnavailable
+from dashboard.viewer import as_viewer, viewer_of
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         params = {key: values[-1] for key, values in query.items()}
         self.catch_up = params.pop("catchup", "") == "1"
         cookies = self.scope.get("cookies") or {}
-        self.zone = await zones.scope_zone(self.scope)  # the page's times, as the page showed them
+        self.viewer = await viewer_of(self.scope)  # the page's language and times, as it was shown
         self.page = self.make_page(params, cookies.get(settings.CSRF_COOKIE_NAME, ""))
         self.pending: dict[str, object] = {}  # container id: what its last event said, in the order they came
         self.relist_wanted = False
@@ -108,7 +108,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                     container_id = next(iter(self.pending))
                     expect = self.pending.pop(container_id)
                     for frame in await asyncio.to_thread(
-                        zones.in_zone, self.zone, self.page.changed, container_id, expect
+                        as_viewer, self.viewer, self.page.changed, container_id, expect
                     ):
                         await self.send_json(frame)
                 if not self.relist_wanted:
@@ -124,7 +124,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         that reopened its socket: catchup=1)."""
         self.relist_wanted = False
         self.pending.clear()
-        for frame in await asyncio.to_thread(zones.in_zone, self.zone, self.page.relist, self.listed or self.catch_up):
+        for frame in await asyncio.to_thread(as_viewer, self.viewer, self.page.relist, self.listed or self.catch_up):
             await self.send_json(frame)
         await self.send_settled()
         self.listed = True

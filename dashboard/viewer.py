@@ -3,15 +3,19 @@
 A live page's rows, counters and messages are rendered by its socket's consumer, outside any
 HttpRequest: without this, a Korean page would get English rows pushed into it. The language
 comes the way Django's own get_language_from_request() finds it for a page (the switcher's
-cookie, then Accept-Language, then LANGUAGE_CODE), and is active for the whole connection:
-Django keeps the active language in a context variable, which the consumer's tasks and their
-asyncio.to_thread() renders inherit.
+cookie, then Accept-Language, then LANGUAGE_CODE), and is active for the whole connection's
+task; renders in a worker thread take it (and the viewer's zone, dashboard/zones.py) along
+with as_viewer().
 """
 
-import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import tzinfo
 
 from django.http import HttpRequest
-from django.utils import translation
+from django.utils import timezone, translation
+
+from dashboard import zones
 
 
 def language_of(scope: dict) -> str:
@@ -34,27 +38,26 @@ class ViewerMiddleware:
             return await self.inner(scope, receive, send)
 
 
-class InLanguage:
-    """A live page (images/live.py and its kin) whose methods run in the viewer's language, in
-    whichever thread calls them.
+@dataclass(frozen=True)
+class Viewer:
+    """Whom a socket renders for: the language and the time zone its page was shown in."""
 
-    The consumer renders through asyncio.to_thread, which copies the context; but asgiref's
-    Local, where Django keeps the active language, keys its storage by thread id (asgiref
-    3.13), so the worker thread started in LANGUAGE_CODE: a Korean /images/ got English rows.
+    language: str
+    zone: tzinfo
+
+
+async def viewer_of(scope: dict) -> Viewer:
+    """For a consumer's connect(): the language ViewerMiddleware made active, and the zone."""
+    return Viewer(translation.get_language(), await zones.scope_zone(scope))
+
+
+def as_viewer(viewer: Viewer, render: Callable, *args, **kwargs):
+    """render(*args, **kwargs) in the viewer's language and zone, in whichever thread runs it.
+
+    A consumer renders its partials through asyncio.to_thread, which copies the context; but
+    asgiref's Local, where Django keeps the active language and zone, ignores what a thread
+    inherited (asgiref 3.13 tags it with the thread's id), so a worker thread starts in
+    LANGUAGE_CODE and TIME_ZONE: a Korean /images/ got English rows pushed into it.
     """
-
-    def __init__(self, page, language: str | None = None):
-        self._page = page
-        self._language = language or translation.get_language()
-
-    def __getattr__(self, name: str):
-        attribute = getattr(self._page, name)
-        if not callable(attribute):
-            return attribute
-
-        @functools.wraps(attribute)
-        def speaking(*args, **kwargs):
-            with translation.override(self._language):
-                return attribute(*args, **kwargs)
-
-        return speaking
+    with translation.override(viewer.language), timezone.override(viewer.zone):
+        return render(*args, **kwargs)

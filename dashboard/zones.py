@@ -6,13 +6,13 @@ server's TIME_ZONE (UTC unless set). A name that is no zone this machine knows (
 browser's to write: anything may come) counts as none, never a 500.
 
 Pages activate the zone per request (ZoneMiddleware); a websocket that renders a page's partials
-asks `scope_zone(scope)` once when it connects and renders `in_zone(zone, ...)`, since what a
-middleware activated does not reach a consumer's threads.
+asks `scope_zone(scope)` once when it connects (dashboard/viewer.py's viewer_of) and renders
+with dashboard.viewer.as_viewer(), since what a middleware activated does not reach a
+consumer's threads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import tzinfo
 
 from channels.db import database_sync_to_async
@@ -53,12 +53,6 @@ def viewer_zone(user, cookies: dict) -> tzinfo:
 async def scope_zone(scope: dict) -> tzinfo:
     """viewer_zone() for a websocket: its scope carries the user and the cookies."""
     return await database_sync_to_async(viewer_zone)(scope.get("user"), scope.get("cookies") or {})
-
-
-def in_zone(zone: tzinfo, render: Callable, *args, **kwargs):
-    """render(*args, **kwargs) with `zone` active: a consumer's partials show the viewer's times."""
-    with timezone.override(zone):
-        return render(*args, **kwargs)
 
 
 def zone_name(zone: tzinfo) -> str:

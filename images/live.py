@@ -15,7 +15,6 @@ from containers.live_consumers import LiveConsumer
 from containers.live_objects import CONTAINER
 from containers.live_rows import Counted, page_request, place
 from containers.services import listed_container
-from dashboard.viewer import InLanguage
 from images import services
 from images.views import list_context
 
@@ -94,8 +93,8 @@ class LiveImages(Counted):
 
 
 class ImageListConsumer(LiveConsumer):
-    def make_page(self, params: dict, csrf_secret: str) -> InLanguage:
-        return InLanguage(LiveImages(params, self.scope["user"], csrf_secret))
+    def make_page(self, params: dict, csrf_secret: str) -> LiveImages:
+        return LiveImages(params, self.scope["user"], csrf_secret)
 
     def filters(self) -> dict:
         return {"type": ["image", "container"], "event": EVENTS}

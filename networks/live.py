@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from containers.live_consumers import LiveConsumer
 from containers.live_objects import LiveObjects
-from dashboard.viewer import InLanguage
 from networks import services
 from networks.views import list_context
 
@@ -45,8 +44,8 @@ class LiveNetworks(LiveObjects):
 
 
 class NetworkListConsumer(LiveConsumer):
-    def make_page(self, params: dict, csrf_secret: str) -> InLanguage:
-        return InLanguage(LiveNetworks(params, self.scope["user"], csrf_secret))
+    def make_page(self, params: dict, csrf_secret: str) -> LiveNetworks:
+        return LiveNetworks(params, self.scope["user"], csrf_secret)
 
     def filters(self) -> dict:
         return {"type": ["network", "container"], "event": ["create", "destroy", "connect", "disconnect"]}

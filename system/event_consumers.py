@@ -34,8 +34,8 @@ from accounts import session_watch
 from accounts.audit import aaudit
 from accounts.models import Outcome
 from accounts.roles import refuse_unless
-from dashboard import zones
 from dashboard.engine import EngineError, EngineUnavailable
+from dashboard.viewer import as_viewer, viewer_of
 from system import events
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
         if await refuse_unless(self, ROLE):  # accepted, then closed: 4401 / 4403, audited
             return
         await self.accept()
-        self.zone = await zones.scope_zone(self.scope)  # the rows' times, as the page showed them
+        self.viewer = await viewer_of(self.scope)  # the rows' language and times, as the page showed them
         query = {k: v[-1] for k, v in parse_qs(self.scope.get("query_string", b"").decode()).items()}
         try:
             filters = events.EventFilters.from_query(query)
@@ -97,7 +97,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
         if raws or skipped:
             frame = {
                 "type": "events",
-                "html": zones.in_zone(self.zone, rows, raws),
+                "html": as_viewer(self.viewer, rows, raws),
                 "count": len(raws),
                 "skipped": skipped,
             }

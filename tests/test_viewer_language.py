@@ -1,33 +1,26 @@
-"""A live page renders in the viewer's language in the consumer's worker thread (dashboard/viewer.py)."""
+"""A socket renders in its viewer's language and zone in the consumer's worker thread
+(dashboard/viewer.py's as_viewer)."""
 
 import asyncio
+import zoneinfo
 
-from django.utils import translation
+from django.utils import timezone, translation
 
-from dashboard.viewer import InLanguage
+from dashboard.viewer import Viewer, as_viewer
 
-
-class Page:
-    def language(self) -> str:
-        return translation.get_language()
-
-    def label(self) -> str:
-        return translation.gettext("Untag…")
+SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 
 
-def test_a_page_speaks_the_viewers_language_in_a_worker_thread():
-    with translation.override("ko"):
-        page = InLanguage(Page())
-        assert asyncio.run(asyncio.to_thread(page.language)) == "ko"
-        assert asyncio.run(asyncio.to_thread(page.label)) == "태그 제거…"
+def spoken() -> tuple[str, str, str]:
+    return translation.get_language(), translation.gettext("Untag…"), timezone.get_current_timezone_name()
 
 
-def test_without_it_the_worker_thread_falls_back_to_english():
-    """Why InLanguage exists: asgiref's Local is per thread, so to_thread loses the language."""
-    with translation.override("ko"):
-        assert asyncio.run(asyncio.to_thread(Page().language)) != "ko"
+def test_a_render_speaks_the_viewer_s_language_in_its_zone_in_a_worker_thread():
+    viewer = Viewer("ko", SEOUL)
+    assert asyncio.run(asyncio.to_thread(as_viewer, viewer, spoken)) == ("ko", "태그 제거…", "Asia/Seoul")
 
 
-def test_it_passes_other_attributes_through():
-    page = InLanguage(Page())
-    assert getattr(page, "key_of", None) is None
+def test_without_it_the_worker_thread_falls_back_to_english_and_the_server_s_zone():
+    """Why as_viewer exists: asgiref's Local ignores what a thread inherited."""
+    with translation.override("ko"), timezone.override(SEOUL):
+        assert asyncio.run(asyncio.to_thread(spoken)) == ("en", "Untag…", "UTC")

@@ -1,6 +1,7 @@
 """Times in the viewer's zone (issue 14, part 2): the `when` filter, dashboard/zones.py's choice of
 zone (the user's setting, the browser's cookie, the server's) and its middleware."""
 
+import asyncio
 import re
 import zoneinfo
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from django.utils import timezone, translation
 from accounts.models import Preferences
 from dashboard import zones
 from dashboard.templatetags.berth import when, zone_label
+from dashboard.viewer import as_viewer, viewer_of
 
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 OLD = datetime(2026, 1, 5, 6, 4, 5, 123456, tzinfo=UTC)  # 15:04:05 in Seoul (KST, +09:00, no DST)
@@ -216,9 +218,10 @@ async def test_a_socket_renders_in_the_zone_of_its_scope(django_user_model):
 
     user = await database_sync_to_async(django_user_model.objects.create_user)("sol", password="sol-password-1")
     scope = {"user": user, "cookies": {zones.COOKIE: "Asia/Seoul"}}
-    zone = await zones.scope_zone(scope)
-    assert zone == SEOUL
-    assert text_of(zones.in_zone(zone, when, OLD, "exact")) == "2026-01-05 15:04:05 KST"
+    viewer = await viewer_of(scope)
+    assert viewer.zone == SEOUL
+    rendered = await asyncio.to_thread(as_viewer, viewer, when, OLD, "exact")  # as consumers render
+    assert text_of(rendered) == "2026-01-05 15:04:05 KST"
     assert timezone.get_current_timezone() == zoneinfo.ZoneInfo("UTC")  # only while rendering
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from containers.live_consumers import LiveConsumer
 from containers.live_objects import LiveObjects
-from dashboard.viewer import InLanguage
 from volumes import services
 from volumes.views import PER_PAGE, list_context
 
@@ -48,8 +47,8 @@ class LiveVolumes(LiveObjects):
 
 
 class VolumeListConsumer(LiveConsumer):
-    def make_page(self, params: dict, csrf_secret: str) -> InLanguage:
-        return InLanguage(LiveVolumes(params, self.scope["user"], csrf_secret))
+    def make_page(self, params: dict, csrf_secret: str) -> LiveVolumes:
+        return LiveVolumes(params, self.scope["user"], csrf_secret)
 
     def filters(self) -> dict:
         return {"type": ["volume", "container"], "event": ["create", "destroy", "mount", "unmount"]}
