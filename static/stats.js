@@ -99,6 +99,13 @@
   };
   const faint = (colour) => colour.replace(/^rgb\((.*)\)$/, "rgba($1, 0.15)"); // the first series' fill
 
+  // The last MIN_SPAN_SECONDS at least; before the first sample (no data: uPlot passes null),
+  // the minute up to now, not the epoch (the axis read 12:00:00 AM on every tick).
+  const xRange = (u, min, max) => {
+    const end = max ?? Date.now() / 1000;
+    return [Math.min(min ?? end, end - MIN_SPAN_SECONDS), end];
+  };
+
   const build = () => {
     Object.values(plots).forEach((plot) => plot.destroy());
     plots = {};
@@ -111,10 +118,11 @@
       plots[figure.dataset.chart] = new window.uPlot({
         width: Math.max(200, box.clientWidth),
         height: 150,
+        padding: [8, 32, 0, 0], // room on the right for the last time label (it was cut)
         legend: { show: false },
         cursor: { drag: { x: false, y: false }, points: { show: false } },
         scales: {
-          x: { time: true, range: (u, min, max) => [Math.min(min, max - MIN_SPAN_SECONDS), max] },
+          x: { time: true, range: xRange },
           y: { range: (u, min, max) => [0, Math.max(max, chart.format === percent ? 1 : 1024) * 1.1] },
         },
         axes: [
