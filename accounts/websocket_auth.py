@@ -80,8 +80,27 @@ def forget_all(**signal_arguments) -> None:
     _recent.clear()
 
 
+SERVER_SEND = "berth.server_send"  # the scope key of the server's own send (ServerSend below)
+
+
+class ServerSend:
+    """Puts the server's own `send` in the scope, for the consumers' data frames.
+
+    Channels' SessionMiddleware wraps `send` to save the session on an HTTP response; on each
+    websocket frame it only reads two attributes through its lazy session (four lazy-object
+    calls) and passes the frame on. A stats page socket gets a frame a second, 200 of them a
+    second in bench/live_stats.py: StreamConsumer.send() hands its frames to the server
+    directly, Channels' accept and close still go through the stack."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    async def __call__(self, scope, receive, send):
+        return await self.inner({**scope, SERVER_SEND: send}, receive, send)
+
+
 def WebsocketAuthStack(inner):
-    return CookieMiddleware(SessionMiddleware(UserLookupOnRequest(inner)))
+    return ServerSend(CookieMiddleware(SessionMiddleware(UserLookupOnRequest(inner))))
 
 
 def may_be_signed_in(scope: dict) -> bool:

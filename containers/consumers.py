@@ -113,7 +113,7 @@ from accounts import session_watch
 from accounts.audit import aaudit
 from accounts.models import Outcome
 from accounts.roles import refuse_unless
-from accounts.websocket_auth import may_be_signed_in
+from accounts.websocket_auth import SERVER_SEND, may_be_signed_in
 from containers import streams
 from dashboard.engine import EngineError, EngineUnavailable, client_made, get_client
 
@@ -221,6 +221,19 @@ class StreamConsumer(AsyncWebsocketConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")  # not UI: a developer's error
         await handler(message)
+
+    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False) -> None:
+        # A data frame goes to the server's own send (accounts.websocket_auth.ServerSend), past
+        # Channels' two send layers and its session middleware's, which do nothing to one.
+        server_send = self.scope.get(SERVER_SEND)
+        if server_send is None or close:
+            return await super().send(text_data, bytes_data, close)
+        if text_data is not None:
+            await server_send({"type": "websocket.send", "text": text_data})
+        elif bytes_data is not None:
+            await server_send({"type": "websocket.send", "bytes": bytes_data})
+        else:
+            raise ValueError("send() takes text_data or bytes_data")
 
     async def websocket_disconnect(self, message: dict) -> None:
         # Channels' own also runs close_old_connections() in a worker thread: a thread hop per

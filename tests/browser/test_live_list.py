@@ -5,6 +5,7 @@ import subprocess
 
 import pytest
 
+from tests.browser_support import wait_for_js
 from tests.conftest import RUN_ID, random_name
 from tests.images import BUSYBOX_IMAGE
 
@@ -111,4 +112,24 @@ def test_the_images_page_follows_the_cli(page, live_server_url, engine):
     assert row.locator("td.tag").inner_text().startswith("v1")
     docker("rmi", f"{repository}:v1")
     row.wait_for(state="detached")
+    assert page.evaluate("window.notReloaded") is True
+
+
+def test_a_rows_stop_button_swaps_that_row_in_place(page, live_server_url, engine):
+    """The row's buttons inherit the row as their htmx target (hx-target="this" on the <tr>)."""
+    tag = random_name("rowbtn")
+    running = engine.container(name=tag)["Id"]
+    row = page.locator(f"#container-row-{running[:12]}")
+    page.goto(f"{live_server_url}/containers/?all=1&q={tag}")
+    page.evaluate("window.notReloaded = true")
+    # What htmx will swap (the live socket replaces the row too: only htmx's own target tells).
+    page.evaluate(
+        "document.body.addEventListener('htmx:beforeRequest', e => { window.target = e.detail.target.tagName; })"
+    )
+    row.get_by_role("button", name="Stop", exact=True).click()
+    wait_for_js(page, "window.target")
+    assert page.evaluate("window.target") == "TR"
+    row.get_by_role("button", name="Start", exact=True).wait_for()
+    assert "state-running" not in (row.get_attribute("class") or "")
+    assert page.locator("#container-table tbody tr").count() == 1  # the row replaced, not filled
     assert page.evaluate("window.notReloaded") is True
