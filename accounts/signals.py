@@ -8,14 +8,18 @@ from django.dispatch import receiver
 
 from accounts import websocket_auth
 from accounts.audit import audit
-from accounts.models import Membership, Outcome
+from accounts.models import Membership, Outcome, Preferences
 from accounts.throttle import LOGIN, LOGIN_FAILED, LOGIN_THROTTLED, account_key
+from dashboard import zones
 
 user_logged_in.connect(websocket_auth.forget_all, dispatch_uid="websocket_auth")
 user_logged_out.connect(websocket_auth.forget_all, dispatch_uid="websocket_auth")
 for model in (settings.AUTH_USER_MODEL, Membership):  # active, password, role
     post_save.connect(websocket_auth.forget_all, sender=model, dispatch_uid="websocket_auth")
     post_delete.connect(websocket_auth.forget_all, sender=model, dispatch_uid="websocket_auth")
+post_save.connect(zones.forget_choice, sender=Preferences, dispatch_uid="zones")  # a time zone chosen
+user_logged_in.connect(zones.forget_choice, dispatch_uid="zones")  # a login reads it afresh
+post_delete.connect(zones.forget_choice, sender=Preferences, dispatch_uid="zones")
 
 
 @receiver(user_logged_in)

@@ -130,7 +130,7 @@ def test_the_users_choice_wins_over_the_browser_which_wins_over_the_server(djang
     assert zones.viewer_zone(user, cookie) == SEOUL
     Preferences.objects.create(user=user, time_zone="Europe/Berlin")
     assert zones.viewer_zone(user, cookie) == zoneinfo.ZoneInfo("Europe/Berlin")
-    Preferences.objects.filter(user=user).update(time_zone="")  # "the browser's" again
+    Preferences.objects.update_or_create(user=user, defaults={"time_zone": ""})  # "the browser's" again
     assert zones.viewer_zone(user, cookie) == SEOUL
     assert zones.viewer_zone(user, {zones.COOKIE: "Nowhere/Atlantis"}) == zoneinfo.ZoneInfo("UTC")
 
@@ -170,6 +170,22 @@ def test_a_bad_zone_is_utc_never_a_500(logged_in, user, cookie):
     response = logged_in.get("/users/")
     assert response.status_code == 200
     assert 'title="2026-01-05 06:04:05 UTC">2026-01-05 06:04</time>' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_page_asks_the_database_for_the_users_zone_once_until_it_changes(seoul_client, user):
+    # A query on every page cost a container page about 1.5 ms of its 12 (bench/list_containers.py).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    seoul_client.get("/users/")
+    with CaptureQueriesContext(connection) as queries:
+        seoul_client.get("/users/")
+    assert not [q for q in queries if "accounts_preferences" in q["sql"]]
+    Preferences.objects.create(user=user, time_zone="America/New_York")  # this process hears it at once
+    user.last_login = datetime(2026, 1, 5, 6, 4, 5, tzinfo=UTC)
+    user.save()
+    assert "EST (America/New_York)" in seoul_client.get("/users/").content.decode()
 
 
 @pytest.mark.django_db
