@@ -150,18 +150,25 @@ def log_in(page, server: LiveServer) -> None:
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
-@pytest.fixture
-def page(browser, berth_server):
-    """A fresh browser context, logged in as the admin through the login form.
-
-    For dark mode call `page.emulate_media(color_scheme="dark")`.
-    """
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
+@contextlib.contextmanager
+def logged_in_page(browser, server: LiveServer, **context_options):
+    """A fresh browser context (Playwright's new_context options: viewport, locale, timezone_id),
+    logged in as the admin through the login form; closed after."""
+    context = browser.new_context(**{"viewport": {"width": 1366, "height": 900}, **context_options})
     context.set_default_timeout(15_000)
     page = context.new_page()
-    log_in(page, berth_server)
-    yield page
-    context.close()
+    try:
+        log_in(page, server)
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser, berth_server):
+    """A fresh logged-in page at 1366x900. For dark mode call `page.emulate_media(color_scheme="dark")`."""
+    with logged_in_page(browser, berth_server) as page:
+        yield page
 
 
 def wait_for_js(page, expression: str, timeout: float = 10):

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_support import log_in
+from tests.browser_support import logged_in_page
 from tests.conftest import random_name
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -18,12 +18,8 @@ SEED = "sudo docker run -d --name wordpressdb -e MYSQL_ROOT_PASSWORD=password -e
 
 @pytest.fixture
 def korean(browser, berth_server):
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ko-KR")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    log_in(page, berth_server)
-    yield page
-    context.close()
+    with logged_in_page(browser, berth_server, viewport={"width": 1366, "height": 768}, locale="ko-KR") as page:
+        yield page
 
 
 def test_a_korean_browser_gets_korean_pages_and_korean_javascript(korean, live_server_url, engine):

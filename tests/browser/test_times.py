@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.times import parse_engine_time
-from tests.browser_support import log_in, wait_for_js
+from tests.browser_support import logged_in_page, wait_for_js
 from tests.conftest import random_name
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -18,12 +18,8 @@ SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 
 @pytest.fixture
 def seoul_page(browser, berth_server):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, timezone_id="Asia/Seoul")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    log_in(page, berth_server)
-    yield page
-    context.close()
+    with logged_in_page(browser, berth_server, timezone_id="Asia/Seoul") as page:
+        yield page
 
 
 def seoul(engine_time: str) -> str:
