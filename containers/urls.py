@@ -22,6 +22,7 @@ urlpatterns = [
     path("<ref:container_id>/rename/", views.rename, name="rename"),
     path("<ref:container_id>/remove/", views.remove, name="remove"),
     path("<ref:container_id>/env/reveal/", views.env_reveal, name="env_reveal"),
+    path("<ref:container_id>/docker-run/", cli_views.docker_run_block, name="docker_run"),
     path("<ref:container_id>/docker-run/reveal/", cli_views.docker_run_reveal, name="docker_run_reveal"),
     path("<ref:container_id>/processes/", live_views.processes, name="processes"),
     # Live streams (websockets in containers/routing.py)

@@ -147,7 +147,6 @@ def detail(request: HttpRequest, container_id: str) -> HttpResponse:
         template += "#container-summary"
     else:
         context["reach_note"] = _reach_note(request, container.id)
-        context["docker_run"] = cli_views.docker_run(container)
         websocket_auth.remember_request(request)  # the page opens its stats socket at once
     return render(request, template, context)
 

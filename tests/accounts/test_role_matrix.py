@@ -34,6 +34,7 @@ VIEW_ROLES = {
     "containers:exec": "operator",
     "containers:env_reveal": "operator",
     "containers:docker_run_reveal": "operator",
+    "containers:docker_run": "viewer",
     # images
     "images:list": "viewer",
     "images:detail": "viewer",

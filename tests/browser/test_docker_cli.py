@@ -47,6 +47,7 @@ def test_a_pasted_seed_line_fills_the_form_and_create_makes_it(page, live_server
 def test_copy_as_docker_run_copies_the_line(page, live_server_url, engine):
     container = engine.container("sleep 300", environment=["COLOR=blue"])
     page.goto(f"{live_server_url}/containers/{container['Id']}/")
+    page.locator("#docker-run").scroll_into_view_if_needed()  # the block asks for its line when seen
     line = page.locator("#docker-run-line").inner_text()
     if os.environ.get("BERTH_SCREENSHOTS"):
         page.locator("#docker-run").screenshot(path=str(Path(os.environ["BERTH_SCREENSHOTS"]) / "docker-run-block.png"))
@@ -63,6 +64,7 @@ def test_copy_as_docker_run_copies_the_line(page, live_server_url, engine):
 def test_reveal_secrets_puts_the_values_in_the_line(page, live_server_url, engine):
     container = engine.container("sleep 300", environment=["DB_PASSWORD=hunter2"])
     page.goto(f"{live_server_url}/containers/{container['Id']}/")
+    page.locator("#docker-run").scroll_into_view_if_needed()
     assert "-e 'DB_PASSWORD=••••••'" in page.locator("#docker-run-line").inner_text()
     page.locator("#docker-run button", has_text="Reveal secrets").click()
     page.locator("#docker-run-line", has_text="DB_PASSWORD=hunter2").wait_for()

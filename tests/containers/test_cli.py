@@ -235,11 +235,23 @@ def many_flags(engine, tmp_path):
 
 @pytest.mark.django_db
 def test_the_page_masks_secrets_in_the_line(viewer_client, many_flags):
-    response = viewer_client.get(f"/containers/{many_flags['Id']}/")
+    response = viewer_client.get(f"/containers/{many_flags['Id']}/docker-run/", HTTP_HX_REQUEST="true")
     line = response.context["docker_run"].line
-    assert SECRET not in response.content.decode()
+    assert SECRET not in response.content.decode() and 'id="docker-run-line"' in response.content.decode()
     assert f"-e 'DB_PASSWORD={MASK}'" in line and "-e 'B=two words'" in line
     assert "Reveal secrets" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_container_page_leaves_the_line_to_its_block(viewer_client, many_flags):
+    # The line costs an image inspect: the page asks for it when its block scrolls into view.
+    page = viewer_client.get(f"/containers/{many_flags['Id']}/")
+    assert "docker_run" not in page.context and 'id="docker-run-line"' not in page.content.decode()
+    block = f"/containers/{many_flags['Id']}/docker-run/"
+    assert f'hx-get="{block}" hx-trigger="revealed"' in page.content.decode()
+    whole = viewer_client.get(block)  # without JavaScript: the link's page
+    assert whole.status_code == 200 and "-e 'B=two words'" in whole.context["docker_run"].line
+    assert "This reveal is recorded" not in whole.content.decode()
 
 
 @pytest.mark.django_db
@@ -250,7 +262,7 @@ def test_a_viewer_may_not_reveal_the_line(viewer_client, many_flags):
 
 
 def shown_notes(client, container_id: str) -> list[str]:
-    return client.get(f"/containers/{container_id}/").context["docker_run"].notes
+    return client.get(f"/containers/{container_id}/docker-run/").context["docker_run"].notes
 
 
 def revealed_line(client, container_id: str) -> str:
@@ -261,7 +273,7 @@ def revealed_line(client, container_id: str) -> str:
 
 @pytest.mark.django_db
 def test_an_operator_reveals_the_line_and_it_is_audited(operator_client, many_flags):
-    assert "Reveal secrets" in operator_client.get(f"/containers/{many_flags['Id']}/").content.decode()
+    assert "Reveal secrets" in operator_client.get(f"/containers/{many_flags['Id']}/docker-run/").content.decode()
     line = revealed_line(operator_client, many_flags["Id"])
     assert f"-e DB_PASSWORD={SECRET}" in line
     entry = AuditEntry.objects.get(action="container.env.reveal", object_id=many_flags["Id"])
@@ -275,7 +287,7 @@ def test_an_operator_reveals_the_line_and_it_is_audited(operator_client, many_fl
 @pytest.mark.django_db
 def test_the_line_leaves_out_the_defaults(logged_in, engine):
     container = engine.container("sh", start=False)  # busybox's own command, no flags
-    line = logged_in.get(f"/containers/{container['Id']}/").context["docker_run"].line
+    line = logged_in.get(f"/containers/{container['Id']}/docker-run/").context["docker_run"].line
     name = container["Name"].lstrip("/")
     assert (
         line
@@ -300,7 +312,7 @@ def test_the_line_run_by_the_cli_makes_the_same_container(logged_in, engine, man
 
 @pytest.mark.django_db
 def test_the_line_pasted_into_the_form_gives_the_duplicate_form(logged_in, many_flags):
-    line = logged_in.get(f"/containers/{many_flags['Id']}/").context["docker_run"].line
+    line = logged_in.get(f"/containers/{many_flags['Id']}/docker-run/").context["docker_run"].line
     pasted = logged_in.get(f"/containers/new/?cli={quote(line)}").context["pasted"]
     assert (pasted.unsupported, pasted.problems) == ([], [])
     duplicate = {key: str(value) for key, value in form_data_from(logged_in, many_flags["Id"]).items() if value != ""}
@@ -314,7 +326,7 @@ def test_the_line_pasted_into_the_form_gives_the_duplicate_form(logged_in, many_
 @pytest.mark.django_db
 def test_a_secret_that_spans_lines_stays_masked_whole_in_the_line(logged_in, engine):
     container = engine.container("sleep 300", environment=["SSH_PRIVATE_KEY=-----BEGIN-----\nMIIsecret\n-----END-----"])
-    response = logged_in.get(f"/containers/{container['Id']}/")
+    response = logged_in.get(f"/containers/{container['Id']}/docker-run/")
     assert "MIIsecret" not in response.content.decode()
     assert f"-e 'SSH_PRIVATE_KEY={MASK}'" in response.context["docker_run"].line
     words = shlex.split(revealed_line(logged_in, container["Id"]))
@@ -389,7 +401,7 @@ def test_a_container_in_anothers_network_is_copied_without_its_hostname(logged_i
     # Started, it carries the peer's hostname, which -h could not set beside --network container:...
     assert user["Config"]["Hostname"] == peer["Id"][:12]
     assert form_data_from(logged_in, user["Id"]).get("hostname", "") == ""
-    words = shlex.split(logged_in.get(f"/containers/{user['Id']}/").context["docker_run"].line)
+    words = shlex.split(logged_in.get(f"/containers/{user['Id']}/docker-run/").context["docker_run"].line)
     assert "-h" not in words and f"container:{peer['Name'].lstrip('/')}" in words  # by name, as people write it
 
 
