@@ -39,10 +39,12 @@ COUNTER = "i=$(cat /n 2>/dev/null || echo 0); while true; do i=$((i+1)); echo $i
 
 
 class ExtraEngine:
-    def __init__(self):
+    def __init__(self, tcp_port: int | None = None):
         self.dir = Path(tempfile.mkdtemp(prefix="berth-engine-"))
         self.socket = self.dir / "docker.sock"
         self.host = f"unix://{self.socket}"
+        # Also on plain TCP, on 127.0.0.1 only, for Berth's tcp:// paths (its tests' clients use it).
+        self.tcp_host = f"tcp://127.0.0.1:{tcp_port}" if tcp_port else ""
         self.process: subprocess.Popen | None = None
         self.made_bridge = False
         self.client: docker.DockerClient | None = None
@@ -66,6 +68,7 @@ class ExtraEngine:
             str(self.dir / "exec"),
             "-H",
             self.host,
+            *(["-H", self.tcp_host] if self.tcp_host else []),
             "--pidfile",
             str(self.dir / "docker.pid"),
             "--iptables=false",

@@ -156,10 +156,10 @@ async def poll(condition, timeout: float = 15, interval: float = 0.05, message: 
         await asyncio.sleep(interval)
 
 
-@pytest.fixture(scope="module")
-def extra_engine(docker_client):
-    """A dockerd of this module's own (tests/extra_engine.py), with the test image loaded; for tests
-    that kill an engine. Stopped by its pid and its bridge deleted, whatever the tests did."""
+def started_extra_engine(**options):
+    """A dockerd of the module's own (tests/extra_engine.py, ExtraEngine(**options)), with the test
+    image loaded; stopped by its pid and its bridge deleted, whatever the tests did. Under CI an
+    engine that cannot start fails the run."""
     from tests.extra_engine import ExtraEngine, can_start_engines
 
     reason = can_start_engines()
@@ -167,13 +167,19 @@ def extra_engine(docker_client):
         if os.environ.get("CI") == "true":
             pytest.fail(reason, pytrace=False)
         pytest.skip(reason)
-    extra = ExtraEngine()
+    extra = ExtraEngine(**options)
     try:
         extra.start()
         extra.load_image()
         yield extra
     finally:
         extra.stop()
+
+
+@pytest.fixture(scope="module")
+def extra_engine(docker_client):
+    """An extra engine for tests that kill one."""
+    yield from started_extra_engine()
 
 
 @pytest.fixture
