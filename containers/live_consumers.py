@@ -135,7 +135,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         changes and after them: a burst of 100 events moves the counts once, after the rows."""
         settled = getattr(self.page, "settled", None)
         if settled is not None:
-            for frame in await asyncio.to_thread(settled):
+            for frame in await asyncio.to_thread(as_viewer, self.viewer, settled):
                 await self.send_json(frame)
 
     async def send_json(self, frame: dict) -> None:

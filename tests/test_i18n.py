@@ -83,6 +83,7 @@ def test_the_browser_s_language_picks_korean(admin_client, engine):
     assert '<html lang="en">' in english and "<h1>Containers</h1>" in english
 
 
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
 HANGUL_HEADING = re.compile(r"<h1[^>]*>(?:(?!</h1>).)*[\uac00-\ud7a3]", re.S)
 
 
@@ -140,6 +141,9 @@ async def test_a_live_row_pushed_to_a_korean_page_is_korean(engine, korean_sessi
         with translation.override("ko"):
             start = translation.gettext("Start")
         assert start != "Start" and f">{start}</button>" in frame["html"]
+        # The counts that follow the row ("N of M containers") speak Korean too.
+        parts = await socket.until(lambda f: f["type"] == "parts" and "container-count" in f["html"])
+        assert HANGUL.search(parts["html"]["container-count"]), parts
     finally:
         await socket.ws.disconnect()
         await asyncio.sleep(0)
