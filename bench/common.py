@@ -255,3 +255,16 @@ def remove_bench_objects(client: docker.DockerClient) -> None:
         client.api.remove_network(network["Id"])
     for volume in (client.api.volumes(filters={"label": label}) or {}).get("Volumes") or []:
         client.api.remove_volume(volume["Name"], force=True)
+
+
+def server_pid(port: int) -> int | None:
+    """The server process listening on `port` (its peak RSS is Berth's)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"dashboard.serve" in command and str(port).encode() in command:
+                return int(entry.name)
+    return None

@@ -27,8 +27,8 @@ from bench.common import (
     logged_in_session,
     relayed_texts,
     remove_bench_objects,
+    server_pid,
 )
-from bench.logs import server_pid
 
 
 def process_figures(pid: int) -> dict:

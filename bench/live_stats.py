@@ -34,7 +34,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BENCH_LABEL, BUSYBOX_IMAGE, berth_server, logged_in_session
+from bench.common import BENCH_LABEL, BUSYBOX_IMAGE, berth_server, logged_in_session, server_pid
 
 TICKS = os.sysconf("SC_CLK_TCK")
 GRACE = "5"  # STATS_GRACE_SECONDS of the bench's Berth: its streams are gone before the CLI's window
@@ -64,19 +64,6 @@ def engine_pids() -> list[int]:
             int(p) for p in subprocess.run(["pgrep", "-x", "containerd"], capture_output=True, text=True).stdout.split()
         ]
     return pids
-
-
-def server_pid(base: str) -> int:
-    port = base.rsplit(":", 1)[1].encode()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                command = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"dashboard.serve" in command and port in command:
-                return int(entry.name)
-    raise RuntimeError("no Berth server process found")
 
 
 def measured(pids: list[int], seconds: float) -> float:
@@ -154,7 +141,10 @@ async def _view(base: str, cookie: str, ids: list[str], viewers: int, seconds: f
 
 
 def berth_window(base, cookie, ids, viewers, seconds) -> float:
-    pids = [server_pid(base), *engine_pids()]
+    pid = server_pid(int(base.rsplit(":", 1)[1]))
+    if pid is None:
+        raise RuntimeError("no Berth server process found")
+    pids = [pid, *engine_pids()]
     used = asyncio.run(_view(base, cookie, ids, viewers, seconds, pids))
     time.sleep(int(GRACE) + 5)  # Berth's streams closed before whatever comes next
     return used

@@ -33,20 +33,8 @@ from bench.common import (
     logged_in_session,
     relayed_texts,
     remove_bench_objects,
+    server_pid,
 )
-
-
-def server_pid(port: int) -> int | None:
-    """The server process listening on `port` (its peak RSS is Berth's)."""
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                command = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"dashboard.serve" in command and str(port).encode() in command:
-                return int(entry.name)
-    return None
 
 
 def peak_rss_mb(pid: int | None) -> float:
