@@ -5,6 +5,7 @@ made by logging the `user` fixture in, as a browser would have it.
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import time
@@ -182,13 +183,22 @@ def extra_engine(docker_client):
     yield from started_extra_engine()
 
 
+@contextlib.contextmanager
+def berth_on(host: str, monkeypatch):
+    """Berth pointed at another engine (dashboard.engine reads DOCKER_HOST when it makes its client)."""
+    monkeypatch.setenv("DOCKER_HOST", host)
+    reset_client()
+    try:
+        yield
+    finally:
+        reset_client()
+
+
 @pytest.fixture
 def berth_on_extra(extra_engine, monkeypatch):
-    """Berth pointed at the extra engine (dashboard.engine reads DOCKER_HOST when it makes its client)."""
-    monkeypatch.setenv("DOCKER_HOST", extra_engine.host)
-    reset_client()
-    yield extra_engine
-    reset_client()
+    """Berth pointed at the extra engine; its containers removed after."""
+    with berth_on(extra_engine.host, monkeypatch):
+        yield extra_engine
     extra_engine.ensure_running()
     for raw in extra_engine.client.api.containers(all=True):
         extra_engine.client.api.remove_container(raw["Id"], force=True, v=True)

@@ -7,11 +7,10 @@ import pytest
 
 from containers.streams import sockets
 from containers.streams.stats import read_stats
-from dashboard.engine import reset_client
 from tests.browser_support import _free_port
 from tests.conftest import random_name
 from tests.images import BUSYBOX_IMAGE
-from tests.streams.conftest import started_extra_engine
+from tests.streams.conftest import berth_on, started_extra_engine
 
 pytestmark = pytest.mark.asyncio
 
@@ -23,10 +22,8 @@ def tcp_engine(docker_client):
 
 @pytest.fixture
 def berth_on_tcp(tcp_engine, monkeypatch):
-    monkeypatch.setenv("DOCKER_HOST", tcp_engine.tcp_host)
-    reset_client()
-    yield tcp_engine
-    reset_client()
+    with berth_on(tcp_engine.tcp_host, monkeypatch):
+        yield tcp_engine
 
 
 async def test_a_tcp_engine_s_stats_are_read_in_a_thread_sample_by_sample(berth_on_tcp):
