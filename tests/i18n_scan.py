@@ -106,9 +106,7 @@ def scan_template_text(path: Path, source: str) -> list[str]:
             elif command == "block" and token.contents.split()[1:2] and token.contents.split()[1].endswith("_class"):
                 inside = "block"  # {% block main_class %}page narrow{% endblock %}: CSS classes, not text
             elif command in ("blocktranslate", "blocktrans", "comment"):
-                inside = "blocktranslate" if command.startswith("blocktrans") else "comment"
-                if command == "blocktrans":
-                    inside = "blocktrans"
+                inside = command  # until its end tag
             elif command in ("include", "with") and not inside:
                 for name, value in re.findall(r'\b(label)="([^"]*)"', token.contents):
                     if _is_text(value):
