@@ -35,7 +35,13 @@ SUBNET = f"{os.environ.get('BERTH_EXTRA_SUBNET', '172.31.45')}.{16 * _WORKER + 1
 START_SECONDS = 60
 # Numbered lines whose count survives a restart of the container (kept in /n), so that a line
 # shown twice, or out of order, is seen whatever happened to the container.
-COUNTER = "i=$(cat /n 2>/dev/null || echo 0); while true; do i=$((i+1)); echo $i > /n; echo line $i; sleep 0.1; done"
+# The count is kept in /n by a rename, which a kill cannot cut in half: `echo $i > /n` truncates
+# first, and a container killed between the truncation and the write (the lost-engine tests kill
+# it at a moment of their choosing) counted from 1 again after its restart.
+COUNTER = (
+    "i=$(cat /n 2>/dev/null || echo 0); "
+    "while true; do i=$((i+1)); echo $i > /n.new; mv /n.new /n; echo line $i; sleep 0.1; done"
+)
 
 
 class ExtraEngine:
