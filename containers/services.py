@@ -210,13 +210,18 @@ def query_containers(
     page: int = 1,
     per_page: int = 100,
 ) -> ContainerPage:
-    """Filter, sort and page the whole list on the server, from one engine call.
+    """Filter, sort and page the whole list on the server, from one engine call (or none: the
+    container mirror, containers/mirror.py).
 
     The call lists stopped containers too, whatever `all` says: the bulk buttons count every
     container on the engine (issue 11, item 9), and `docker ps` without -a is the same list
     with only ACTIVE_STATES kept.
     """
-    raws = list_raw_containers(all=True)
+    from containers import mirror  # here: the mirror reads the live rows' rules, which read this module
+
+    raws = mirror.listed_containers()  # the events-fed copy, when it is provably current
+    if raws is None:
+        raws = list_raw_containers(all=True)
     matching, shown, page, pages = paged_raws(raws, all, search, state, health, sort, descending, page, per_page)
     rows = [summarize(raw) for raw in shown]
     active = sum(raw.get("State") in ACTIVE_STATES for raw in raws)
