@@ -33,17 +33,24 @@ import time
 from dataclasses import dataclass
 
 from containers.live_rows import expectation, settled_container
+from containers.streams import events
 from dashboard.engine import docker_host, get_client
 
 log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 60.0  # unread that long: unsubscribe and forget (the next view lists, and starts one)
 RETRY_PAUSE = 1.0  # after an engine error in the mirror's own work
+UNSETTLED_SECONDS = 5.0  # how long a list entry may lag its container's event before it is taken as listed
 # Container events that change nothing the list shows (health checks alone make three a probe).
 UNLISTED_ACTIONS = {
     "exec_create", "exec_start", "exec_die", "exec_detach", "attach", "detach", "top", "resize",
     "export", "copy", "archive-path", "extract-to-dir", "kill", "commit",
 }  # fmt: skip
+# The engine stamps an event, then takes its log's lock to publish it: two stamped at once may be
+# published, and heard, in the other order (seen under a parallel test run: a die heard after a
+# later event of another container). A read asks the engine's log from this far before the
+# latest event heard, for events not heard.
+OUT_OF_ORDER = 2 * 10**9  # nanoseconds
 IMAGE_ACTIONS = {"tag", "untag", "delete", "import", "load", "pull"}  # may change a container's Image
 
 
@@ -64,19 +71,19 @@ def human_duration(nanoseconds: int) -> str:
     """go-units' HumanDuration (v0.4.0, as moby 20.10 vendors it), for a duration in nanoseconds."""
     seconds = int(nanoseconds / 1e9)  # Go's int() of a float truncates toward zero, as Python's does
     if seconds < 1:
-        return "Less than a second"
+        return "Less than a second"  # not UI: the engine's own words, matched against its Status
     if seconds == 1:
         return "1 second"
     if seconds < 60:
         return f"{seconds} seconds"
     minutes = int(nanoseconds / 6e10)
     if minutes == 1:
-        return "About a minute"
+        return "About a minute"  # not UI: the engine's own words
     if minutes < 60:
         return f"{minutes} minutes"
     hours = int(nanoseconds / 3.6e12 + 0.5)
     if hours == 1:
-        return "About an hour"
+        return "About an hour"  # not UI: the engine's own words
     if hours < 48:
         return f"{hours} hours"
     if hours < 24 * 7 * 2:
@@ -145,18 +152,18 @@ def timed_entry(raw: dict, listed_from: int, listed_to: int, known: Entry | None
 
 class Mirror:
     def __init__(self, address: str):
-        from containers.streams import events  # here: the streams package imports the containers app
-
         self.address = address
-        self.events = events
         self.lock = threading.Lock()
         self.entries: dict[str, Entry] = {}
         self.ready = False  # listed since the hub last said "live"
         self.relist_wanted = False
         self.pending: dict[str, object] = {}  # container id: what its latest event expects of its entry
         self.busy = False  # applying what was taken from `pending`
-        self.heard_until = 0  # timeNano of the last event heard (or when the last full list began)
+        self.recent: dict[tuple, int] = {}  # the events heard lately (event_key: timeNano)
+        self.heard_until = 0  # the latest timeNano heard
+        self.listed_at = 0  # when the last whole list began: every event before it is in it
         self.epoch = 0  # counts the hub's "live" and "lost": a list begun before one is not ready
+        self.unsettled: dict[str, float] = {}  # container id: since when its list entry lags its event
         self.read_at = time.monotonic()
         self.served = 0  # reads answered from the mirror (tests, diagnostics)
         self.closed = self.gone = False
@@ -175,15 +182,19 @@ class Mirror:
                 self.epoch += 1
                 if kind == "lost":
                     self.pending.clear()
-            elif relevant(event):
-                self.heard_until = max(self.heard_until, int(event.get("timeNano") or 0))
-                if event.get("Type") == "image":
-                    self.relist_wanted = True
-                else:
-                    container_id = (event.get("Actor") or {}).get("ID") or event.get("id")
-                    self.pending.pop(container_id, None)  # its latest event last
-                    self.pending[container_id] = expectation(event)
+            else:
+                self.note_heard(event)
+                if relevant(event):
+                    self.note_change(event)
         self.wake.set()
+
+    def note_change(self, event: dict) -> None:
+        if event.get("Type") == "image":
+            self.relist_wanted = True
+            return
+        container_id = (event.get("Actor") or {}).get("ID") or event.get("id")
+        self.pending.pop(container_id, None)  # its latest event last
+        self.pending[container_id] = expectation(event)
 
     # -- its own thread: list, apply, close when unread
 
@@ -228,6 +239,13 @@ class Mirror:
                 with self.lock:
                     self.busy = False
 
+    def note_heard(self, event: dict) -> None:
+        moment = int(event.get("timeNano") or 0)
+        self.recent[events.event_key(event)] = moment
+        self.heard_until = max(self.heard_until, moment)
+        if len(self.recent) > 1000:  # keep what a read's question can still name
+            self.recent = {key: t for key, t in self.recent.items() if t > self.heard_until - 2 * OUT_OF_ORDER}
+
     def relist(self) -> None:
         with self.lock:
             epoch = self.epoch
@@ -238,12 +256,15 @@ class Mirror:
         entries = {raw["Id"]: timed_entry(raw, began, ended, known.get(raw["Id"])) for raw in raws}
         with self.lock:
             self.entries = entries
-            self.heard_until = max(self.heard_until, began)
+            self.listed_at = began
             self.ready = epoch == self.epoch and not self.relist_wanted
 
     def relist_one(self, container_id: str, expect) -> None:
         began = time.time_ns()
         raw = settled_container(container_id, expect)
+        if not expect(raw) and self.wait_on(container_id, expect):
+            return
+        self.unsettled.pop(container_id, None)
         entry = timed_entry(raw, began, time.time_ns()) if raw is not None else None
         with self.lock:
             if entry is None:
@@ -251,9 +272,23 @@ class Mirror:
             else:
                 self.entries[container_id] = entry
 
+    def wait_on(self, container_id: str, expect) -> bool:
+        """The list does not show what the container's event said yet (under load a die took
+        longer than live_rows' settling): ask again shortly, not served meanwhile; True while
+        that is so, False after UNSETTLED_SECONDS (then the list is taken as it is)."""
+        first = self.unsettled.setdefault(container_id, time.monotonic())
+        if time.monotonic() - first > UNSETTLED_SECONDS:
+            del self.unsettled[container_id]
+            log.info("container mirror: %s never showed what its event said", container_id)
+            return False
+        with self.lock:
+            self.pending.setdefault(container_id, expect)  # a newer event of it stays as it is
+        time.sleep(RETRY_PAUSE / 20)
+        return True
+
     def close(self) -> None:
         self.closed = True
-        self.events.unsubscribe(self.subscription)
+        events.unsubscribe(self.subscription)
         with _mirrors_lock:
             if _mirrors.get(self.address) is self:
                 del _mirrors[self.address]
@@ -267,8 +302,9 @@ class Mirror:
         with self.lock:
             if not self.ready or self.gone or self.pending or self.busy or self.relist_wanted:
                 return None
-            since, entries = self.heard_until, list(self.entries.values())
-        if unheard_events(since):
+            since = max(self.listed_at, self.heard_until - OUT_OF_ORDER)
+            heard, entries = set(self.recent), list(self.entries.values())
+        if unheard_events(since, heard):
             self.wake.set()
             return None
         now = time.time_ns()
@@ -279,8 +315,9 @@ class Mirror:
         return raws
 
 
-def unheard_events(since: int) -> bool:
-    """Has the engine logged an event that changes the list after `since` (nanoseconds)?"""
+def unheard_events(since: int, heard: set[tuple]) -> bool:
+    """Has the engine logged an event after `since` (nanoseconds) that changes the list and is
+    not among those `heard`?"""
     now = time.time_ns()  # in the past when the engine reads it: it sends its log and ends at once
     logged = get_client().api.events(
         since=f"{since // 10**9}.{since % 10**9:09d}",  # as text: docker-py would cut a number to seconds
@@ -288,7 +325,10 @@ def unheard_events(since: int) -> bool:
         filters={"type": ["container", "image"]},
         decode=True,
     )
-    return any(int(event.get("timeNano") or 0) > since and relevant(event) for event in logged)
+    return any(
+        int(event.get("timeNano") or 0) > since and relevant(event) and events.event_key(event) not in heard
+        for event in logged
+    )
 
 
 _mirrors: dict[str, Mirror] = {}

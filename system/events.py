@@ -108,9 +108,7 @@ class EngineEvent:
         return self.action in ("destroy", "delete", "remove", "untag", "prune")
 
 
-def event_key(raw: dict) -> tuple:
-    """What tells two events apart (a catch-up read and a live stream may both carry one)."""
-    return (raw.get("timeNano"), raw.get("Type"), raw.get("Action"), (raw.get("Actor") or {}).get("ID"))
+event_key = hub_events.event_key  # a catch-up read and a live stream may both carry one event
 
 
 # ---------------------------------------------------------------- filters

@@ -169,6 +169,11 @@ class Hub:
             return False
 
 
+def event_key(event: dict) -> tuple:
+    """What tells two events apart: a read of the engine's event log and the stream may both carry one."""
+    return (event.get("timeNano"), event.get("Type"), event.get("Action"), (event.get("Actor") or {}).get("ID"))
+
+
 _hubs: dict[str, Hub] = {}
 _hubs_lock = threading.Lock()
 

@@ -60,7 +60,8 @@ def test_it_renders_only_the_table_for_htmx(logged_in, engine):
     assert "<html" not in html
 
 
-def test_it_makes_one_engine_list_call_per_request(logged_in, engine, monkeypatch):
+def test_it_makes_at_most_one_engine_list_call_per_request(logged_in, engine, monkeypatch):
+    """One, or none once the container mirror (containers/mirror.py, tests/containers/test_mirror.py) serves it."""
     engine.container("sleep 300")
     calls = []
     original = services.list_raw_containers
@@ -71,7 +72,7 @@ def test_it_makes_one_engine_list_call_per_request(logged_in, engine, monkeypatc
 
     monkeypatch.setattr(services, "list_raw_containers", counting)
     assert logged_in.get("/containers/?all=1&sort=created&desc=1").status_code == 200
-    assert len(calls) == 1
+    assert len(calls) <= 1
 
 
 def test_it_requires_login(client):
