@@ -335,6 +335,14 @@ _mirrors: dict[str, Mirror] = {}
 _mirrors_lock = threading.Lock()
 
 
+def close_all() -> None:
+    """Close every mirror (tests that need the events hub to themselves, or another engine)."""
+    with _mirrors_lock:
+        mirrors = list(_mirrors.values())
+    for mirror in mirrors:
+        mirror.close()
+
+
 def listed_containers() -> list[dict] | None:
     """The current engine's container list from its mirror (starting one), or None: list it."""
     address = docker_host()

@@ -59,6 +59,16 @@ def docker_client():
     client.close()
 
 
+@pytest.fixture(autouse=True)
+def no_container_mirror_after():
+    """A test's container mirror (containers/mirror.py) goes with it: a mirror listens to the
+    events hub of the engine it was made for, and the next test may point Berth elsewhere."""
+    yield
+    from containers import mirror  # here: Django is set up only once the tests run
+
+    mirror.close_all()
+
+
 @pytest.fixture
 def busybox_image(docker_client) -> str:
     return BUSYBOX_IMAGE
