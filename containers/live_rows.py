@@ -169,11 +169,19 @@ class LivePage(Counted):
         )
 
     def count_parts(self) -> dict[str, str]:
+        from containers.views import pager_urls  # here, as in table()
+
         everything, active, matching, matching_active = self.count_values()
         total = everything if self.query["all"] else active
-        page = services.ContainerPage([], total, matching, self.page, self.pages, everything, active, matching_active)
-        context = {"page": page, "query": self.query, "perms_role": self.roles}
-        parts = {"container-count": render_to_string("containers/list.html#container-count", context)}
+        pages = max(1, -(-matching // PER_PAGE))  # as services.paged_raws counts them
+        page = services.ContainerPage(
+            [], total, matching, min(self.page, pages), pages, everything, active, matching_active
+        )
+        context = {"page": page, "query": self.query, "perms_role": self.roles, **pager_urls(self.query, page)}
+        parts = {
+            "container-count": render_to_string("containers/list.html#container-count", context),
+            "container-pager": render_to_string("containers/list.html#container-pager", context),
+        }
         if self.roles.operator:  # its forms post: the browser's CSRF secret, as in table()
             request = page_request(self.user, self.containers_url, self.params, self.csrf_secret)
             parts["container-bulk-all"] = render_to_string(

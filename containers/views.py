@@ -58,6 +58,13 @@ def _list_context(request: HttpRequest) -> dict:
         "filters": form,
         "query": query,
         "sort_urls": sort_urls,
+        **pager_urls(query, page),
+    }
+
+
+def pager_urls(query: dict, page: services.ContainerPage) -> dict:
+    """The pager's links (the list page, and its live pager: containers/live_rows.py)."""
+    return {
         "previous_url": _list_url(query, page=page.page - 1) if page.page > 1 else "",
         "next_url": _list_url(query, page=page.page + 1) if page.page < page.pages else "",
     }

@@ -163,3 +163,25 @@ async def list_socket_at(path: str, cookie: str) -> ListSocket:
     socket = ListSocket(ws)
     await socket.until(lambda f: f == {"type": "state", "state": "live"})
     return socket
+
+
+async def test_the_pager_follows_the_rows(engine, docker_client, session_cookie, monkeypatch):
+    monkeypatch.setattr(live_rows, "PER_PAGE", 2)
+    tag = secrets.token_hex(3)
+    for letter in "ab":
+        await run(engine.container, name=f"{TEST_PREFIX}live-{tag}-{letter}", start=False)
+    socket = await list_socket(f"all=1&q={TEST_PREFIX}live-{tag}", session_cookie)  # one page: no pager
+
+    def pager(frame: dict) -> str | None:
+        return frame.get("html", {}).get("container-pager") if frame["type"] == "parts" else None
+
+    try:
+        assert pager(socket.frames[-2]).strip() == '<div id="container-pager"></div>'  # the relist's, before "live"
+        third = await run(engine.container, name=f"{TEST_PREFIX}live-{tag}-c", start=False)
+        frame = await socket.until(lambda f: pager(f) is not None)
+        assert "Page 1 of 2" in pager(frame) and "page=2" in pager(frame), pager(frame)
+        await run(docker_client.api.remove_container, third["Id"], force=True)
+        frame = await socket.until(lambda f: pager(f) is not None)
+        assert pager(frame).strip() == '<div id="container-pager"></div>'
+    finally:
+        await socket.ws.disconnect()
