@@ -17,7 +17,7 @@ from django.conf import settings
 from accounts import session_watch
 from accounts.roles import refuse_unless
 from containers.live_detail import LiveContainer
-from containers.live_rows import LivePage, expectation
+from containers.live_rows import LAG_PAUSE, LivePage, expectation
 from containers.streams import dumps, events
 from dashboard.engine import EngineError, EngineUnavailable
 from dashboard.viewer import as_viewer, viewer_of
@@ -111,12 +111,25 @@ class LiveConsumer(AsyncWebsocketConsumer):
                         as_viewer, self.viewer, self.page.changed, container_id, expect
                     ):
                         await self.send_json(frame)
+                    self.ask_again_later(container_id, expect)
                 if not self.relist_wanted:
                     await self.send_settled()
             except (EngineError, EngineUnavailable) as e:
                 log.info("live containers list: %s", e)  # the hub says when the engine is lost
             except Exception:
                 log.exception("live containers list")
+
+    def ask_again_later(self, container_id: str, expect) -> None:
+        """The engine's list did not show what the event said yet (live_rows.Lagging): ask once
+        more in a moment, unless a newer event of it is already waiting."""
+        if container_id in getattr(self.page, "ask_again", ()):
+            self.page.ask_again.discard(container_id)
+            self.loop.call_later(LAG_PAUSE, self.note_again, container_id, expect)
+
+    def note_again(self, container_id: str, expect) -> None:
+        if not getattr(self, "closed", False) and container_id not in self.pending:
+            self.pending[container_id] = expect
+            self.wake.set()
 
     async def relist(self) -> None:
         """The stream is (again) open: events may have been missed, so list the page afresh; the

@@ -15,6 +15,7 @@ each event names.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -27,12 +28,18 @@ from accounts.context_processors import RoleFlags
 from containers import services
 from containers.action_forms import ListFilterForm
 
+log = logging.getLogger(__name__)
+
 PER_PAGE = 100  # as services.query_containers pages the list
 # The engine says some events (pause, die) before its list shows them: moby's pause.go logs the
 # event, then checkpoints the container into the view that GET /containers/json reads. A list
 # that does not show what the event says yet is asked again, a few times.
 SETTLE_TRIES = 5
 SETTLE_PAUSE = 0.01
+# Under load a die was seen to take longer than that (tests/containers/test_mirror.py, a parallel
+# run): an entry that still lags is asked for again every LAG_PAUSE, for up to LAG_SECONDS.
+LAG_PAUSE = 0.1
+LAG_SECONDS = 5.0
 
 Expectation = Callable[[dict | None], bool]
 
@@ -97,6 +104,8 @@ class LivePage(Counted):
         self.roles = RoleFlags(user)
         self.containers_url = reverse("containers:list")
         self.tally: dict[str, tuple[bool, bool]] = {}  # every container: (active, selected by the filters)
+        self.lagging = Lagging()
+        self.ask_again: set[str] = set()  # the containers to ask about again (the consumer takes them)
 
     # -- the whole page: when the socket opens, and after the events stream was lost
 
@@ -128,6 +137,8 @@ class LivePage(Counted):
     def changed(self, container_id: str, expect: Expectation | None = None) -> list[dict]:
         """The frames that bring the page up to date with this container (asked for now)."""
         raw = settled_container(container_id, expect)
+        if self.lagging.ask_again(container_id, expect is None or expect(raw)):
+            self.ask_again.add(container_id)  # the consumer asks again shortly; this shows it as it is now
         chosen = raw is not None and services.selected(raw, **self.query)
         if raw is None:
             self.tally.pop(container_id, None)
@@ -200,6 +211,25 @@ class LivePage(Counted):
             "perms_role": self.roles,
         }
         return render_to_string("containers/list.html#container-row", context)
+
+
+class Lagging:
+    """The containers whose list entry does not show what their event said yet, and since when."""
+
+    def __init__(self):
+        self.since: dict[str, float] = {}
+
+    def ask_again(self, container_id: str, settled: bool) -> bool:
+        """True while its entry lags, for up to LAG_SECONDS (then it is taken as listed)."""
+        if settled:
+            self.since.pop(container_id, None)
+            return False
+        first = self.since.setdefault(container_id, time.monotonic())
+        if time.monotonic() - first <= LAG_SECONDS:
+            return True
+        del self.since[container_id]
+        log.info("the list never showed what the event of %s said", container_id)
+        return False
 
 
 def settled_container(container_id: str, expect: Expectation | None = None) -> dict | None:

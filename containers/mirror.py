@@ -32,7 +32,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from containers.live_rows import expectation, settled_container
+from containers.live_rows import LAG_PAUSE, Lagging, expectation, settled_container
 from containers.streams import events
 from dashboard.engine import docker_host, get_client
 
@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 60.0  # unread that long: unsubscribe and forget (the next view lists, and starts one)
 RETRY_PAUSE = 1.0  # after an engine error in the mirror's own work
-UNSETTLED_SECONDS = 5.0  # how long a list entry may lag its container's event before it is taken as listed
 # Container events that change nothing the list shows (health checks alone make three a probe).
 UNLISTED_ACTIONS = {
     "exec_create", "exec_start", "exec_die", "exec_detach", "attach", "detach", "top", "resize",
@@ -163,7 +162,7 @@ class Mirror:
         self.heard_until = 0  # the latest timeNano heard
         self.listed_at = 0  # when the last whole list began: every event before it is in it
         self.epoch = 0  # counts the hub's "live" and "lost": a list begun before one is not ready
-        self.unsettled: dict[str, float] = {}  # container id: since when its list entry lags its event
+        self.lagging = Lagging()  # entries that do not show their event yet: asked again, not served
         self.read_at = time.monotonic()
         self.served = 0  # reads answered from the mirror (tests, diagnostics)
         self.closed = self.gone = False
@@ -262,29 +261,17 @@ class Mirror:
     def relist_one(self, container_id: str, expect) -> None:
         began = time.time_ns()
         raw = settled_container(container_id, expect)
-        if not expect(raw) and self.wait_on(container_id, expect):
+        if self.lagging.ask_again(container_id, expect(raw)):
+            with self.lock:
+                self.pending.setdefault(container_id, expect)  # not served meanwhile; a newer event stays
+            time.sleep(LAG_PAUSE)
             return
-        self.unsettled.pop(container_id, None)
         entry = timed_entry(raw, began, time.time_ns()) if raw is not None else None
         with self.lock:
             if entry is None:
                 self.entries.pop(container_id, None)
             else:
                 self.entries[container_id] = entry
-
-    def wait_on(self, container_id: str, expect) -> bool:
-        """The list does not show what the container's event said yet (under load a die took
-        longer than live_rows' settling): ask again shortly, not served meanwhile; True while
-        that is so, False after UNSETTLED_SECONDS (then the list is taken as it is)."""
-        first = self.unsettled.setdefault(container_id, time.monotonic())
-        if time.monotonic() - first > UNSETTLED_SECONDS:
-            del self.unsettled[container_id]
-            log.info("container mirror: %s never showed what its event said", container_id)
-            return False
-        with self.lock:
-            self.pending.setdefault(container_id, expect)  # a newer event of it stays as it is
-        time.sleep(RETRY_PAUSE / 20)
-        return True
 
     def close(self) -> None:
         self.closed = True
