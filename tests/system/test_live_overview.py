@@ -42,17 +42,26 @@ async def test_it_sends_both_blocks_then_follows_the_counts_and_events(engine, d
         assert set(parts) == {"overview-counts", "overview-events"}
         assert parts["overview-counts"].lstrip().startswith('<section id="overview-counts"')
         assert "Kept up to date from the engine's events." in parts["overview-counts"]
-        before = figures(parts["overview-counts"])
         name = random_name("ov")
         container = await asyncio.to_thread(engine.container, "sleep 300", name=name)
 
-        def running_more(frame) -> bool:
-            counts = frame.get("html", {}).get("overview-counts") if frame["type"] == "parts" else None
-            return counts is not None and figures(counts)["running"] > before["running"]
+        # Parallel tests start and remove containers meanwhile: the running figure is checked
+        # against the engine's own count, and the latest events (a list of 20) may have moved on
+        # past this container by the frame after the one that showed it.
+        shown = {"events": "", "running": None}
 
-        await socket.until(running_more)
-        frame = await socket.until(lambda f: f["type"] == "parts" and name in f["html"].get("overview-events", ""))
-        events = frame["html"]["overview-events"]
+        def caught_up(frame) -> bool:
+            if frame["type"] != "parts":
+                return False
+            if name in frame["html"].get("overview-events", ""):
+                shown["events"] = frame["html"]["overview-events"]
+            if "overview-counts" in frame["html"]:
+                shown["running"] = figures(frame["html"]["overview-counts"])["running"]
+            running = docker_client.api.containers(filters={"status": ["running"]})
+            return bool(shown["events"]) and shown["running"] == len(running)
+
+        await socket.until(caught_up)
+        events = shown["events"]
         assert f'<a href="/containers/{container["Id"]}/">{name}</a>' in events
         assert '<td class="action">start</td>' in events
         volume = random_name("ovvol")
@@ -62,7 +71,8 @@ async def test_it_sends_both_blocks_then_follows_the_counts_and_events(engine, d
             lambda f: (
                 f["type"] == "parts"
                 and "overview-counts" in f["html"]
-                and figures(f["html"]["overview-counts"])["volumes"] > before["volumes"]
+                and figures(f["html"]["overview-counts"])["volumes"]
+                == len(docker_client.api.volumes()["Volumes"] or [])  # this test's volume among them
             )
         )
     finally:
