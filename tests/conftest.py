@@ -12,6 +12,7 @@ import secrets
 import selectors
 import shutil
 import socket
+import subprocess
 import tempfile
 import threading
 import time
@@ -27,6 +28,14 @@ from tests.images import BUSYBOX_IMAGE, ensure_test_images
 RUN_ID = os.environ.setdefault("BERTH_TEST_RUN", secrets.token_hex(4))
 TEST_LABEL = {"berth.test": "1", "berth.test.run": RUN_ID}
 TEST_PREFIX = "berth-test-"
+
+
+CLI_LABELS = [arg for key, value in TEST_LABEL.items() for arg in ("--label", f"{key}={value}")]  # the CLI's flags
+
+
+def docker_cli(*args: str) -> str:
+    """The docker CLI, as a user beside Berth runs it; its output."""
+    return subprocess.run(["docker", *args], check=True, capture_output=True, text=True, timeout=60).stdout.strip()
 
 
 def random_name(kind: str = "") -> str:

@@ -1,19 +1,13 @@
 """/containers/ follows the engine in Chromium (issue 13): changes made from the docker CLI show
 on the open page without a reload, each in its own row."""
 
-import subprocess
-
 import pytest
 
 from tests.browser_support import wait_for_js
-from tests.conftest import RUN_ID, random_name
+from tests.conftest import CLI_LABELS, docker_cli, random_name
 from tests.images import BUSYBOX_IMAGE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
-
-
-def docker(*args: str) -> str:
-    return subprocess.run(["docker", *args], check=True, capture_output=True, text=True).stdout.strip()
 
 
 def test_the_list_follows_the_cli_without_a_reload(page, live_server_url, engine):
@@ -24,17 +18,14 @@ def test_the_list_follows_the_cli_without_a_reload(page, live_server_url, engine
     page.locator("#live-state[data-state=live]").wait_for()
     page.evaluate("window.notReloaded = true")  # gone if the page reloads
 
-    docker("start", stopped)
+    docker_cli("start", stopped)
     page.locator(f"{row}.state-running").wait_for()
-    docker("rename", stopped, f"{tag}-b")
+    docker_cli("rename", stopped, f"{tag}-b")
     page.locator(f"{row} td.name", has_text=f"{tag}-b").wait_for()
-    ran = docker(
+    ran = docker_cli(
         "run",
         "-d",
-        "--label",
-        "berth.test=1",
-        "--label",
-        f"berth.test.run={RUN_ID}",
+        *CLI_LABELS,
         "--name",
         f"{tag}-c",
         BUSYBOX_IMAGE,
@@ -46,7 +37,7 @@ def test_the_list_follows_the_cli_without_a_reload(page, live_server_url, engine
     # Sorted by name: -b, then -c after it.
     names = page.locator("#container-table tbody td.name").all_inner_texts()
     assert names == [f"{tag}-b", f"{tag}-c"]
-    docker("rm", "-f", stopped)
+    docker_cli("rm", "-f", stopped)
     page.locator(row).wait_for(state="detached")
     assert page.evaluate("window.notReloaded") is True
     assert page.locator("#live-state").inner_text() == "live"
@@ -58,15 +49,15 @@ def test_a_container_page_keeps_its_state_live(page, live_server_url, engine):
     page.locator("#live-state[data-state=live]").wait_for()
     page.evaluate("window.notReloaded = true")
     assert page.locator("#why-stopped").inner_text() == ""
-    docker("kill", cid)
+    docker_cli("kill", cid)
     page.locator("#container-summary .badge.state-exited").wait_for()
     page.locator("#why-stopped", has_text="Why it stopped").wait_for()
     assert page.locator("#container-summary .exit-code").inner_text() == "137"
     assert "going" in page.locator("#why-stopped").inner_text()
-    docker("start", cid)
+    docker_cli("start", cid)
     page.locator("#container-summary .badge.state-running").wait_for()
     assert page.locator("#why-stopped").inner_text() == ""
-    docker("rm", "-f", cid)
+    docker_cli("rm", "-f", cid)
     page.locator("#live-state[data-state=removed]").wait_for()
     assert page.evaluate("window.notReloaded") is True
 
@@ -76,11 +67,11 @@ def test_the_volumes_page_follows_the_cli(page, live_server_url, engine):
     page.goto(f"{live_server_url}/volumes/?q={name}")
     page.locator("#live-state[data-state=live]").wait_for()
     page.evaluate("window.notReloaded = true")
-    docker("volume", "create", "--label", "berth.test=1", "--label", f"berth.test.run={RUN_ID}", name)
+    docker_cli("volume", "create", *CLI_LABELS, name)
     engine.volumes.append(name)
     page.locator(f"#volume-row-{name}").wait_for()
     assert page.locator("#volume-table tbody td.empty").count() == 0
-    docker("volume", "rm", name)
+    docker_cli("volume", "rm", name)
     page.locator(f"#volume-row-{name}").wait_for(state="detached")
     assert page.evaluate("window.notReloaded") is True
 
@@ -105,12 +96,12 @@ def test_the_images_page_follows_the_cli(page, live_server_url, engine):
     page.goto(f"{live_server_url}/images/?q={repository}")
     page.locator("#live-state[data-state=live]").wait_for()
     page.evaluate("window.notReloaded = true")
-    docker("tag", BUSYBOX_IMAGE, f"{repository}:v1")
+    docker_cli("tag", BUSYBOX_IMAGE, f"{repository}:v1")
     engine.images.append(f"{repository}:v1")
     row = page.locator("#image-table tbody tr", has_text=repository)
     row.wait_for()
     assert row.locator("td.tag").inner_text().startswith("v1")
-    docker("rmi", f"{repository}:v1")
+    docker_cli("rmi", f"{repository}:v1")
     row.wait_for(state="detached")
     assert page.evaluate("window.notReloaded") is True
 

@@ -3,7 +3,6 @@ behind Berth's back with the docker CLI, and every page view is compared with th
 list made just before and just after it, both right after the change (when its event may still
 be on its way) and once the mirror has taken it in and serves the page itself."""
 
-import subprocess
 import threading
 import time
 
@@ -11,16 +10,10 @@ import pytest
 
 from containers import mirror, services
 from dashboard.engine import docker_host
-from tests.conftest import RUN_ID, random_name
+from tests.conftest import CLI_LABELS, docker_cli, random_name
 from tests.images import BUSYBOX_IMAGE
 
 pytestmark = pytest.mark.django_db
-
-LABELS = ["--label", "berth.test=1", "--label", f"berth.test.run={RUN_ID}"]
-
-
-def docker(*args: str) -> str:
-    return subprocess.run(["docker", *args], check=True, capture_output=True, text=True, timeout=60).stdout.strip()
 
 
 def row(summary: services.ContainerSummary) -> tuple:
@@ -66,17 +59,17 @@ def assert_served_and_current(client, docker_client, tag: str) -> None:
 
 
 CHANGES = [
-    ("create", lambda tag: docker("create", *LABELS, "--name", f"{tag}-a", BUSYBOX_IMAGE, "sleep", "300")),
-    ("start", lambda tag: docker("start", f"{tag}-a")),
-    ("pause", lambda tag: docker("pause", f"{tag}-a")),
-    ("unpause", lambda tag: docker("unpause", f"{tag}-a")),
-    ("rename", lambda tag: docker("rename", f"{tag}-a", f"{tag}-b")),
+    ("create", lambda tag: docker_cli("create", *CLI_LABELS, "--name", f"{tag}-a", BUSYBOX_IMAGE, "sleep", "300")),
+    ("start", lambda tag: docker_cli("start", f"{tag}-a")),
+    ("pause", lambda tag: docker_cli("pause", f"{tag}-a")),
+    ("unpause", lambda tag: docker_cli("unpause", f"{tag}-a")),
+    ("rename", lambda tag: docker_cli("rename", f"{tag}-a", f"{tag}-b")),
     (
         "run with a port",
-        lambda tag: docker(
+        lambda tag: docker_cli(
             "run",
             "-d",
-            *LABELS,
+            *CLI_LABELS,
             "--name",
             f"{tag}-web",
             "-p",
@@ -88,14 +81,14 @@ CHANGES = [
             "80",
         ),
     ),  # fmt: skip
-    ("stop", lambda tag: docker("stop", "-t", "1", f"{tag}-web")),
-    ("kill", lambda tag: docker("kill", f"{tag}-b")),
+    ("stop", lambda tag: docker_cli("stop", "-t", "1", f"{tag}-web")),
+    ("kill", lambda tag: docker_cli("kill", f"{tag}-b")),
     (
         "run with a health check",
-        lambda tag: docker(
+        lambda tag: docker_cli(
             "run",
             "-d",
-            *LABELS,
+            *CLI_LABELS,
             "--name",
             f"{tag}-hc",
             "--health-cmd",
@@ -110,18 +103,18 @@ CHANGES = [
     (
         "tag an image and run it",
         lambda tag: (
-            docker("tag", BUSYBOX_IMAGE, f"{tag}-img:v1"),
-            docker("run", "-d", *LABELS, "--name", f"{tag}-tagged", f"{tag}-img:v1", "sleep", "300"),
+            docker_cli("tag", BUSYBOX_IMAGE, f"{tag}-img:v1"),
+            docker_cli("run", "-d", *CLI_LABELS, "--name", f"{tag}-tagged", f"{tag}-img:v1", "sleep", "300"),
         ),
     ),  # fmt: skip
-    ("untag it (the list then names the image by id)", lambda tag: docker("rmi", f"{tag}-img:v1")),
+    ("untag it (the list then names the image by id)", lambda tag: docker_cli("rmi", f"{tag}-img:v1")),
     (
         "exit with a code",
-        lambda tag: docker(
-            "wait", docker("run", "-d", *LABELS, "--name", f"{tag}-exit", BUSYBOX_IMAGE, "sh", "-c", "exit 3")
+        lambda tag: docker_cli(
+            "wait", docker_cli("run", "-d", *CLI_LABELS, "--name", f"{tag}-exit", BUSYBOX_IMAGE, "sh", "-c", "exit 3")
         ),
     ),
-    ("remove", lambda tag: docker("rm", "-f", f"{tag}-b")),
+    ("remove", lambda tag: docker_cli("rm", "-f", f"{tag}-b")),
 ]
 
 
