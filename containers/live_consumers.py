@@ -17,7 +17,7 @@ from django.conf import settings
 from accounts import session_watch
 from accounts.roles import refuse_unless
 from containers.live_detail import LiveContainer
-from containers.live_rows import LAG_PAUSE, LivePage, expectation
+from containers.live_rows import LAG_PAUSE, ROW_ACTIONS, LivePage, expectation
 from containers.streams import dumps, events
 from dashboard.engine import EngineError, EngineUnavailable
 from dashboard.viewer import as_viewer, viewer_of
@@ -25,21 +25,6 @@ from dashboard.viewer import as_viewer, viewer_of
 log = logging.getLogger(__name__)
 
 ROLE = "viewer"  # viewers watch everything
-# What changes a row; the rest (exec_*, attach, top, copy, kill before its die...) does not.
-ROW_ACTIONS = [
-    "create",
-    "start",
-    "restart",
-    "die",
-    "stop",
-    "pause",
-    "unpause",
-    "rename",
-    "destroy",
-    "health_status",
-    "update",
-    "oom",
-]
 
 
 class LiveConsumer(AsyncWebsocketConsumer):

@@ -41,6 +41,23 @@ SETTLE_PAUSE = 0.01
 LAG_PAUSE = 0.1
 LAG_SECONDS = 5.0
 
+# The container events that change its list entry (the live rows' and the mirror's); the rest
+# (exec_*, attach, detach, top, resize, copy, export, commit's own, kill before its die) do not.
+ROW_ACTIONS = [
+    "create",
+    "start",
+    "restart",
+    "die",
+    "stop",
+    "pause",
+    "unpause",
+    "rename",
+    "destroy",
+    "health_status",
+    "update",
+    "oom",
+]
+
 Expectation = Callable[[dict | None], bool]
 
 

@@ -32,7 +32,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from containers.live_rows import LAG_PAUSE, Lagging, expectation, settled_container
+from containers.live_rows import LAG_PAUSE, ROW_ACTIONS, Lagging, expectation, settled_container
 from containers.streams import events
 from dashboard.engine import docker_host, get_client
 
@@ -40,11 +40,6 @@ log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 60.0  # unread that long: unsubscribe and forget (the next view lists, and starts one)
 RETRY_PAUSE = 1.0  # after an engine error in the mirror's own work
-# Container events that change nothing the list shows (health checks alone make three a probe).
-UNLISTED_ACTIONS = {
-    "exec_create", "exec_start", "exec_die", "exec_detach", "attach", "detach", "top", "resize",
-    "export", "copy", "archive-path", "extract-to-dir", "kill", "commit",
-}  # fmt: skip
 # The engine stamps an event, then takes its log's lock to publish it: two stamped at once may be
 # published, and heard, in the other order (seen under a parallel test run: a die heard after a
 # later event of another container). A read asks the engine's log from this far before the
@@ -56,7 +51,7 @@ IMAGE_ACTIONS = {"tag", "untag", "delete", "import", "load", "pull"}  # may chan
 def relevant(event: dict) -> bool:
     action = (event.get("Action") or "").split(":", 1)[0]
     if event.get("Type") == "container":
-        return action not in UNLISTED_ACTIONS
+        return action in ROW_ACTIONS
     return event.get("Type") == "image" and action in IMAGE_ACTIONS
 
 
