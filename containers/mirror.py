@@ -196,6 +196,8 @@ class Mirror:
         while not self.closed:
             woken = self.wake.wait(IDLE_SECONDS / 4)
             self.wake.clear()
+            if self.closed:  # close() wakes it: nothing more to ask the engine
+                return
             if (
                 self.gone
                 or docker_host() != self.address
@@ -270,6 +272,7 @@ class Mirror:
 
     def close(self) -> None:
         self.closed = True
+        self.wake.set()
         events.unsubscribe(self.subscription)
         with _mirrors_lock:
             if _mirrors.get(self.address) is self:
