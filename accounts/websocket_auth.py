@@ -16,7 +16,6 @@ by accounts.session_watch.
 """
 
 import functools
-import time
 from types import SimpleNamespace
 
 from channels.auth import AuthMiddleware
@@ -26,6 +25,7 @@ from django.conf import settings
 from django.contrib import auth
 
 from accounts.roles import role_of
+from dashboard.memo import Memo
 
 
 class UserLookupOnRequest(AuthMiddleware):
@@ -50,8 +50,7 @@ def _user_with_role(session):
 
 
 RECENT_SECONDS = 2.0
-RECENT_LIMIT = 1000  # sessions remembered at once; past it, all are forgotten
-_recent: dict[str, tuple[float, object]] = {}  # session key -> (until, user with its role)
+_recent = Memo(limit=1000)  # session key -> user with its role
 
 
 def remember(session_key: str | None, user) -> None:
@@ -59,9 +58,7 @@ def remember(session_key: str | None, user) -> None:
     if not session_key or not user.is_authenticated:
         return
     role_of(user)  # cached on the user: the socket's role check needs no database
-    if len(_recent) >= RECENT_LIMIT:
-        _recent.clear()
-    _recent[session_key] = (time.monotonic() + RECENT_SECONDS, user)
+    _recent.put(session_key, user, RECENT_SECONDS)
 
 
 def remember_request(request) -> None:
@@ -70,10 +67,7 @@ def remember_request(request) -> None:
 
 
 def _recalled(session_key: str | None):
-    until, user = _recent.get(session_key, (0.0, None))
-    if until < time.monotonic():
-        return None
-    return user
+    return _recent.get(session_key)
 
 
 def forget_all(**signal_arguments) -> None:

@@ -13,12 +13,12 @@ consumer's threads.
 
 from __future__ import annotations
 
-import time
 from datetime import tzinfo
 
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
+from dashboard.memo import MISSING, Memo
 from dashboard.times import zone_named, zone_names
 
 COOKIE = "berth_tz"
@@ -41,8 +41,7 @@ named = zone_named  # the one parser of zone names (dashboard/times.py)
 # (about 1.5 ms of a 12 ms container page). A change in this process is heard at once
 # (forget_choice, on Preferences' save and delete); another process's within CHOICE_SECONDS.
 CHOICE_SECONDS = 30.0
-CHOICES_LIMIT = 1000  # users remembered at once; past it, all are forgotten
-_choices: dict[int, tuple[float, str]] = {}  # user id -> (until, zone name or "")
+_choices = Memo(limit=1000)  # user id -> zone name, or "" for none
 
 
 def choice_of(user) -> str:
@@ -51,13 +50,10 @@ def choice_of(user) -> str:
 
     if not getattr(user, "is_authenticated", False):
         return ""
-    until, name = _choices.get(user.pk, (0.0, ""))
-    if until > time.monotonic():
-        return name
-    name = Preferences.objects.filter(user_id=user.pk).values_list("time_zone", flat=True).first() or ""
-    if len(_choices) >= CHOICES_LIMIT:
-        _choices.clear()
-    _choices[user.pk] = (time.monotonic() + CHOICE_SECONDS, name)
+    name = _choices.get(user.pk, MISSING)
+    if name is MISSING:
+        name = Preferences.objects.filter(user_id=user.pk).values_list("time_zone", flat=True).first() or ""
+        _choices.put(user.pk, name, CHOICE_SECONDS)
     return name
 
 
@@ -67,7 +63,7 @@ def forget_choice(instance=None, **signal_arguments) -> None:
     if instance is None:
         _choices.clear()
     else:
-        _choices.pop(instance.user_id, None)
+        _choices.forget(instance.user_id)
 
 
 def viewer_zone(user, cookies: dict) -> tzinfo:
