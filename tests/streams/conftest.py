@@ -14,7 +14,6 @@ from urllib.parse import parse_qs
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from containers import mirror
 from containers.streams.wire import LineAssembler, lines_in_time_order
 from dashboard.asgi import application
 from dashboard.engine import reset_client
@@ -187,13 +186,11 @@ def extra_engine(docker_client):
 @contextlib.contextmanager
 def berth_on(host: str, monkeypatch):
     """Berth pointed at another engine (dashboard.engine reads DOCKER_HOST when it makes its client)."""
-    mirror.close_all()  # each listens to its own engine's events: none is carried over
     monkeypatch.setenv("DOCKER_HOST", host)
     reset_client()
     try:
         yield
     finally:
-        mirror.close_all()
         reset_client()
 
 

@@ -8,7 +8,6 @@ import threading
 
 import pytest
 
-from containers import mirror
 from containers.streams import events
 from tests.conftest import TEST_LABEL, wait_for
 from tests.images import BUSYBOX_IMAGE
@@ -37,7 +36,6 @@ class Heard:
 
 
 def idle_hub(hub: events.Hub) -> None:
-    mirror.close_all()  # the container list's mirror listens for a minute after the list was last shown
     wait_for(lambda: hub.thread is None and not hub.subscribers, message="no subscriber left from another test")
 
 
