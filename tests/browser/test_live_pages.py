@@ -7,13 +7,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_live_list import docker
-from tests.conftest import RUN_ID, random_name
+from tests.conftest import CLI_LABELS, docker_cli, random_name
 from tests.images import BUSYBOX_IMAGE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
-
-LABELS = ["--label", "berth.test=1", "--label", f"berth.test.run={RUN_ID}"]
 
 
 def open_live(page, url: str) -> None:
@@ -23,7 +20,7 @@ def open_live(page, url: str) -> None:
 
 
 def run_busybox(engine, name: str) -> str:
-    ran = docker("run", "-d", *LABELS, "--name", name, BUSYBOX_IMAGE, "sleep", "300")
+    ran = docker_cli("run", "-d", *CLI_LABELS, "--name", name, BUSYBOX_IMAGE, "sleep", "300")
     engine.track_container(ran)
     return ran
 
@@ -40,7 +37,7 @@ def test_the_containers_counts_follow_the_cli(page, live_server_url, engine):
     expect(count).to_have_text(re.compile(r"^1 of \d+ containers?$"))
     # The bulk buttons count the engine too: the filters now select one of its containers.
     expect(page.locator("#container-bulk-all")).to_contain_text("Remove the one shown")
-    docker("rm", "-f", ran)
+    docker_cli("rm", "-f", ran)
     expect(count).to_have_text(re.compile(r"^0 of \d+ containers?$"))
     assert page.evaluate("window.notReloaded") is True
 
@@ -49,7 +46,7 @@ def test_the_images_volumes_and_networks_counts_follow_the_cli(page, live_server
     repository = random_name("count")
     open_live(page, f"{live_server_url}/images/?q={repository}")
     expect(page.locator("#image-count")).to_have_text(re.compile(r"^0 rows \(\d+ images? in the engine\)$"))
-    docker("tag", BUSYBOX_IMAGE, f"{repository}:v1")
+    docker_cli("tag", BUSYBOX_IMAGE, f"{repository}:v1")
     engine.images.append(f"{repository}:v1")
     expect(page.locator("#image-count")).to_have_text(re.compile(r"^1 row \(\d+ images? in the engine\)$"))
     assert page.evaluate("window.notReloaded") is True
@@ -57,7 +54,7 @@ def test_the_images_volumes_and_networks_counts_follow_the_cli(page, live_server
     volume = random_name("count")
     open_live(page, f"{live_server_url}/volumes/?q={volume}")
     expect(page.locator("#volume-count")).to_contain_text(re.compile(r"^0 of \d+ volumes?\."))
-    docker("volume", "create", *LABELS, volume)
+    docker_cli("volume", "create", *CLI_LABELS, volume)
     engine.volumes.append(volume)
     expect(page.locator("#volume-count")).to_contain_text(re.compile(r"^1 of \d+ volumes?\."))
     assert page.evaluate("window.notReloaded") is True
@@ -65,7 +62,7 @@ def test_the_images_volumes_and_networks_counts_follow_the_cli(page, live_server
     network = random_name("count")
     open_live(page, f"{live_server_url}/networks/")
     before = page.locator("#network-count").inner_text()
-    network_id = docker("network", "create", *LABELS, network)
+    network_id = docker_cli("network", "create", *CLI_LABELS, network)
     engine.networks.append(network_id)
     page.locator(f"#network-row-{network_id[:12]}").wait_for()
     expect(page.locator("#network-count")).not_to_have_text(before)
@@ -83,7 +80,7 @@ def test_the_overview_follows_the_cli(page, live_server_url, engine):
     events = page.locator("#overview-events")
     expect(events.locator("td.name a", has_text=name).first).to_have_attribute("href", f"/containers/{ran}/")
     expect(running).not_to_have_text(before)
-    docker("rm", "-f", ran)
+    docker_cli("rm", "-f", ran)
     expect(events.locator("tr", has_text=name).locator("td.action", has_text="destroy")).to_have_count(1)
     assert page.evaluate("window.notReloaded") is True
 
