@@ -2,7 +2,8 @@
 # Installs and starts everything Berth's tests need on a Debian machine, as root:
 # the Docker engine (no systemd here, so dockerd runs in the background), busybox for
 # the local test images, two local registries (plain and htpasswd), and Chromium.
-# Idempotent: safe to run again on a machine where some of it already runs.
+# Idempotent: safe to run again on a machine where some of it already runs (under CI=true it
+# restarts the engine and the registries as its own, below).
 set -euo pipefail
 
 need_packages=()
@@ -19,10 +20,37 @@ if [ ${#need_packages[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_packages[@]}" >/dev/null
 fi
 
+# Stops a process by its pid and waits until it is gone (a dockerd stops its containers first).
+stop_pid() {
+  local pid=$1
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 60); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 1
+  done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+# Under CI the engine and the registries must be the run's own. CI runs on the machine a session
+# left, and what that session started in the background is stopped when the session ends: once
+# its dockerd went away seven minutes into the suite (the socket gone, the last tests failed).
+# So CI stops them (by their pids, and only ours: the main dockerd's pidfile and the registries
+# serving our configs) and starts its own, in their own session (setsid) so they outlive the
+# shell that started them. Outside CI a running engine is left alone.
+if [ "${CI:-}" = true ]; then
+  if [ -s /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+    echo "CI: restarting the running dockerd as this run's own"
+    stop_pid "$(cat /var/run/docker.pid)"
+  fi
+  for pid in $(pgrep -f "docker-registry serve /etc/berth-registry/" || true); do
+    stop_pid "$pid"
+  done
+fi
+
 # The Docker engine.
 if ! /usr/bin/docker version >/dev/null 2>&1; then
   echo "starting dockerd"
-  nohup dockerd >/var/log/dockerd.log 2>&1 &
+  setsid nohup dockerd >/var/log/dockerd.log 2>&1 < /dev/null &
   for _ in $(seq 1 120); do
     /usr/bin/docker version >/dev/null 2>&1 && break
     sleep 1
@@ -35,7 +63,7 @@ start_registry() {
   local port=$1 config=$2
   if ! curl -fsS -o /dev/null "http://127.0.0.1:$port/v2/" 2>/dev/null \
      && ! curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" 2>/dev/null | grep -q 401; then
-    nohup docker-registry serve "$config" >"/var/log/registry-$port.log" 2>&1 &
+    setsid nohup docker-registry serve "$config" >"/var/log/registry-$port.log" 2>&1 < /dev/null &
   fi
 }
 mkdir -p /var/lib/berth-registry/open /var/lib/berth-registry/auth /etc/berth-registry
