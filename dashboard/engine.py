@@ -60,7 +60,11 @@ def docker_host() -> str:
     return os.environ.get("DOCKER_HOST") or DEFAULT_DOCKER_HOST
 
 
-_client = None
+# The client and the DOCKER_HOST it was made for, read together (one tuple): a client made for
+# another host is not handed out. Tests point DOCKER_HOST elsewhere and back, and a thread of
+# theirs (the events hub's, reconnecting) could make a client just before it was pointed back:
+# kept, it went on asking an engine whose socket was gone, for every later test of that process.
+_kept: tuple[str, docker.DockerClient] | None = None
 _client_lock = threading.Lock()
 
 
@@ -76,18 +80,19 @@ def get_client() -> docker.DockerClient:
     waits its own DOCKER_TIMEOUT, not those of every request queued before it. Requests that
     start together may each make a client; the first one kept is the one every later request gets.
     """
-    global _client
-    client = _client
-    if client is not None:
-        return client
+    global _kept
+    host = docker_host()
+    kept = _kept
+    if kept is not None and kept[0] == host:
+        return kept[1]
     generation = _client_generation
     made = translate(lambda: docker.from_env(timeout=settings.DOCKER_TIMEOUT, max_pool_size=64))
     with _client_lock:
-        if _client is None and generation == _client_generation:
-            _client = made
-        elif _client is not None:
+        if _kept is not None and _kept[0] == host:
             made.close()
-            made = _client
+            made = _kept[1]
+        elif generation == _client_generation:
+            _kept = (host, made)
     return made
 
 
@@ -102,16 +107,17 @@ def dedicated_client(timeout: float | None = None) -> docker.DockerClient:
 def client_made() -> bool:
     """Is there a client already? Then get_client() does not ask the engine anything (code on
     the event loop checks this first, and makes the client in a thread otherwise)."""
-    return _client is not None
+    kept = _kept
+    return kept is not None and kept[0] == docker_host()
 
 
 def reset_client() -> None:
     """Forget the cached client (tests that point DOCKER_HOST elsewhere use this)."""
-    global _client, _client_generation
+    global _kept, _client_generation
     with _client_lock:
-        if _client is not None:
-            _client.close()
-        _client = None
+        if _kept is not None:
+            _kept[1].close()
+        _kept = None
         _client_generation += 1
 
 
