@@ -104,15 +104,7 @@ async def read_stats(container_id: str, received: Callable[[dict | None], None])
 async def _read_on_loop(container_id: str, line: Callable[[bytes], None]) -> None:
     sock = sockets.loop_socket()
     try:
-        pending = await sockets.open_stats_on_loop(sock, container_id)
-        while True:
-            *whole, pending = pending.split(b"\n")
-            for data in whole:
-                line(data)
-            more = await sockets.receive(sock)
-            if not more:
-                return
-            pending += more
+        await sockets.read_lines(sock, await sockets.open_stats_on_loop(sock, container_id), line)
     finally:
         sockets.shutdown(sock)
 

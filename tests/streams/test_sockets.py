@@ -1,6 +1,7 @@
 """sockets.py against the real engine: a connection of Berth's own, a log's raw request, a pull's
 connections; and the translation of what such a connection gets back (dashboard/engine.py)."""
 
+import asyncio
 import socket
 import threading
 
@@ -135,3 +136,31 @@ def test_a_terminal_socket_keeps_the_output_that_came_with_the_engines_answer(mo
     finally:
         reset_client()
     assert received == b"4242\nreached\n"
+
+
+def test_read_lines_hands_on_whole_lines_across_reads_until_the_end():
+    """The stats stream's reader (read_lines): the body read with the head first, a line cut
+    across two writes, two lines in one, then the end; a failing line() ends the read with it."""
+
+    async def read(writes: list[bytes], line) -> None:
+        mine, engine = socket.socketpair()
+        mine.setblocking(False)
+        reading = asyncio.create_task(sockets.read_lines(mine, b'{"a"', line))
+        for data in writes:
+            await asyncio.sleep(0.05)
+            engine.sendall(data)
+        engine.close()
+        try:
+            await asyncio.wait_for(reading, 5)
+        finally:
+            mine.close()
+
+    lines = []
+    asyncio.run(read([b": 1}\n{", b'"b": 2}\n{"c": 3}\n', b"tail without end"], lines.append))
+    assert lines == [b'{"a": 1}', b'{"b": 2}', b'{"c": 3}']
+
+    def refuse(data: bytes) -> None:
+        raise ValueError(data)
+
+    with pytest.raises(ValueError, match="a"):
+        asyncio.run(read([b": 1}\n"], refuse))
