@@ -51,6 +51,7 @@ class LiveServer:
     password: str
     database_url: str
     log_path: str
+    pid: int = 0  # the server process's
 
 
 def _free_port() -> int:
@@ -112,7 +113,7 @@ def serve_berth(**env_overrides: str):
         )
     try:
         _wait_until_answering(url, server, log_path)
-        yield LiveServer(url, ADMIN_USERNAME, ADMIN_PASSWORD, database_url, log_path)
+        yield LiveServer(url, ADMIN_USERNAME, ADMIN_PASSWORD, database_url, log_path, server.pid)
     finally:
         server.terminate()
         try:
