@@ -21,12 +21,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import import_module
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.db import connection
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
@@ -132,7 +133,13 @@ def endings(watched: list[Watched]) -> dict[Watched, Ending]:
 
 
 class _Watcher:
-    """The sockets of one event loop, and the task that checks them (only while there are any)."""
+    """The sockets of one event loop, and the task that checks them (only while there are any).
+
+    The checks run in a thread of the watcher's own that keeps its database connection from one
+    tick to the next, closed when the last socket leaves (or on an error, for the next tick to
+    open afresh). database_sync_to_async opened and closed a connection every second, in
+    whichever pool thread was free: with 10 sockets open, bench/live_stats.py measured the
+    watcher at a third of Berth's CPU, 0.18 CPU s per 30 s."""
 
     def __init__(self) -> None:
         self.sockets: dict = {}  # consumer -> Watched
@@ -144,16 +151,23 @@ class _Watcher:
             self.task = asyncio.get_running_loop().create_task(self.run(), name="berth-session-watch")
 
     async def run(self) -> None:
-        while self.sockets:
-            await asyncio.sleep(CHECK_SECONDS)
-            await self.check()
+        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="berth-session-watch")
+        try:
+            while self.sockets:
+                await asyncio.sleep(CHECK_SECONDS)
+                await self.check(thread)
+        finally:
+            thread.submit(lambda: connection.close())  # the proxy picks the worker's connection there
+            thread.shutdown(wait=False)
 
-    async def check(self) -> None:
+    async def check(self, thread: ThreadPoolExecutor) -> None:
         sockets = dict(self.sockets)
         if not sockets:
             return
         try:
-            found = await database_sync_to_async(endings)(list(sockets.values()))
+            found = await asyncio.get_running_loop().run_in_executor(
+                thread, _endings_or_reconnect, list(sockets.values())
+            )
         except Exception:
             log.warning("could not check the sessions of open websockets", exc_info=True)
             return
@@ -166,6 +180,16 @@ class _Watcher:
         for result in results:
             if isinstance(result, BaseException):
                 log.warning("ending a websocket failed", exc_info=result)
+
+
+def _endings_or_reconnect(watched: list[Watched]) -> dict[Watched, Ending]:
+    """endings() on the watcher thread's kept connection; after a failure it is closed, so that
+    the next tick connects again (the database restarted, the connection dropped)."""
+    try:
+        return endings(watched)
+    except Exception:
+        connection.close()
+        raise
 
 
 _watchers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event loop -> _Watcher

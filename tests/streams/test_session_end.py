@@ -400,3 +400,61 @@ async def test_one_watcher_task_serves_every_socket_of_a_process(engine, session
     for ws in sockets:
         await ws.disconnect()
     await asyncio.wait_for(watchers[0], 5)  # nothing left to watch: the task ends
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_watcher_keeps_one_connection_and_opens_another_after_a_failure(monkeypatch, django_user_model):
+    """Its checks run in a thread of its own on one kept connection (database_sync_to_async
+    opened one a tick: a third of Berth's CPU in bench/live_stats.py), closed when the watching
+    ends; a check that failed closes it, and the next tick connects again. A database failure
+    on demand is the one thing made here: endings() fails once."""
+    from channels.db import database_sync_to_async
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    from accounts import session_watch
+
+    opened, closed_sockets = [], []
+    import threading
+
+    connection_created.connect(
+        lambda sender, connection, **kw: opened.append((connection, threading.current_thread().name)), weak=False
+    )
+    monkeypatch.setattr(session_watch, "CHECK_SECONDS", 0.05)
+    real, failures = session_watch.endings, iter([True])
+
+    def failing_once(watched):
+        if next(failures, False):
+            raise session_watch.get_user_model().DoesNotExist("the database went away")
+        return real(watched)
+
+    person = await database_sync_to_async(django_user_model.objects.create_user)("kept", password=PASSWORD)
+    wrapper = type(connections["default"])
+    closes, close = [], wrapper.close
+
+    def recorded_close(self):
+        closes.append((self, threading.current_thread().name))
+        close(self)  # a no-op for the tests' in-memory SQLite, which the test run keeps
+
+    monkeypatch.setattr(wrapper, "close", recorded_close)
+
+    class Socket:
+        scope = {"session": type("S", (), {"session_key": "no-such-session"})(), "user": person}
+
+        async def end_session(self, ending):
+            closed_sockets.append(ending)
+
+    try:
+        monkeypatch.setattr(session_watch, "endings", failing_once)
+        session_watch.watch(Socket(), "viewer")
+        await asyncio.sleep(0.3)  # the failing tick, then the next ones
+    finally:
+        connection_created.receivers.clear()
+    assert [ending.code for ending in closed_sockets] == [4401]  # the next tick found the session gone
+    watcher = session_watch._watcher()
+    await asyncio.wait_for(watcher.task, 5)  # its one socket ended: the watching ends
+    watchers = [connection for connection, thread in opened if thread.startswith("berth-session-watch")]
+    assert len(watchers) == 1, opened  # the failing tick failed before its query: one connection
+    await asyncio.sleep(0.1)  # the last close is handed to the watcher's thread
+    assert [thread for _, thread in closes] == ["berth-session-watch_0"] * 2  # after the failure, at the end
