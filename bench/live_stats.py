@@ -1,11 +1,14 @@
 """What live stats cost the engine, against `docker stats` in the same run.
 
-    .venv/bin/python bench/live_stats.py [--containers 20] [--viewers 10] [--seconds 30] [--rounds 3]
+    .venv/bin/python bench/live_stats.py [--containers 20] [--viewers 10] [--seconds 30] [--rounds 3] [--sockets list|page]
 
 Prints two lines (bench/live.py calls stats_cost() and stats_idle() for them):
 - `stats_cost ratio=R (...)`: 20 running busybox containers each writing a line a second; 10
-  websocket viewers each watching all 20 (a container page's socket each: 200 sockets) for 30 s
-  through Berth. CPU seconds of Berth's process + dockerd + containerd over that time, divided
+  websocket viewers each watching all 20 for 30 s through Berth: the list's socket
+  (`/ws/containers/stats/?ids=<the 20>`), the one socket that watches many containers, as
+  `docker stats` shows them in one table. `--sockets page` opens a container page's socket for
+  each instead (10 x 20 = 200 sockets, 200 frames a second: a heavier case than the issue's,
+  measured for the closing note). CPU seconds of Berth's process + dockerd + containerd over that time, divided
   by the CPU seconds of `docker stats` (the CLI, streaming the same 20) + dockerd + containerd
   over 30 s. Medians of `rounds` alternated windows (the figures are small, the machine noisy).
 - `stats_idle ratio=R (...)`: dockerd + containerd CPU over 30 s starting 60 s after the last
@@ -13,10 +16,10 @@ Prints two lines (bench/live.py calls stats_cost() and stats_idle() for them):
 CPU seconds are the processes' own utime + stime from /proc (every thread), read around each window.
 BENCH_VERBOSE=1 prints each window's figures per process to stderr.
 
-2026-12-01, quiet machine (load 0.1), engine 20.10: stats_cost 1.28 (Berth's own process 0.47 of
-1.54 CPU s, the CLI 0.17 of 1.20; dockerd and containerd within 10 % of the CLI's windows),
-stats_idle 0.93 (0.13 against 0.14 CPU s). Under other checkouts' tests the same script gave
-0.67 to 2.05: dockerd's share then swings 0.6 to 6 CPU s a window.
+2026-12-01, quiet machine (load 0.1), engine 20.10, 200 page sockets: stats_cost 1.28 (Berth's
+own process 0.47 of 1.54 CPU s, the CLI 0.17 of 1.20; dockerd and containerd within 10 % of the
+CLI's windows), stats_idle 0.93 (0.13 against 0.14 CPU s). Under other checkouts' tests the same
+script gave 0.67 to 2.05: dockerd's share then swings 0.6 to 6 CPU s a window.
 """
 
 import argparse
@@ -39,6 +42,11 @@ from bench.common import BENCH_LABEL, BUSYBOX_IMAGE, berth_server, logged_in_ses
 TICKS = os.sysconf("SC_CLK_TCK")
 GRACE = "5"  # STATS_GRACE_SECONDS of the bench's Berth: its streams are gone before the CLI's window
 IDLE_WAIT = 60  # seconds after the last viewer left before an idle window starts
+# A view before the counted ones: a fresh Berth's first view paid for what a served one has
+# done already (imports, first use of every path), 1.28 and 1.38 CPU s against 0.83 to 1.01 in
+# the later windows of the same run (list sockets, 2026-12-02); the CLI's windows start 3 s
+# after it did.
+WARM_UP_SECONDS = 10
 
 
 def cpu_seconds(pid: int) -> float:
@@ -100,24 +108,25 @@ def remove_own(client: docker.DockerClient, ids: list[str]) -> None:
             pass
 
 
-async def _view(base: str, cookie: str, ids: list[str], viewers: int, seconds: float, pids: list[int]) -> float:
-    """Open viewers x ids page sockets, wait until each has a sample, then measure `pids` for
+def socket_paths(ids: list[str], viewers: int, kind: str) -> list[str]:
+    """Each viewer's sockets: the list's one for all of `ids`, or a container page's for each."""
+    if kind == "list":
+        return [f"/ws/containers/stats/?ids={','.join(ids)}"] * viewers
+    return [f"/ws/containers/{container_id}/stats/" for _ in range(viewers) for container_id in ids]
+
+
+async def _view(base: str, cookie: str, paths: list[str], seconds: float, pids: list[int]) -> float:
+    """Open a socket for each of `paths`, wait until each has a sample, then measure `pids` for
     `seconds` while every socket is read; closes them all. The CPU seconds."""
     url = base.replace("http://", "ws://")
     sockets = []
-    for _ in range(viewers):
-        for container_id in ids:
-            sockets.append(
-                await websockets.connect(
-                    f"{url}/ws/containers/{container_id}/stats/",
-                    origin=base,
-                    additional_headers={"Cookie": cookie},
-                    max_size=None,
-                )
-            )
+    for path in paths:
+        sockets.append(
+            await websockets.connect(url + path, origin=base, additional_headers={"Cookie": cookie}, max_size=None)
+        )
 
     async def first_sample(ws) -> None:
-        while '"sample"' not in (message := await ws.recv()):
+        while '"sample' not in (message := await ws.recv()):  # "sample" or the list's "samples"
             if '"error"' in message:
                 raise RuntimeError(f"Berth said: {message}")
 
@@ -140,12 +149,12 @@ async def _view(base: str, cookie: str, ids: list[str], viewers: int, seconds: f
     return used
 
 
-def berth_window(base, cookie, ids, viewers, seconds) -> float:
+def berth_window(base, cookie, paths, seconds) -> float:
     pid = server_pid(int(base.rsplit(":", 1)[1]))
     if pid is None:
         raise RuntimeError("no Berth server process found")
     pids = [pid, *engine_pids()]
-    used = asyncio.run(_view(base, cookie, ids, viewers, seconds, pids))
+    used = asyncio.run(_view(base, cookie, paths, seconds, pids))
     time.sleep(int(GRACE) + 5)  # Berth's streams closed before whatever comes next
     return used
 
@@ -162,34 +171,42 @@ def cli_window(ids, seconds) -> float:
         time.sleep(3)
 
 
-def stats_cost(client, containers: int = 20, viewers: int = 10, seconds: float = 30, rounds: int = 3) -> str:
+def stats_cost(
+    client, containers: int = 20, viewers: int = 10, seconds: float = 30, rounds: int = 3, sockets: str = "list"
+) -> str:
     ids = make_writers(client, containers)
+    paths = socket_paths(ids, viewers, sockets)
     try:
         with berth_server(STATS_GRACE_SECONDS=GRACE) as base:
             session = logged_in_session(base)
             cookie = f"sessionid={session.cookies['sessionid']}"
+            berth_window(base, cookie, paths, WARM_UP_SECONDS)  # not counted: see WARM_UP_SECONDS
             berth, cli = [], []
             for _ in range(rounds):
-                berth.append(berth_window(base, cookie, ids, viewers, seconds))
+                berth.append(berth_window(base, cookie, paths, seconds))
                 cli.append(cli_window(ids, seconds))
     finally:
         remove_own(client, ids)
     b, c = statistics.median(berth), statistics.median(cli)
     return (
         f"stats_cost ratio={b / c:.2f} (Berth+dockerd+containerd {b:.2f} CPU s, docker stats+dockerd+containerd "
-        f"{c:.2f} CPU s, medians of {rounds} alternated {seconds:g} s windows; {viewers} viewers x {containers} containers)"
+        f"{c:.2f} CPU s, medians of {rounds} alternated {seconds:g} s windows; {viewers} viewers x {containers} containers, "
+        f"{len(paths)} {sockets} sockets)"
     )
 
 
-def stats_idle(client, containers: int = 20, viewers: int = 10, seconds: float = 30, rounds: int = 3) -> str:
+def stats_idle(
+    client, containers: int = 20, viewers: int = 10, seconds: float = 30, rounds: int = 3, sockets: str = "list"
+) -> str:
     ids = make_writers(client, containers)
+    paths = socket_paths(ids, viewers, sockets)
     after, without = [], []
     try:
         for _ in range(rounds):
             with berth_server(STATS_GRACE_SECONDS=GRACE) as base:
                 session = logged_in_session(base)
                 cookie = f"sessionid={session.cookies['sessionid']}"
-                asyncio.run(_view(base, cookie, ids, viewers, 5, []))
+                asyncio.run(_view(base, cookie, paths, 5, []))
                 time.sleep(IDLE_WAIT)
                 after.append(measured(engine_pids(), seconds))
             time.sleep(3)
@@ -210,9 +227,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", choices=["cost", "idle"])
+    parser.add_argument("--sockets", choices=["list", "page"], default="list")
     args = parser.parse_args()
     client = docker.from_env()
-    sizes = {"containers": args.containers, "viewers": args.viewers, "seconds": args.seconds, "rounds": args.rounds}
+    sizes = {
+        "containers": args.containers,
+        "viewers": args.viewers,
+        "seconds": args.seconds,
+        "rounds": args.rounds,
+        "sockets": args.sockets,
+    }
     if args.only != "idle":
         print(stats_cost(client, **sizes), flush=True)
     if args.only != "cost":
