@@ -20,6 +20,10 @@ BENCH_VERBOSE=1 prints each window's figures per process to stderr.
 own process 0.47 of 1.54 CPU s, the CLI 0.17 of 1.20; dockerd and containerd within 10 % of the
 CLI's windows), stats_idle 0.93 (0.13 against 0.14 CPU s). Under other checkouts' tests the same
 script gave 0.67 to 2.05: dockerd's share then swings 0.6 to 6 CPU s a window.
+2026-12-02, quiet machine, 10 list sockets: stats_cost 0.97 (Berth's own process 0.48 to 0.53
+CPU s a window, the CLI 0.38 to 0.47), the same script on the code before that day's changes
+(session watcher, uvicorn's tick, stats reads) 1.13 (Berth 0.82 to 1.06); 200 page sockets 1.18;
+stats_idle 1.02.
 """
 
 import argparse
