@@ -81,7 +81,10 @@ def main(argv: list[str] | None = None) -> None:
         timeout_graceful_shutdown=5,
     )
     server = Server(config)
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises a Ctrl+C once it has shut down, as uvicorn.run() takes it
+        pass
     if not server.started:
         sys.exit(3)  # as uvicorn.run() says a startup failure
 
