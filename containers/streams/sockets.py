@@ -291,6 +291,14 @@ async def readable(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> bool
         loop.remove_reader(descriptor)
 
 
+def hand_on_lines(received: bytes, line: Callable[[bytes], None]) -> bytes:
+    """line() for each whole line of `received`; the unfinished rest, to be continued."""
+    *whole, rest = received.split(b"\n")
+    for each in whole:
+        line(each)
+    return rest
+
+
 async def read_lines(sock: socket.socket, pending: bytes, line: Callable[[bytes], None]) -> None:
     """Hand each line of `sock` to line() (after those of `pending`, the body read with the
     head) until the stream ends or the task is cancelled.
@@ -315,16 +323,12 @@ async def read_lines(sock: socket.socket, pending: bytes, line: Callable[[bytes]
             if not data:
                 ended.done() or ended.set_result(None)
                 return
-            *whole, pending = (pending + data).split(b"\n")
-            for each in whole:
-                line(each)
+            pending = hand_on_lines(pending + data, line)
         except BaseException as e:  # noqa: BLE001 - the reading task raises it
             loop.remove_reader(descriptor)
             ended.done() or ended.set_exception(e)
 
-    *whole, pending = pending.split(b"\n")
-    for each in whole:
-        line(each)
+    pending = hand_on_lines(pending, line)
     loop.add_reader(descriptor, ready)
     try:
         await ended

@@ -113,9 +113,7 @@ async def _read_in_thread(container_id: str, line: Callable[[bytes], None]) -> N
     sock, pending = await asyncio.to_thread(sockets.open_stats, container_id)
     try:
         while True:
-            *whole, pending = pending.split(b"\n")
-            for data in whole:
-                line(data)
+            pending = sockets.hand_on_lines(pending, line)
             more = await asyncio.to_thread(_recv, sock)  # a thread hop a second: tcp:// and ssh:// only
             if not more:
                 return
