@@ -26,8 +26,12 @@ class Server(uvicorn.Server):
     with nothing open (a bare uvloop loop sleeping 0.1 s: 0.21, sleeping 1 s: 0.12), a quarter of
     what bench/live_stats.py charges Berth's process. A signal still wakes it at once."""
 
+    def __init__(self, config: uvicorn.Config):
+        super().__init__(config)
+        self.exit_asked = asyncio.Event()  # bound to a loop only when first awaited
+        self.main_loop_of: asyncio.AbstractEventLoop | None = None
+
     async def main_loop(self) -> None:
-        self.exit_asked = asyncio.Event()
         self.main_loop_of = asyncio.get_running_loop()
         ticks = round(TICK_SECONDS / 0.1)  # on_tick() counts uvicorn's 0.1 s ticks
         counter = 0
@@ -40,7 +44,7 @@ class Server(uvicorn.Server):
 
     def handle_exit(self, sig, frame) -> None:
         super().handle_exit(sig, frame)
-        if getattr(self, "main_loop_of", None) is not None:  # a signal handler: the thread-safe call
+        if self.main_loop_of is not None:  # a signal handler: the thread-safe call
             self.main_loop_of.call_soon_threadsafe(self.exit_asked.set)
 
 

@@ -17,6 +17,7 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -416,11 +417,11 @@ async def test_the_watcher_keeps_one_connection_and_opens_another_after_a_failur
     from accounts import session_watch
 
     opened, closed_sockets = [], []
-    import threading
 
-    connection_created.connect(
-        lambda sender, connection, **kw: opened.append((connection, threading.current_thread().name)), weak=False
-    )
+    def created(sender, connection, **kwargs):
+        opened.append((connection, threading.current_thread().name))
+
+    connection_created.connect(created)
     monkeypatch.setattr(session_watch, "CHECK_SECONDS", 0.05)
     real, failures = session_watch.endings, iter([True])
 
@@ -450,7 +451,7 @@ async def test_the_watcher_keeps_one_connection_and_opens_another_after_a_failur
         session_watch.watch(Socket(), "viewer")
         await asyncio.sleep(0.3)  # the failing tick, then the next ones
     finally:
-        connection_created.receivers.clear()
+        connection_created.disconnect(created)
     assert [ending.code for ending in closed_sockets] == [4401]  # the next tick found the session gone
     watcher = session_watch._watcher()
     await asyncio.wait_for(watcher.task, 5)  # its one socket ended: the watching ends
